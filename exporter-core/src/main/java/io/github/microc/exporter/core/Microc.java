@@ -1,0 +1,437 @@
+package io.github.microc.exporter.core;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.github.microc.exporter.core.config.CollectorSettings;
+import io.github.microc.exporter.core.config.ConfigLoader;
+import io.github.microc.exporter.core.config.ConfigValidator;
+import io.github.microc.exporter.core.config.ExporterSettings;
+import io.github.microc.exporter.core.config.ListenAddress;
+import io.github.microc.exporter.core.engine.CollectionEngine;
+import io.github.microc.exporter.core.http.ExporterServer;
+import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.ConfigError;
+import io.github.microc.exporter.core.spi.HostPaths;
+import io.github.microc.exporter.core.spi.MetricFamily;
+import io.github.microc.exporter.core.spi.PluginConfig;
+import io.github.microc.exporter.core.spi.PluginContext;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import oshi.SystemInfo;
+import oshi.util.GlobalConfig;
+
+/**
+ * Microc's collectors, configured and ready to scrape: the entry point for embedding.
+ *
+ * <pre>{@code
+ * Microc microc = Microc.builder().build();          // every plugin on the class path
+ * microc.register(PrometheusRegistry.defaultRegistry); // node_* beside the app's metrics
+ * microc.startServer();                              // optional: :10049/metrics
+ * ...
+ * microc.close();
+ * }</pre>
+ *
+ * <p>{@link Builder#build} finds the plugins, reads and validates the configuration and
+ * creates the enabled collectors; any problem is a {@link StartupException} (a
+ * {@link ConfigError} for configuration) whose message names the key and file, or the plugin
+ * and its jar. Thread-safe.
+ */
+public final class Microc implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Microc.class);
+  private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
+
+  private final Config config;
+  private final ExporterSettings settings;
+  private final CollectionEngine engine;
+  private final ExecutorService collectorExecutor;
+  private final ScheduledExecutorService scheduler;
+  private final Deque<AutoCloseable> resources;
+  private final Map<String, CollectorPlugin> plugins;
+  private final List<PrometheusRegistry> registries = new ArrayList<>();
+  private ExporterServer server;
+  private boolean closed;
+
+  private Microc(Config config, ExporterSettings settings, CollectionEngine engine,
+      ExecutorService collectorExecutor, ScheduledExecutorService scheduler,
+      Deque<AutoCloseable> resources, Map<String, CollectorPlugin> plugins) {
+    this.config = config;
+    this.settings = settings;
+    this.engine = engine;
+    this.collectorExecutor = collectorExecutor;
+    this.scheduler = scheduler;
+    this.resources = resources;
+    this.plugins = plugins;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Microc's version, from the build. */
+  public static String version() {
+    try (InputStream in = Microc.class.getResourceAsStream("microc-build.properties")) {
+      Properties p = new Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      String v = p.getProperty("version", "unknown");
+      return v.startsWith("${") ? "unknown" : v;
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /** The collectors as one {@link MultiCollector}, to register or to scrape directly. */
+  public CollectionEngine engine() {
+    return engine;
+  }
+
+  /** The merged, resolved configuration. */
+  public Config config() {
+    return config;
+  }
+
+  public ExporterSettings settings() {
+    return settings;
+  }
+
+  /** Every plugin found, by name, whether enabled or not. */
+  public Map<String, CollectorPlugin> plugins() {
+    return plugins;
+  }
+
+  /** Registers the collectors with an application's registry. */
+  public synchronized Microc register(PrometheusRegistry registry) {
+    registry.register(engine);
+    registries.add(registry);
+    return this;
+  }
+
+  /** Collects once in the background, so that {@code /ready} turns 200 without a scrape. */
+  public CompletableFuture<MetricSnapshots> warmUp() {
+    return CompletableFuture.supplyAsync(engine::collect, scheduler);
+  }
+
+  /**
+   * Starts the endpoint on the configured {@code microc.web.listen-address}, with its own
+   * registry holding the collectors and, unless {@code microc.web.exporter-metrics} is off,
+   * the exporter's process and JVM metrics.
+   */
+  public synchronized ExporterServer startServer() throws IOException {
+    return startServer(settings.listen());
+  }
+
+  /** Starts the endpoint on the given address. */
+  public synchronized ExporterServer startServer(ListenAddress listen) throws IOException {
+    if (server != null) {
+      throw new IllegalStateException("the endpoint is already running on port " + server.port());
+    }
+    PrometheusRegistry registry = new PrometheusRegistry();
+    registry.register(engine);
+    if (settings.exporterMetrics()) {
+      JvmMetrics.builder().register(registry);
+    }
+    server = ExporterServer.start(listen, registry, engine, version());
+    return server;
+  }
+
+  /** Stops the endpoint, unregisters the collectors and closes every plugin's resources. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (server != null) {
+      server.close();
+    }
+    registries.forEach(r -> r.unregister(engine));
+    while (!resources.isEmpty()) {
+      AutoCloseable resource = resources.pop();
+      try {
+        resource.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed: {}", resource, e.toString());
+      }
+    }
+    scheduler.shutdownNow();
+    collectorExecutor.shutdownNow();
+    try {
+      collectorExecutor.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Reads the configuration and creates the collectors. Not thread-safe. */
+  public static final class Builder {
+    private final ConfigLoader loader = new ConfigLoader();
+    private List<CollectorPlugin> plugins;
+    private ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
+
+    private Builder() {
+      loader.environment(System.getenv());
+    }
+
+    /** A configuration file (HOCON); it must exist. */
+    public Builder configFile(Path file) {
+      loader.file(file);
+      return this;
+    }
+
+    /** An application's configuration, below the file; only its {@code microc} block is read. */
+    public Builder config(Config config) {
+      loader.base(config);
+      return this;
+    }
+
+    /** Sets a key above every other source, as a command-line flag does. */
+    public Builder set(String path, Object value, String origin) {
+      loader.override(path, value, origin);
+      return this;
+    }
+
+    /** Environment variables to read {@code MICROC_*} overrides from; the process's by default. */
+    public Builder environment(Map<String, String> environment) {
+      loader.environment(environment);
+      return this;
+    }
+
+    /** Where {@link ServiceLoader} looks for plugins; the context class loader by default. */
+    public Builder classLoader(ClassLoader classLoader) {
+      this.classLoader = Objects.requireNonNull(classLoader, "classLoader");
+      return this;
+    }
+
+    /** Uses exactly these plugins instead of those {@link ServiceLoader} finds. */
+    public Builder plugins(List<? extends CollectorPlugin> plugins) {
+      this.plugins = List.copyOf(plugins);
+      return this;
+    }
+
+    /**
+     * Finds the plugins, reads and validates the configuration, creates the enabled
+     * collectors.
+     *
+     * @throws ConfigError for a configuration problem, naming the key and file:line
+     * @throws StartupException for a plugin that cannot be loaded
+     */
+    public Microc build() {
+      Map<String, CollectorPlugin> found = byName(plugins != null ? plugins : discover(classLoader));
+      Set<ClassLoader> loaders = new LinkedHashSet<>();
+      found.values().forEach(p -> loaders.add(p.getClass().getClassLoader()));
+      loader.referenceFrom(loaders);
+      ConfigLoader.Layers layers = loader.load();
+      ConfigValidator.validate(layers, found.keySet());
+      Config merged = layers.merged();
+      ExporterSettings settings = ExporterSettings.from(merged);
+      configureOshi(settings.hostPaths());
+
+      ExecutorService executor = Executors.newCachedThreadPool(daemon("microc-collector-"));
+      ScheduledExecutorService scheduler =
+          Executors.newScheduledThreadPool(2, daemon("microc-scheduler-"));
+      Deque<AutoCloseable> resources = new ArrayDeque<>();
+      SharedSystem system = new SharedSystem();
+      CollectionEngine.Builder engine = CollectionEngine.builder(executor)
+          .constant(MetricFamily.info("microc_build_info",
+                  "Microc's version and the Java runtime it runs on.", "version", "javaversion")
+              .addInfo(version(), System.getProperty("java.version"))
+              .build());
+      try {
+        for (CollectorPlugin plugin : found.values()) {
+          String path = "microc.collectors." + plugin.name();
+          Config defaults = ConfigFactory.empty()
+              .withValue("enabled", ConfigValueFactory.fromAnyRef(plugin.enabledByDefault(),
+                  "default of plugin " + plugin.name()))
+              .withValue("timeout", merged.getValue("microc.collector-defaults.timeout"))
+              .withValue("min-interval", merged.getValue("microc.collector-defaults.min-interval"));
+          Config block = (merged.hasPath(path) ? merged.getConfig(path) : ConfigFactory.empty())
+              .withFallback(defaults);
+          PluginConfig pluginConfig = new PluginConfig(path, block);
+          CollectorSettings collectorSettings = CollectorSettings.from(plugin.name(), pluginConfig);
+          if (!collectorSettings.enabled()) {
+            engine.disabled(plugin.name(), plugin.description());
+            continue;
+          }
+          MultiCollector collector = create(plugin, new Context(pluginConfig, system,
+              settings.hostPaths(), scheduler, resources));
+          if (collector instanceof AutoCloseable closeable) {
+            resources.push(closeable);
+          }
+          engine.collector(collectorSettings, plugin.description(), collector);
+        }
+      } catch (RuntimeException e) {
+        closeQuietly(resources);
+        executor.shutdownNow();
+        scheduler.shutdownNow();
+        throw e;
+      }
+      return new Microc(merged, settings, engine.build(), executor, scheduler, resources,
+          Map.copyOf(found));
+    }
+
+    private static MultiCollector create(CollectorPlugin plugin, PluginContext context) {
+      try {
+        MultiCollector collector = plugin.create(context);
+        if (collector == null) {
+          throw new StartupException("plugin " + describe(plugin) + ": create() returned null");
+        }
+        return collector;
+      } catch (ConfigError | StartupException e) {
+        throw e;
+      } catch (ConfigException e) {
+        throw new ConfigError(context.config().path() + ": " + e.getMessage(), e);
+      } catch (Exception | LinkageError e) {
+        // The collector cannot work here (a missing file, a platform it does not support).
+        // It stays listed and reports success 0 with the reason, instead of stopping the rest.
+        String reason = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        log.warn("collector {} could not start: {}", plugin.name(), reason);
+        return new FailedCollector("could not start: " + reason);
+      }
+    }
+
+    private static List<CollectorPlugin> discover(ClassLoader classLoader) {
+      List<CollectorPlugin> result = new ArrayList<>();
+      ServiceLoader<CollectorPlugin> serviceLoader = ServiceLoader.load(CollectorPlugin.class, classLoader);
+      var iterator = serviceLoader.iterator();
+      while (true) {
+        try {
+          if (!iterator.hasNext()) {
+            break;
+          }
+          result.add(iterator.next());
+        } catch (ServiceConfigurationError | LinkageError e) {
+          throw new StartupException("cannot load a collector plugin: " + e.getMessage(), e);
+        }
+      }
+      return result;
+    }
+
+    private static Map<String, CollectorPlugin> byName(List<CollectorPlugin> plugins) {
+      Map<String, CollectorPlugin> byName = new java.util.TreeMap<>();
+      for (CollectorPlugin plugin : plugins) {
+        String name = plugin.name();
+        if (name == null || !NAME.matcher(name).matches()) {
+          throw new StartupException("plugin " + describe(plugin) + ": name \"" + name
+              + "\" is not lower_snake_case");
+        }
+        CollectorPlugin other = byName.putIfAbsent(name, plugin);
+        if (other != null) {
+          throw new StartupException("two plugins are named \"" + name + "\": " + describe(other)
+              + " and " + describe(plugin));
+        }
+      }
+      return new LinkedHashMap<>(byName);
+    }
+
+    private static void closeQuietly(Deque<AutoCloseable> resources) {
+      while (!resources.isEmpty()) {
+        try {
+          resources.pop().close();
+        } catch (Exception ignored) {
+          // Already failing; the original error is the one to report.
+        }
+      }
+    }
+  }
+
+  /** A plugin's class and, when it comes from a jar, the jar. */
+  public static String describe(CollectorPlugin plugin) {
+    Class<?> type = plugin.getClass();
+    var source = type.getProtectionDomain().getCodeSource();
+    String location = source == null || source.getLocation() == null ? null
+        : Path.of(source.getLocation().getPath()).getFileName().toString();
+    return type.getName() + (location == null ? "" : " (" + location + ")");
+  }
+
+  /** OSHI reads its host paths once, when its classes load: set before the first use. */
+  private static void configureOshi(HostPaths paths) {
+    if (!paths.proc().equals(HostPaths.DEFAULT.proc())) {
+      GlobalConfig.set("oshi.util.proc.path", paths.proc().toString());
+    }
+    if (!paths.sys().equals(HostPaths.DEFAULT.sys())) {
+      GlobalConfig.set("oshi.util.sys.path", paths.sys().toString());
+    }
+  }
+
+  private static ThreadFactory daemon(String prefix) {
+    AtomicInteger count = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** One {@link SystemInfo} for every plugin, made when first asked for. */
+  private static final class SharedSystem {
+    private volatile SystemInfo system;
+
+    SystemInfo get() {
+      SystemInfo s = system;
+      if (s == null) {
+        synchronized (this) {
+          s = system;
+          if (s == null) {
+            s = new SystemInfo();
+            system = s;
+          }
+        }
+      }
+      return s;
+    }
+  }
+
+  private record Context(PluginConfig config, SharedSystem shared, HostPaths hostPaths,
+      ScheduledExecutorService scheduler, Deque<AutoCloseable> resources) implements PluginContext {
+    @Override
+    public SystemInfo system() {
+      return shared.get();
+    }
+
+    @Override
+    public void closeOnShutdown(AutoCloseable resource) {
+      synchronized (resources) {
+        resources.push(Objects.requireNonNull(resource, "resource"));
+      }
+    }
+  }
+
+  /** Stands in for a collector whose plugin could not create it; every collection fails. */
+  private record FailedCollector(String reason) implements MultiCollector {
+    @Override
+    public MetricSnapshots collect() {
+      throw new IllegalStateException(reason);
+    }
+  }
+}

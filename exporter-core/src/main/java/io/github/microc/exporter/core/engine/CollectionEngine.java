@@ -1,0 +1,235 @@
+package io.github.microc.exporter.core.engine;
+
+import io.github.microc.exporter.core.spi.MetricFamily;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusScrapeRequest;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.github.microc.exporter.core.config.CollectorSettings;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one {@link MultiCollector} Microc registers: it fans a scrape out to the enabled
+ * collectors concurrently, each under its own timeout, and adds a success and a duration
+ * sample per collector. A collector that throws or times out is left out of the result and
+ * reported with {@code success 0}; the scrape itself always succeeds.
+ *
+ * <pre>
+ * microc_scrape_collector_duration_seconds{collector="cpu"} 0.000412
+ * microc_scrape_collector_success{collector="cpu"} 1
+ * </pre>
+ *
+ * <p>The {@code collect[]} and {@code exclude[]} URL parameters pick collectors, as in
+ * node_exporter. Thread-safe.
+ */
+public final class CollectionEngine implements MultiCollector {
+
+  /** URL parameter: collect only these collectors. */
+  public static final String COLLECT = "collect[]";
+  /** URL parameter: collect all but these collectors. */
+  public static final String EXCLUDE = "exclude[]";
+
+  private static final Logger log = LoggerFactory.getLogger(CollectionEngine.class);
+
+  private final Map<String, CollectorRuntime> runtimes;
+  private final List<CollectorStatus> disabled;
+  private final List<MetricSnapshot> constant;
+  private final Set<String> reportedClashes = ConcurrentHashMap.newKeySet();
+
+  private CollectionEngine(Builder builder) {
+    this.runtimes = Map.copyOf(builder.runtimes);
+    this.disabled = List.copyOf(builder.disabled);
+    this.constant = List.copyOf(builder.constant);
+  }
+
+  /**
+   * @param executor runs the collections; one thread per collector at most is busy at a time
+   */
+  public static Builder builder(ExecutorService executor) {
+    return new Builder(executor);
+  }
+
+  /** The enabled collectors' names, sorted. */
+  public Set<String> enabledCollectors() {
+    return new TreeSet<>(runtimes.keySet());
+  }
+
+  @Override
+  public MetricSnapshots collect() {
+    return collect(runtimes.keySet());
+  }
+
+  @Override
+  public MetricSnapshots collect(PrometheusScrapeRequest request) {
+    return collect(name -> true, request);
+  }
+
+  @Override
+  public MetricSnapshots collect(Predicate<String> includedNames) {
+    return filter(collect(), includedNames);
+  }
+
+  @Override
+  public MetricSnapshots collect(Predicate<String> includedNames, PrometheusScrapeRequest request) {
+    Set<String> selected = request == null
+        ? runtimes.keySet()
+        : select(request.getParameterValues(COLLECT), request.getParameterValues(EXCLUDE));
+    return filter(collect(selected), includedNames);
+  }
+
+  /**
+   * The collectors a request picks with {@code collect[]} or {@code exclude[]}.
+   *
+   * @throws IllegalArgumentException naming an unknown collector, or when both are given
+   */
+  public Set<String> select(String[] collect, String[] exclude) {
+    boolean hasCollect = collect != null && collect.length > 0;
+    boolean hasExclude = exclude != null && exclude.length > 0;
+    if (hasCollect && hasExclude) {
+      throw new IllegalArgumentException("collect[] and exclude[] cannot be combined");
+    }
+    if (!hasCollect && !hasExclude) {
+      return runtimes.keySet();
+    }
+    String parameter = hasCollect ? COLLECT : EXCLUDE;
+    Set<String> named = new LinkedHashSet<>();
+    for (String value : hasCollect ? collect : exclude) {
+      String name = value.trim();
+      if (!runtimes.containsKey(name)) {
+        boolean known = disabled.stream().anyMatch(s -> s.name().equals(name));
+        throw new IllegalArgumentException(parameter + ": " + (known ? "collector \"" + name
+            + "\" is disabled" : "unknown collector \"" + name + "\"")
+            + "; enabled collectors: " + String.join(", ", enabledCollectors()));
+      }
+      named.add(name);
+    }
+    if (hasCollect) {
+      return named;
+    }
+    Set<String> rest = new LinkedHashSet<>(runtimes.keySet());
+    rest.removeAll(named);
+    return rest;
+  }
+
+  /** Collects the named collectors, concurrently, and adds the self-metrics. */
+  public MetricSnapshots collect(Collection<String> names) {
+    Map<CollectorRuntime, CollectorRuntime.Flight> flights = new LinkedHashMap<>();
+    for (String name : new TreeSet<>(names)) {
+      CollectorRuntime runtime = runtimes.get(name);
+      if (runtime == null) {
+        throw new IllegalArgumentException("unknown collector \"" + name + "\"");
+      }
+      flights.put(runtime, runtime.begin());
+    }
+    MetricFamily success = MetricFamily.gauge("microc_scrape_collector_success",
+        "Whether a collector succeeded.", "collector");
+    MetricFamily duration = MetricFamily.gauge("microc_scrape_collector_duration_seconds",
+        "How long a collector took.", "collector");
+    List<MetricSnapshot> result = new ArrayList<>(constant);
+    Set<String> taken = new HashSet<>();
+    constant.forEach(s -> taken.add(s.getMetadata().getPrometheusName()));
+    taken.add("microc_scrape_collector_success");
+    taken.add("microc_scrape_collector_duration_seconds");
+    for (Map.Entry<CollectorRuntime, CollectorRuntime.Flight> entry : flights.entrySet()) {
+      CollectorRuntime runtime = entry.getKey();
+      Outcome outcome = runtime.await(entry.getValue());
+      success.add(outcome.succeeded() ? 1 : 0, runtime.name());
+      duration.add(outcome.duration().toNanos() / 1e9, runtime.name());
+      for (MetricSnapshot snapshot : outcome.snapshots()) {
+        String name = snapshot.getMetadata().getPrometheusName();
+        if (taken.add(name)) {
+          result.add(snapshot);
+        } else if (reportedClashes.add(runtime.name() + "/" + name)) {
+          log.warn("collector {} exposes {}, which another collector exposes too; its copy is dropped",
+              runtime.name(), name);
+        }
+      }
+    }
+    result.add(success.build());
+    result.add(duration.build());
+    return new MetricSnapshots(result);
+  }
+
+  /** Whether every enabled collector has finished at least one collection. */
+  public boolean ready() {
+    return runtimes.values().stream().allMatch(CollectorRuntime::hasCollected);
+  }
+
+  /** Every collector's last state, enabled ones first, each group by name. */
+  public List<CollectorStatus> statuses() {
+    List<CollectorStatus> all = new ArrayList<>();
+    new TreeSet<>(runtimes.keySet()).forEach(name -> all.add(runtimes.get(name).status()));
+    disabled.stream().sorted((a, b) -> a.name().compareTo(b.name())).forEach(all::add);
+    return all;
+  }
+
+  private static MetricSnapshots filter(MetricSnapshots snapshots, Predicate<String> includedNames) {
+    if (includedNames == null) {
+      return snapshots;
+    }
+    List<MetricSnapshot> kept = new ArrayList<>();
+    for (MetricSnapshot s : snapshots) {
+      if (includedNames.test(s.getMetadata().getPrometheusName())) {
+        kept.add(s);
+      }
+    }
+    return new MetricSnapshots(kept);
+  }
+
+  /** Assembles an engine. Not thread-safe. */
+  public static final class Builder {
+    private final ExecutorService executor;
+    private final Map<String, CollectorRuntime> runtimes = new LinkedHashMap<>();
+    private final List<CollectorStatus> disabled = new ArrayList<>();
+    private final List<MetricSnapshot> constant = new ArrayList<>();
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(ExecutorService executor) {
+      this.executor = executor;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** An enabled collector. */
+    public Builder collector(CollectorSettings settings, String description, MultiCollector collector) {
+      if (runtimes.containsKey(settings.name())) {
+        throw new IllegalArgumentException("collector \"" + settings.name() + "\" added twice");
+      }
+      runtimes.put(settings.name(), new CollectorRuntime(description, settings, collector, executor, clock));
+      return this;
+    }
+
+    /** A disabled collector, listed on the landing page. */
+    public Builder disabled(String name, String description) {
+      disabled.add(new CollectorStatus(name, description, false, null, null, null, null));
+      return this;
+    }
+
+    /** A family added to every scrape, such as {@code microc_build_info}. */
+    public Builder constant(MetricSnapshot snapshot) {
+      constant.add(snapshot);
+      return this;
+    }
+
+    public CollectionEngine build() {
+      return new CollectionEngine(this);
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package io.github.microc.exporter.core.engine;
+
+import io.github.microc.exporter.core.config.CollectorSettings;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One enabled collector as the engine runs it: at most one collection in flight, shared by
+ * every scrape that arrives meanwhile; a successful result reused within
+ * {@code min-interval}; a timeout that interrupts the collection; a log line when the
+ * collector starts or stops failing, not on every scrape. Thread-safe.
+ */
+final class CollectorRuntime {
+
+  private static final Logger log = LoggerFactory.getLogger(CollectorRuntime.class);
+
+  private final String description;
+  private final CollectorSettings settings;
+  private final MultiCollector collector;
+  private final ExecutorService executor;
+  private final Clock clock;
+
+  // Guarded by this.
+  private Flight flight;
+  private Outcome last;
+  private String loggedError;
+
+  CollectorRuntime(String description, CollectorSettings settings, MultiCollector collector,
+      ExecutorService executor, Clock clock) {
+    this.description = description;
+    this.settings = settings;
+    this.collector = collector;
+    this.executor = executor;
+    this.clock = clock;
+  }
+
+  String name() {
+    return settings.name();
+  }
+
+  MultiCollector collector() {
+    return collector;
+  }
+
+  /**
+   * Starts a collection, or joins the one in flight, or returns the last result while it is
+   * fresh. The caller waits with {@link #await}.
+   */
+  synchronized Flight begin() {
+    if (flight != null && !flight.result.isDone()) {
+      return flight;
+    }
+    if (flight != null && flight.running() && flight.result.isDone()) {
+      // Timed out and still not returned: starting another would pile up stuck threads.
+      Duration stuck = Duration.ofNanos(System.nanoTime() - flight.startNanos);
+      return Flight.done(Outcome.failure("previous collection still running after "
+          + seconds(stuck) + "s", Duration.ZERO, clock.instant()));
+    }
+    if (last != null && last.succeeded() && !settings.minInterval().isZero()
+        && last.finished().plus(settings.minInterval()).isAfter(clock.instant())) {
+      return Flight.done(last);
+    }
+    Flight started = new Flight(System.nanoTime());
+    flight = started;
+    started.task = executor.submit(() -> run(started));
+    return started;
+  }
+
+  /** Waits for a flight until its deadline, start + timeout; on timeout interrupts it. */
+  Outcome await(Flight f) {
+    long remaining = f.startNanos + settings.timeout().toNanos() - System.nanoTime();
+    try {
+      return f.result.get(Math.max(0, remaining), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      Outcome timedOut = Outcome.failure("timed out after " + seconds(settings.timeout()) + "s",
+          settings.timeout(), clock.instant());
+      if (f.result.complete(timedOut)) {
+        record(timedOut);
+        Future<?> task = f.task;
+        if (task != null && task.cancel(true) && f.thread == null) {
+          f.finish(); // cancelled before it started: nothing is left running
+        }
+      }
+      return f.result.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Outcome.failure("scrape interrupted", Duration.ZERO, clock.instant());
+    } catch (ExecutionException e) {
+      // run() completes normally even when the collector throws.
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void run(Flight f) {
+    f.thread = Thread.currentThread();
+    Outcome outcome;
+    try {
+      MetricSnapshots snapshots = collector.collect();
+      if (snapshots == null) {
+        throw new IllegalStateException("collect() returned null");
+      }
+      outcome = Outcome.success(snapshots, Duration.ofNanos(System.nanoTime() - f.startNanos),
+          clock.instant());
+    } catch (Throwable t) {
+      outcome = Outcome.failure(describe(t), Duration.ofNanos(System.nanoTime() - f.startNanos),
+          clock.instant());
+      if (log.isDebugEnabled()) {
+        log.debug("collector {} failed", name(), t);
+      }
+    } finally {
+      f.finish();
+      // Clears the interrupt a timeout may have sent, so the pool thread is clean.
+      Thread.interrupted();
+    }
+    if (f.result.complete(outcome)) {
+      record(outcome);
+    }
+  }
+
+  private synchronized void record(Outcome outcome) {
+    last = outcome;
+    if (outcome.succeeded()) {
+      if (loggedError != null) {
+        log.info("collector {} recovered after: {}", name(), loggedError);
+        loggedError = null;
+      }
+    } else if (!outcome.error().equals(loggedError)) {
+      log.warn("collector {} failed: {}", name(), outcome.error());
+      loggedError = outcome.error();
+    }
+  }
+
+  synchronized boolean hasCollected() {
+    return last != null;
+  }
+
+  synchronized CollectorStatus status() {
+    return last == null
+        ? new CollectorStatus(name(), description, true, null, null, null, null)
+        : new CollectorStatus(name(), description, true, last.succeeded(), last.duration(),
+            last.finished(), last.error());
+  }
+
+  private static String describe(Throwable t) {
+    String message = t.getMessage();
+    String type = t.getClass().getSimpleName();
+    if (t instanceof InterruptedException) {
+      return "interrupted";
+    }
+    return message == null || message.isBlank() ? type : type + ": " + oneLine(message);
+  }
+
+  private static String oneLine(String message) {
+    String line = message.strip().replaceAll("\\s*\\R\\s*", " ");
+    return line.length() > 500 ? line.substring(0, 500) + "..." : line;
+  }
+
+  private static String seconds(Duration d) {
+    return String.valueOf(d.toMillis() / 1000.0);
+  }
+
+  /** One collection: its start, its task and its result, shared by the scrapes that wait. */
+  static final class Flight {
+    final long startNanos;
+    final CompletableFuture<Outcome> result = new CompletableFuture<>();
+    volatile Future<?> task;
+    volatile Thread thread;
+    private volatile boolean finished;
+
+    Flight(long startNanos) {
+      this.startNanos = startNanos;
+    }
+
+    static Flight done(Outcome outcome) {
+      Flight f = new Flight(System.nanoTime());
+      f.finished = true;
+      f.result.complete(outcome);
+      return f;
+    }
+
+    void finish() {
+      finished = true;
+    }
+
+    boolean running() {
+      return !finished;
+    }
+  }
+}

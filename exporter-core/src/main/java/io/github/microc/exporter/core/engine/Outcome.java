@@ -1,0 +1,28 @@
+package io.github.microc.exporter.core.engine;
+
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The result of one collection by one collector.
+ *
+ * @param snapshots what it returned; empty when it failed
+ * @param error why it failed; null on success
+ * @param duration how long it took, or the timeout when it timed out
+ * @param finished when it ended
+ */
+record Outcome(MetricSnapshots snapshots, String error, Duration duration, Instant finished) {
+
+  static Outcome success(MetricSnapshots snapshots, Duration duration, Instant finished) {
+    return new Outcome(snapshots, null, duration, finished);
+  }
+
+  static Outcome failure(String error, Duration duration, Instant finished) {
+    return new Outcome(MetricSnapshots.of(), error, duration, finished);
+  }
+
+  boolean succeeded() {
+    return error == null;
+  }
+}

@@ -1,0 +1,145 @@
+package io.github.microc.exporter.core.spi;
+
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Builds one metric family from values and label values, under the name it is exposed with:
+ *
+ * <pre>{@code
+ * MetricFamily.counter("node_cpu_seconds_total", "Seconds the CPUs spent in each mode.", "cpu", "mode")
+ *     .add(123.4, "0", "idle")
+ *     .add(5.6, "0", "user")
+ *     .build();
+ * }</pre>
+ *
+ * <p>A counter's {@code _total} and an info's {@code _info} suffix are handled here, so code
+ * and docs use the name Prometheus sees. A second sample with the same label values is
+ * dropped (the first one wins) rather than failing the whole family, and a null label value
+ * is exposed as the empty string. Not thread-safe; build one per collection.
+ */
+public final class MetricFamily {
+
+  private enum Type { GAUGE, COUNTER, INFO }
+
+  private final Type type;
+  private final String name;
+  private final String help;
+  private final String[] labelNames;
+  private final List<Object> points = new ArrayList<>();
+  private final Set<Labels> seen = new HashSet<>();
+
+  private MetricFamily(Type type, String name, String help, String[] labelNames) {
+    this.type = type;
+    this.name = name;
+    this.help = help;
+    this.labelNames = labelNames.clone();
+  }
+
+  /** A gauge: a value that goes up and down. */
+  public static MetricFamily gauge(String name, String help, String... labelNames) {
+    return new MetricFamily(Type.GAUGE, name, help, labelNames);
+  }
+
+  /** A counter; {@code name} ends with {@code _total}. */
+  public static MetricFamily counter(String name, String help, String... labelNames) {
+    if (!name.endsWith("_total")) {
+      throw new IllegalArgumentException("a counter's name ends with _total: " + name);
+    }
+    return new MetricFamily(Type.COUNTER, name.substring(0, name.length() - "_total".length()),
+        help, labelNames);
+  }
+
+  /**
+   * An info metric: labels with the value 1; {@code name} ends with {@code _info}. Exposed as
+   * a gauge in the text format, as node_exporter's {@code node_uname_info} is.
+   */
+  public static MetricFamily info(String name, String help, String... labelNames) {
+    if (!name.endsWith("_info")) {
+      throw new IllegalArgumentException("an info metric's name ends with _info: " + name);
+    }
+    return new MetricFamily(Type.INFO, name.substring(0, name.length() - "_info".length()), help,
+        labelNames);
+  }
+
+  /** A gauge with one unlabelled value. */
+  public static MetricSnapshot gauge(String name, String help, double value) {
+    return gauge(name, help, new String[0]).add(value).build();
+  }
+
+  /** A counter with one unlabelled value. */
+  public static MetricSnapshot counter(String name, String help, double value) {
+    return counter(name, help, new String[0]).add(value).build();
+  }
+
+  /** Adds a sample; for an info metric the value is ignored. */
+  public MetricFamily add(double value, String... labelValues) {
+    Labels labels = labels(labelValues);
+    if (!seen.add(labels)) {
+      return this;
+    }
+    switch (type) {
+      case GAUGE -> points.add(GaugeDataPointSnapshot.builder().value(value).labels(labels).build());
+      case COUNTER -> points.add(CounterDataPointSnapshot.builder().value(value).labels(labels).build());
+      case INFO -> points.add(InfoDataPointSnapshot.builder().labels(labels).build());
+      default -> throw new IllegalStateException(type.name());
+    }
+    return this;
+  }
+
+  /** Adds an info sample. */
+  public MetricFamily addInfo(String... labelValues) {
+    return add(1, labelValues);
+  }
+
+  /** Whether no sample was added. */
+  public boolean isEmpty() {
+    return points.isEmpty();
+  }
+
+  public MetricSnapshot build() {
+    switch (type) {
+      case GAUGE -> {
+        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
+        points.forEach(p -> b.dataPoint((GaugeDataPointSnapshot) p));
+        return b.build();
+      }
+      case COUNTER -> {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+        points.forEach(p -> b.dataPoint((CounterDataPointSnapshot) p));
+        return b.build();
+      }
+      case INFO -> {
+        InfoSnapshot.Builder b = InfoSnapshot.builder().name(name).help(help);
+        points.forEach(p -> b.dataPoint((InfoDataPointSnapshot) p));
+        return b.build();
+      }
+      default -> throw new IllegalStateException(type.name());
+    }
+  }
+
+  private Labels labels(String[] values) {
+    if (values.length != labelNames.length) {
+      throw new IllegalArgumentException(name + ": " + labelNames.length + " label values expected, got "
+          + values.length);
+    }
+    if (values.length == 0) {
+      return Labels.EMPTY;
+    }
+    String[] cleaned = new String[values.length];
+    for (int i = 0; i < values.length; i++) {
+      cleaned[i] = values[i] == null ? "" : values[i];
+    }
+    return Labels.of(labelNames, cleaned);
+  }
+}
