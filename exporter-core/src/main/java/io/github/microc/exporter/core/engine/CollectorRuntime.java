@@ -63,9 +63,10 @@ final class CollectorRuntime {
     }
     if (flight != null && flight.running() && flight.result.isDone()) {
       // Timed out and still not returned: starting another would pile up stuck threads.
-      Duration stuck = Duration.ofNanos(System.nanoTime() - flight.startNanos);
-      return Flight.done(Outcome.failure("previous collection still running after "
-          + seconds(stuck) + "s", Duration.ZERO, clock.instant()));
+      Outcome stuck = Outcome.failure("previous collection still running (timed out after "
+          + seconds(settings.timeout()) + "s, ignored the interrupt)", Duration.ZERO, clock.instant());
+      record(stuck);
+      return Flight.done(stuck);
     }
     if (last != null && last.succeeded() && !settings.minInterval().isZero()
         && last.finished().plus(settings.minInterval()).isAfter(clock.instant())) {
@@ -85,8 +86,7 @@ final class CollectorRuntime {
     } catch (TimeoutException e) {
       Outcome timedOut = Outcome.failure("timed out after " + seconds(settings.timeout()) + "s",
           settings.timeout(), clock.instant());
-      if (f.result.complete(timedOut)) {
-        record(timedOut);
+      if (settle(f, timedOut)) {
         Future<?> task = f.task;
         if (task != null && task.cancel(true) && f.thread == null) {
           f.finish(); // cancelled before it started: nothing is left running
@@ -123,9 +123,17 @@ final class CollectorRuntime {
       // Clears the interrupt a timeout may have sent, so the pool thread is clean.
       Thread.interrupted();
     }
-    if (f.result.complete(outcome)) {
-      record(outcome);
+    settle(f, outcome);
+  }
+
+  /** Records the outcome, then completes the flight, unless the timeout or the task got there first. */
+  private synchronized boolean settle(Flight f, Outcome outcome) {
+    if (f.result.isDone()) {
+      return false;
     }
+    record(outcome);
+    f.result.complete(outcome);
+    return true;
   }
 
   private synchronized void record(Outcome outcome) {

@@ -1,0 +1,203 @@
+package io.github.microc.exporter.core.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.microc.exporter.core.Microc;
+import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.MetricFamily;
+import io.github.microc.exporter.core.testing.Exposition;
+import io.github.microc.exporter.core.testing.TestPlugins;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class CollectionEngineTest {
+
+  private final List<Microc> started = new ArrayList<>();
+
+  @AfterEach
+  void close() {
+    started.forEach(Microc::close);
+  }
+
+  private Microc microc(List<CollectorPlugin> plugins, Map<String, Object> settings) {
+    Microc.Builder builder = Microc.builder().plugins(plugins).environment(Map.of());
+    settings.forEach((k, v) -> builder.set(k, v, "test"));
+    Microc microc = builder.build();
+    started.add(microc);
+    return microc;
+  }
+
+  @Test
+  void throwingCollectorIsReportedAndTheRestIsKept() {
+    Microc microc = microc(List.of(TestPlugins.constant("good"), TestPlugins.throwing("bad", "boom")), Map.of());
+
+    String text = Exposition.text(microc.engine().collect());
+
+    assertThat(text)
+        .contains("test_good_value 1.0")
+        .contains("microc_scrape_collector_success{collector=\"bad\"} 0.0")
+        .contains("microc_scrape_collector_success{collector=\"good\"} 1.0")
+        .contains("microc_scrape_collector_duration_seconds{collector=\"bad\"}")
+        .contains("microc_build_info{");
+    assertThat(microc.engine().statuses())
+        .filteredOn(s -> s.name().equals("bad"))
+        .singleElement()
+        .satisfies(s -> assertThat(s.lastError()).isEqualTo("IllegalStateException: boom"));
+  }
+
+  @Test
+  void slowCollectorTimesOutAndTheScrapeReturnsWithinTimeoutPlus100ms() {
+    Microc microc = microc(
+        List.of(TestPlugins.constant("good"), TestPlugins.sleeping("slow", Duration.ofSeconds(10)),
+            TestPlugins.throwing("bad", "boom")),
+        Map.of("microc.collectors.slow.timeout", "500ms"));
+
+    long start = System.nanoTime();
+    String text = Exposition.text(microc.engine().collect());
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(took).isLessThan(Duration.ofMillis(600));
+    assertThat(text)
+        .contains("test_good_value 1.0")
+        .doesNotContain("test_slow_value")
+        .contains("microc_scrape_collector_success{collector=\"slow\"} 0.0")
+        .contains("microc_scrape_collector_duration_seconds{collector=\"slow\"} 0.5");
+    assertThat(microc.engine().statuses())
+        .filteredOn(s -> s.name().equals("slow"))
+        .singleElement()
+        .satisfies(s -> assertThat(s.lastError()).isEqualTo("timed out after 0.5s"));
+  }
+
+  @Test
+  void collectorThatIgnoresItsTimeoutIsNotStartedAgainWhileStuck() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger runs = new AtomicInteger();
+    CollectorPlugin stubborn = TestPlugins.of("stubborn", () -> {
+      runs.incrementAndGet();
+      while (true) {
+        try {
+          if (release.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+            break;
+          }
+        } catch (InterruptedException ignored) {
+          // Ignores interrupts on purpose.
+        }
+      }
+      return MetricSnapshots.of(MetricFamily.gauge("test_stubborn_value", "h", 1));
+    });
+    Microc microc = microc(List.of(stubborn), Map.of("microc.collectors.stubborn.timeout", "200ms"));
+
+    microc.engine().collect();
+    long start = System.nanoTime();
+    String second = Exposition.text(microc.engine().collect());
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    release.countDown();
+
+    assertThat(runs).hasValue(1);
+    assertThat(took).isLessThan(Duration.ofMillis(150));
+    assertThat(second).contains("microc_scrape_collector_success{collector=\"stubborn\"} 0.0");
+    assertThat(microc.engine().statuses().get(0).lastError()).startsWith("previous collection still running");
+  }
+
+  @Test
+  void eightConcurrentScrapesRunEachCollectorOnce() throws Exception {
+    AtomicInteger a = new AtomicInteger();
+    AtomicInteger b = new AtomicInteger();
+    Microc microc = microc(List.of(
+        TestPlugins.counting("a", a, Duration.ofMillis(300)),
+        TestPlugins.counting("b", b, Duration.ofMillis(300))), Map.of());
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<String>> scrapes = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      Callable<String> scrape = () -> {
+        go.await();
+        return Exposition.text(microc.engine().collect());
+      };
+      scrapes.add(pool.submit(scrape));
+    }
+    go.countDown();
+    for (Future<String> scrape : scrapes) {
+      assertThat(scrape.get()).contains("test_a_collections 1.0").contains("test_b_collections 1.0");
+    }
+    pool.shutdown();
+
+    assertThat(a).hasValue(1);
+    assertThat(b).hasValue(1);
+    Exposition.text(microc.engine().collect());
+    assertThat(a).as("a later scrape collects again").hasValue(2);
+  }
+
+  @Test
+  void minIntervalReusesTheLastGoodResult() {
+    AtomicInteger count = new AtomicInteger();
+    Microc microc = microc(List.of(TestPlugins.counting("cached", count, Duration.ZERO)),
+        Map.of("microc.collectors.cached.min-interval", "1h"));
+
+    microc.engine().collect();
+    String second = Exposition.text(microc.engine().collect());
+
+    assertThat(count).hasValue(1);
+    assertThat(second).contains("test_cached_collections 1.0");
+  }
+
+  @Test
+  void collectAndExcludePickCollectors() {
+    Microc microc = microc(List.of(TestPlugins.constant("one"), TestPlugins.constant("two")), Map.of());
+    CollectionEngine engine = microc.engine();
+
+    assertThat(engine.select(new String[] {"one"}, null)).containsExactly("one");
+    assertThat(engine.select(null, new String[] {"one"})).containsExactly("two");
+    assertThat(Exposition.text(engine.collect(engine.select(new String[] {"two"}, null))))
+        .contains("test_two_value").doesNotContain("test_one_value")
+        .doesNotContain("collector=\"one\"");
+  }
+
+  @Test
+  void unknownOrDisabledCollectorInParametersIsRejectedByName() {
+    Microc microc = microc(List.of(TestPlugins.constant("one"), TestPlugins.constant("off")),
+        Map.of("microc.collectors.off.enabled", false));
+    CollectionEngine engine = microc.engine();
+
+    assertThatThrownBy(() -> engine.select(new String[] {"nope"}, null))
+        .hasMessage("collect[]: unknown collector \"nope\"; enabled collectors: one");
+    assertThatThrownBy(() -> engine.select(null, new String[] {"off"}))
+        .hasMessage("exclude[]: collector \"off\" is disabled; enabled collectors: one");
+    assertThatThrownBy(() -> engine.select(new String[] {"one"}, new String[] {"one"}))
+        .hasMessage("collect[] and exclude[] cannot be combined");
+  }
+
+  @Test
+  void familyExposedByTwoCollectorsIsKeptOnce() {
+    CollectorPlugin first = TestPlugins.of("first", () -> MetricSnapshots.of(MetricFamily.gauge("test_shared", "h", 1)));
+    CollectorPlugin second = TestPlugins.of("second", () -> MetricSnapshots.of(MetricFamily.gauge("test_shared", "h", 2)));
+    Microc microc = microc(List.of(first, second), Map.of());
+
+    String text = Exposition.text(microc.engine().collect());
+
+    assertThat(text).containsOnlyOnce("\ntest_shared ").contains("\ntest_shared 1.0\n");
+  }
+
+  @Test
+  void readyAfterEveryEnabledCollectorRanOnce() {
+    Microc microc = microc(List.of(TestPlugins.constant("one"), TestPlugins.throwing("bad", "x")), Map.of());
+
+    assertThat(microc.engine().ready()).isFalse();
+    microc.engine().collect(List.of("one"));
+    assertThat(microc.engine().ready()).isFalse();
+    microc.engine().collect();
+    assertThat(microc.engine().ready()).isTrue();
+  }
+}
