@@ -37,6 +37,29 @@ public final class TestPlugins {
     };
   }
 
+  /**
+   * Named {@code configured}; reads {@code pattern} (a regex) and {@code limit} (an int)
+   * declared in the test {@code reference.conf}, and exposes the limit.
+   */
+  public static CollectorPlugin configured() {
+    return new CollectorPlugin() {
+      @Override
+      public String name() {
+        return "configured";
+      }
+
+      @Override
+      public MultiCollector create(PluginContext context) {
+        context.config().getRegex("pattern");
+        int limit = context.config().getInt("limit");
+        int depth = context.config().getInt("nested.depth");
+        return () -> MetricSnapshots.of(
+            MetricFamily.gauge("test_configured_limit", "The configured limit.", limit),
+            MetricFamily.gauge("test_configured_depth", "The configured depth.", depth));
+      }
+    };
+  }
+
   /** Exposes {@code test_<name>_value 1}. */
   public static CollectorPlugin constant(String name) {
     return of(name, () -> MetricSnapshots.of(MetricFamily.gauge("test_" + name + "_value", "A constant.", 1)));
