@@ -1,0 +1,140 @@
+package io.github.microc.exporter.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.core.testing.Exposition;
+import io.github.microc.exporter.core.testing.TestPlugins;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class MicrocTest {
+
+  @Test
+  void registersIntoAnApplicationsOwnRegistry() {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    Counter requests = Counter.builder().name("app_requests_total").help("Requests.").register(registry);
+    requests.inc();
+
+    try (Microc microc = Microc.builder().plugins(List.of(TestPlugins.constant("one"))).environment(Map.of()).build()) {
+      microc.register(registry);
+
+      assertThat(Exposition.text(registry.scrape()))
+          .contains("app_requests_total 1.0")
+          .contains("test_one_value 1.0")
+          .contains("microc_scrape_collector_success{collector=\"one\"} 1.0");
+    }
+    assertThat(Exposition.text(registry.scrape())).as("closing unregisters").doesNotContain("test_one_value");
+  }
+
+  @Test
+  void twoPluginsWithOneNameAreAStartupErrorNamingBothClasses() {
+    CollectorPlugin first = TestPlugins.constant("same");
+    CollectorPlugin second = TestPlugins.throwing("same", "x");
+
+    assertThatThrownBy(() -> Microc.builder().plugins(List.of(first, second)).environment(Map.of()).build())
+        .isInstanceOf(StartupException.class)
+        .hasMessageStartingWith("two plugins are named \"same\": " + first.getClass().getName())
+        .hasMessageContaining(" and " + second.getClass().getName());
+  }
+
+  @Test
+  void nameMustBeLowerSnakeCase() {
+    assertThatThrownBy(() -> Microc.builder().plugins(List.of(TestPlugins.constant("Bad-Name")))
+        .environment(Map.of()).build())
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("name \"Bad-Name\" is not lower_snake_case");
+  }
+
+  @Test
+  void pluginThatCannotStartIsReportedWithoutStoppingTheOthers() {
+    CollectorPlugin broken = new CollectorPlugin() {
+      @Override
+      public String name() {
+        return "broken";
+      }
+
+      @Override
+      public MultiCollector create(PluginContext context) throws Exception {
+        throw new java.io.FileNotFoundException("/proc/nothing");
+      }
+    };
+    try (Microc microc = Microc.builder().plugins(List.of(broken, TestPlugins.constant("one")))
+        .environment(Map.of()).build()) {
+      assertThat(Exposition.text(microc.engine().collect()))
+          .contains("test_one_value 1.0")
+          .contains("microc_scrape_collector_success{collector=\"broken\"} 0.0");
+      assertThat(microc.engine().statuses().get(0).lastError())
+          .isEqualTo("IllegalStateException: could not start: FileNotFoundException: /proc/nothing");
+    }
+  }
+
+  @Test
+  void resourcesAreClosedOnShutdownInReverseOrder() {
+    AtomicBoolean collectorClosed = new AtomicBoolean();
+    AtomicBoolean resourceClosed = new AtomicBoolean();
+    CollectorPlugin closeable = new CollectorPlugin() {
+      @Override
+      public String name() {
+        return "closeable";
+      }
+
+      @Override
+      public MultiCollector create(PluginContext context) {
+        context.closeOnShutdown(() -> resourceClosed.set(true));
+        return new ClosingCollector(collectorClosed);
+      }
+    };
+
+    Microc microc = Microc.builder().plugins(List.of(closeable)).environment(Map.of()).build();
+    microc.close();
+
+    assertThat(collectorClosed).isTrue();
+    assertThat(resourceClosed).isTrue();
+  }
+
+  @Test
+  void disabledPluginsAreNotCreated() {
+    AtomicBoolean created = new AtomicBoolean();
+    CollectorPlugin lazy = new CollectorPlugin() {
+      @Override
+      public String name() {
+        return "lazy";
+      }
+
+      @Override
+      public boolean enabledByDefault() {
+        return false;
+      }
+
+      @Override
+      public MultiCollector create(PluginContext context) {
+        created.set(true);
+        return io.prometheus.metrics.model.snapshots.MetricSnapshots::of;
+      }
+    };
+    try (Microc microc = Microc.builder().plugins(List.of(lazy)).environment(Map.of()).build()) {
+      assertThat(created).isFalse();
+      assertThat(microc.engine().statuses()).singleElement().satisfies(s -> assertThat(s.enabled()).isFalse());
+    }
+  }
+
+  private record ClosingCollector(AtomicBoolean closed) implements MultiCollector, AutoCloseable {
+    @Override
+    public io.prometheus.metrics.model.snapshots.MetricSnapshots collect() {
+      return io.prometheus.metrics.model.snapshots.MetricSnapshots.of();
+    }
+
+    @Override
+    public void close() {
+      closed.set(true);
+    }
+  }
+}

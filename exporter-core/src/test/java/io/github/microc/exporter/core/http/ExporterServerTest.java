@@ -1,0 +1,178 @@
+package io.github.microc.exporter.core.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.microc.exporter.core.Microc;
+import io.github.microc.exporter.core.config.ListenAddress;
+import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.MetricFamily;
+import io.github.microc.exporter.core.testing.TestPlugins;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The real endpoint on a loopback port, spoken to over HTTP. */
+class ExporterServerTest {
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final CountDownLatch gate = new CountDownLatch(1);
+  private Microc microc;
+  private String base;
+
+  @BeforeEach
+  void start() throws IOException {
+    CollectorPlugin gated = TestPlugins.of("gated", () -> {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return MetricSnapshots.of(MetricFamily.gauge("test_gated_value", "Opened.", 1));
+    });
+    microc = Microc.builder()
+        .plugins(List.of(TestPlugins.constant("one"), TestPlugins.throwing("bad", "<b>broken</b>"), gated,
+            TestPlugins.constant("off")))
+        .environment(Map.of())
+        .set("microc.collectors.off.enabled", false, "test")
+        .build();
+    int port = microc.startServer(ListenAddress.parse("127.0.0.1:0")).port();
+    base = "http://127.0.0.1:" + port;
+  }
+
+  @AfterEach
+  void stop() {
+    gate.countDown();
+    microc.close();
+  }
+
+  private HttpResponse<String> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void metricsInTextFormatWithSelfAndProcessMetrics() throws Exception {
+    gate.countDown();
+    HttpResponse<String> response = get("/metrics");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+    assertThat(response.body())
+        .contains("test_one_value 1.0")
+        .contains("test_gated_value 1.0")
+        .contains("microc_scrape_collector_success{collector=\"bad\"} 0.0")
+        .contains("microc_build_info{javaversion=")
+        .contains("process_cpu_seconds_total")
+        .contains("jvm_memory_used_bytes")
+        .doesNotContain("collector=\"off\"");
+  }
+
+  @Test
+  void openMetricsWhenAsked() throws Exception {
+    gate.countDown();
+    HttpResponse<String> response = get("/metrics",
+        "Accept", "application/openmetrics-text; version=1.0.0; charset=utf-8");
+
+    assertThat(response.headers().firstValue("Content-Type")).get().asString().startsWith("application/openmetrics-text");
+    assertThat(response.body()).contains("# TYPE microc_build info").endsWith("# EOF\n");
+  }
+
+  @Test
+  void gzipWhenAccepted() throws Exception {
+    gate.countDown();
+    HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+        .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+
+    assertThat(response.headers().firstValue("Content-Encoding")).hasValue("gzip");
+    String body = new String(new GZIPInputStream(new ByteArrayInputStream(response.body())).readAllBytes(),
+        StandardCharsets.UTF_8);
+    assertThat(body).contains("test_one_value 1.0");
+  }
+
+  @Test
+  void collectPicksCollectors() throws Exception {
+    HttpResponse<String> response = get("/metrics?collect%5B%5D=one&collect[]=bad");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body())
+        .contains("test_one_value 1.0")
+        .contains("microc_scrape_collector_success{collector=\"bad\"} 0.0")
+        .doesNotContain("collector=\"gated\"");
+  }
+
+  @Test
+  void excludeLeavesCollectorsOut() throws Exception {
+    HttpResponse<String> response = get("/metrics?exclude[]=gated&exclude[]=bad");
+
+    assertThat(response.body()).contains("test_one_value").doesNotContain("collector=\"gated\"")
+        .doesNotContain("collector=\"bad\"");
+  }
+
+  @Test
+  void unknownCollectorIsA400NamingIt() throws Exception {
+    HttpResponse<String> response = get("/metrics?collect[]=nope");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).isEqualTo("collect[]: unknown collector \"nope\"; enabled collectors: bad, gated, one\n");
+  }
+
+  @Test
+  void collectAndExcludeTogetherIsA400() throws Exception {
+    HttpResponse<String> response = get("/metrics?collect[]=one&exclude[]=bad");
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.body()).isEqualTo("collect[] and exclude[] cannot be combined\n");
+  }
+
+  @Test
+  void readyOnlyAfterTheFirstFullCollection() throws Exception {
+    assertThat(get("/health").statusCode()).isEqualTo(200);
+    HttpResponse<String> before = get("/ready");
+    assertThat(before.statusCode()).isEqualTo(503);
+    assertThat(before.body()).isEqualTo("not ready: waiting for the first collection of bad, gated, one\n");
+
+    gate.countDown();
+    get("/metrics");
+
+    assertThat(get("/ready").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void landingPageListsCollectorsWithStateAndEscapesErrors() throws Exception {
+    gate.countDown();
+    get("/metrics");
+    HttpResponse<String> page = get("/");
+
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+    assertThat(page.body())
+        .contains("<code>one</code>")
+        .contains("<code>off</code></td><td>test plugin off</td><td class=\"off\">disabled")
+        .contains("class=\"failed\">failed")
+        .contains("IllegalStateException: &lt;b&gt;broken&lt;/b&gt;")
+        .doesNotContain("<b>broken</b>");
+  }
+
+  @Test
+  void unknownPathIs404AndPostIs405() throws Exception {
+    assertThat(get("/nope").statusCode()).isEqualTo(404);
+    HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(post.statusCode()).isEqualTo(405);
+  }
+}
