@@ -1,0 +1,34 @@
+package io.github.microc.e2e.support;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Paths in the source tree, found from the e2e module's working directory. */
+public final class Repository {
+
+  private Repository() {}
+
+  /** The project's root: the directory holding the parent pom and the e2e module. */
+  public static Path root() {
+    Path dir = Path.of("").toAbsolutePath();
+    for (Path candidate = dir; candidate != null; candidate = candidate.getParent()) {
+      if (Files.isDirectory(candidate.resolve("e2e")) && Files.isRegularFile(candidate.resolve("pom.xml"))) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException("no project root above " + dir);
+  }
+
+  public static Path resolve(String relative) {
+    return root().resolve(relative);
+  }
+
+  /** The shaded app jar built by the reactor before e2e. */
+  public static Path appJar() {
+    Path jar = resolve("exporter-app/target/microc-exporter.jar");
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " is missing: build it first (mvn -pl exporter-app package)");
+    }
+    return jar;
+  }
+}
