@@ -1,0 +1,171 @@
+package io.github.microc.exporter.core.host;
+
+import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.MetricFamily;
+import io.github.microc.exporter.core.spi.PluginContext;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import oshi.hardware.CentralProcessor;
+import oshi.hardware.CentralProcessor.TickType;
+
+/**
+ * Time each CPU spent in each mode, from {@code /proc/stat} on Linux (in USER_HZ ticks, 100
+ * per second, as node_exporter assumes) and from OSHI's per-processor ticks elsewhere.
+ *
+ * <pre>
+ * node_cpu_seconds_total{cpu="0",mode="idle"} 322.13
+ * node_cpu_seconds_total{cpu="0",mode="iowait"} 0.34
+ * node_cpu_seconds_total{cpu="0",mode="user"} 41.75
+ * node_cpu_guest_seconds_total{cpu="0",mode="nice"} 0
+ * node_cpu_guest_seconds_total{cpu="0",mode="user"} 0
+ * </pre>
+ *
+ * <p>As node_exporter 1.5 does, a counter that the kernel reports lower than before (some
+ * hypervisors make idle and iowait jump back) keeps its previous value, unless idle jumped back
+ * by more than three seconds, which means the CPU was replaced (hot-plug) and starts afresh.
+ * The guest modes are included in user and nice, as the kernel counts them. Thread-safe.
+ */
+public final class CpuCollector implements MultiCollector {
+
+  /** The modes in the order of {@code /proc/stat}'s columns. */
+  static final String[] MODES = {"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"};
+  static final String[] GUEST_MODES = {"user", "nice"};
+  private static final double USER_HZ = 100;
+  private static final int IDLE = 3;
+  private static final double JUMP_BACK_SECONDS = 3;
+
+  private final Path stat;
+  private final CentralProcessor processor;
+  private final Map<String, double[]> last = new HashMap<>();
+
+  /** Reads {@code stat}, a Linux {@code /proc/stat}. */
+  CpuCollector(Path stat) {
+    this.stat = stat;
+    this.processor = null;
+  }
+
+  /** Asks OSHI; for platforms without procfs. */
+  CpuCollector(CentralProcessor processor) {
+    this.stat = null;
+    this.processor = processor;
+  }
+
+  @Override
+  public MetricSnapshots collect() {
+    Map<String, double[]> times = monotonic(stat != null ? readStat() : readOshi());
+    MetricFamily seconds = MetricFamily.counter("node_cpu_seconds_total",
+        "Seconds the CPUs spent in each mode.", "cpu", "mode");
+    MetricFamily guest = MetricFamily.counter("node_cpu_guest_seconds_total",
+        "Seconds the CPUs spent in guests (VMs) for each mode.", "cpu", "mode");
+    for (Map.Entry<String, double[]> cpu : times.entrySet()) {
+      double[] t = cpu.getValue();
+      // Alphabetical, as node_exporter lists them.
+      for (int i : new int[] {3, 4, 5, 1, 6, 7, 2, 0}) {
+        seconds.add(t[i], cpu.getKey(), MODES[i]);
+      }
+      if (stat != null) {
+        guest.add(t[9], cpu.getKey(), "nice");
+        guest.add(t[8], cpu.getKey(), "user");
+      }
+    }
+    return guest.isEmpty() ? MetricSnapshots.of(seconds.build())
+        : MetricSnapshots.of(seconds.build(), guest.build());
+  }
+
+  private Map<String, double[]> readStat() {
+    try {
+      return parseCpuTimes(HostFiles.read(stat));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + stat, e);
+    }
+  }
+
+  private Map<String, double[]> readOshi() {
+    long[][] ticks = processor.getProcessorCpuLoadTicks();
+    Map<String, double[]> times = new TreeMap<>(CpuCollector::byNumber);
+    TickType[] types = {TickType.USER, TickType.NICE, TickType.SYSTEM, TickType.IDLE,
+        TickType.IOWAIT, TickType.IRQ, TickType.SOFTIRQ, TickType.STEAL};
+    for (int cpu = 0; cpu < ticks.length; cpu++) {
+      double[] t = new double[10];
+      for (int i = 0; i < types.length; i++) {
+        t[i] = ticks[cpu][types[i].getIndex()] / 1000.0; // OSHI counts milliseconds
+      }
+      times.put(Integer.toString(cpu), t);
+    }
+    return times;
+  }
+
+  /** Keeps every counter from going down, as node_exporter 1.5's {@code updateCPUStats}. */
+  private synchronized Map<String, double[]> monotonic(Map<String, double[]> fresh) {
+    for (Map.Entry<String, double[]> cpu : fresh.entrySet()) {
+      double[] now = cpu.getValue();
+      double[] before = last.get(cpu.getKey());
+      if (before != null && before[IDLE] - now[IDLE] <= JUMP_BACK_SECONDS) {
+        for (int i = 0; i < now.length; i++) {
+          now[i] = Math.max(now[i], before[i]);
+        }
+      }
+      last.put(cpu.getKey(), now.clone());
+    }
+    last.keySet().retainAll(fresh.keySet());
+    return fresh;
+  }
+
+  /**
+   * The per-CPU lines of {@code /proc/stat} ({@code cpu0 ...}, not the {@code cpu} total) as
+   * seconds by CPU number: user, nice, system, idle, iowait, irq, softirq, steal, guest,
+   * guest_nice. Columns an older kernel lacks are 0; a line that is not numbers is skipped.
+   */
+  static Map<String, double[]> parseCpuTimes(String text) {
+    Map<String, double[]> times = new TreeMap<>(CpuCollector::byNumber);
+    for (String line : text.split("\n")) {
+      String[] f = HostFiles.fields(line);
+      if (f.length < 2 || !f[0].startsWith("cpu") || f[0].length() == 3) {
+        continue;
+      }
+      String cpu = f[0].substring(3);
+      if (!cpu.chars().allMatch(Character::isDigit)) {
+        continue;
+      }
+      double[] t = new double[10];
+      boolean valid = true;
+      for (int i = 0; i < t.length && i + 1 < f.length; i++) {
+        t[i] = HostFiles.number(f[i + 1]) / USER_HZ;
+        valid &= !Double.isNaN(t[i]);
+      }
+      if (valid) {
+        times.put(cpu, t);
+      }
+    }
+    return times;
+  }
+
+  private static int byNumber(String a, String b) {
+    return a.length() != b.length() ? Integer.compare(a.length(), b.length()) : a.compareTo(b);
+  }
+
+  /** Listed in META-INF/services. */
+  public static final class Plugin implements CollectorPlugin {
+    @Override
+    public String name() {
+      return "cpu";
+    }
+
+    @Override
+    public String description() {
+      return "Seconds each CPU spent in each mode (node_cpu_seconds_total).";
+    }
+
+    @Override
+    public MultiCollector create(PluginContext context) {
+      return HostFiles.linux() ? new CpuCollector(context.hostPaths().proc("stat"))
+          : new CpuCollector(context.system().getHardware().getProcessor());
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package io.github.microc.exporter.core.host;
+
+import com.sun.jna.Platform;
+import io.github.microc.exporter.core.spi.PluginConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+/** What the host collectors share: reading small kernel files and filtering device names. */
+final class HostFiles {
+
+  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+
+  private HostFiles() {}
+
+  /** Whether the collectors read procfs and sysfs themselves, or ask OSHI. */
+  static boolean linux() {
+    return Platform.isLinux();
+  }
+
+  /**
+   * A file's whole content. Kernel files report a size of 0, so this reads to the end; bytes
+   * that are not UTF-8 (a mount point may contain any) are replaced rather than failing.
+   */
+  static String read(Path file) throws IOException {
+    return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+  }
+
+  /** A file's content without surrounding whitespace, or {@code null} when it cannot be read. */
+  static String readTrimmedOrNull(Path file) {
+    try {
+      return read(file).strip();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** The whitespace-separated fields of a line, without empty ones. */
+  static String[] fields(String line) {
+    String stripped = line.strip();
+    return stripped.isEmpty() ? new String[0] : WHITESPACE.split(stripped);
+  }
+
+  /** A number, or {@code NaN} when the text is not one. */
+  static double number(String text) {
+    try {
+      return Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
+  }
+
+  /**
+   * node_exporter's device filter: a device is ignored when it matches {@code exclude}, or when
+   * {@code include} is set and it does not match. Like Go's {@code MatchString}, a pattern
+   * matches anywhere in the name unless anchored.
+   *
+   * @param include may be null
+   * @param exclude may be null
+   */
+  record DeviceFilter(Pattern include, Pattern exclude) {
+
+    static final DeviceFilter NONE = new DeviceFilter(null, null);
+
+    /** Reads two mutually exclusive regex keys; an empty string means not set. */
+    static DeviceFilter from(PluginConfig config, String includeKey, String excludeKey) {
+      Pattern include = optionalRegex(config, includeKey);
+      Pattern exclude = optionalRegex(config, excludeKey);
+      if (include != null && exclude != null) {
+        throw config.error(includeKey, "cannot be set together with " + excludeKey
+            + " (they are mutually exclusive); set one of them to \"\"");
+      }
+      return new DeviceFilter(include, exclude);
+    }
+
+    static Pattern optionalRegex(PluginConfig config, String key) {
+      if (!config.hasPath(key) || config.getString(key).isEmpty()) {
+        return null;
+      }
+      return config.getRegex(key);
+    }
+
+    boolean ignored(String device) {
+      if (exclude != null && exclude.matcher(device).find()) {
+        return true;
+      }
+      return include != null && !include.matcher(device).find();
+    }
+  }
+}
