@@ -1,0 +1,505 @@
+package io.github.microc.exporter.docker.watchdog;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Event;
+import com.github.dockerjava.api.model.EventType;
+import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.MetricFamily;
+import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.docker.client.DockerClients;
+import io.github.microc.exporter.docker.watchdog.Decision.Action;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The container watchdog: restarts watched containers that crashed, were OOM-killed or
+ * turned unhealthy, never one stopped on purpose, with backoff and a restart budget. The
+ * decisions are {@link WatchdogPolicy}'s; this class does the Docker I/O on its own thread:
+ * it follows the events stream (reconnecting with backoff when the daemon goes away), sweeps
+ * the watched containers at start, on every reconnect and every {@code sweep-interval}, and
+ * starts or restarts containers when a restart is due. A scrape makes no Docker call; it
+ * renders the counters the background work keeps.
+ *
+ * <pre>
+ * microc_watchdog_watched{name="web"} 1
+ * microc_watchdog_restarts_total{name="web",reason="exit_code",dry_run="false"} 2
+ * microc_watchdog_restart_failures_total{name="web"} 0
+ * microc_watchdog_gave_up{name="web"} 0
+ * microc_watchdog_restart_due{name="web"} 1
+ * microc_watchdog_skipped_total{name="web",reason="stopped_by_user"} 1
+ * microc_watchdog_events_connected 1
+ * microc_watchdog_dry_run 0
+ * </pre>
+ */
+public final class Watchdog implements MultiCollector, AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
+  private static final String[] EVENTS =
+      {"die", "oom", "health_status", "start", "stop", "kill", "destroy", "rename"};
+  private static final Duration RECONNECT_INITIAL = Duration.ofMillis(500);
+  private static final Duration RECONNECT_MAX = Duration.ofSeconds(30);
+  private static final Duration HOUSEKEEPING = Duration.ofSeconds(1);
+
+  private final WatchdogSettings settings;
+  private final WatchdogPolicy policy;
+  private final DockerClient requests;
+  private final DockerClient events;
+  private final String host;
+  private final Clock clock;
+  private final ScheduledExecutorService worker;
+  private final AtomicLong reconnects = new AtomicLong();
+  private volatile boolean connected;
+  private volatile boolean closed;
+  private volatile double lastSweepSeconds;
+
+  // Touched on the worker thread only.
+  private int generation;
+  private Closeable stream;
+  private Duration reconnectDelay = RECONNECT_INITIAL;
+  private boolean everConnected;
+  private boolean outageLogged;
+  private boolean sweepFailureLogged;
+
+  /**
+   * @param requests a client for list, inspect, start and restart, with a response timeout
+   * @param events a client without a response timeout, for the events stream
+   * @param host the Docker host, for log lines
+   */
+  Watchdog(WatchdogSettings settings, DockerClient requests, DockerClient events, String host,
+      Clock clock) {
+    this.settings = settings;
+    this.policy = new WatchdogPolicy(settings);
+    this.requests = requests;
+    this.events = events;
+    this.host = host;
+    this.clock = clock;
+    this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "microc-watchdog");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Connects to the events stream and schedules the periodic sweep. */
+  void start() {
+    log.info("watchdog watching {} and containers labelled {}=true on {}; dry_run={}",
+        settings.containers().isEmpty() ? "no names" : String.join(",", settings.containers()),
+        settings.label().isEmpty() ? "(none)" : settings.label(), host, settings.dryRun());
+    submit(this::connect);
+    long sweepMs = settings.sweepInterval().toMillis();
+    worker.scheduleWithFixedDelay(guarded(() -> {
+      if (connected) {
+        sweep("periodic");
+      }
+    }), sweepMs, sweepMs, TimeUnit.MILLISECONDS);
+    long tick = HOUSEKEEPING.toMillis();
+    worker.scheduleWithFixedDelay(guarded(() -> policy.housekeeping(clock.instant())
+        .forEach(this::logDecision)), tick, tick, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public MetricSnapshots collect() {
+    List<WatchdogPolicy.Row> rows = policy.snapshot(clock.instant());
+    String dryRun = Boolean.toString(settings.dryRun());
+    MetricFamily watched = MetricFamily.gauge("microc_watchdog_watched",
+        "1 for each watched container that exists, 0 for a listed name that does not.", "name");
+    MetricFamily restarts = MetricFamily.counter("microc_watchdog_restarts_total",
+        "Restarts of a watched container by reason; with dry_run=\"true\" the restarts a dry run"
+            + " would have made.", "name", "reason", "dry_run");
+    MetricFamily failures = MetricFamily.counter("microc_watchdog_restart_failures_total",
+        "Restarts the Docker daemon refused or that failed.", "name");
+    MetricFamily gaveUp = MetricFamily.gauge("microc_watchdog_gave_up",
+        "1 while the watchdog has given up restarting the container (too many restarts in the"
+            + " window).", "name");
+    MetricFamily due = MetricFamily.gauge("microc_watchdog_restart_due",
+        "1 while a restart of the container waits for its backoff.", "name");
+    MetricFamily skipped = MetricFamily.counter("microc_watchdog_skipped_total",
+        "Ends or restarts of a watched container the watchdog left alone, by reason.", "name",
+        "reason");
+    for (WatchdogPolicy.Row row : rows) {
+      watched.add(row.present() ? 1 : 0, row.name());
+      for (String reason : WatchdogPolicy.RESTART_REASONS) {
+        restarts.add(row.restarts().getOrDefault(reason, 0L), row.name(), reason, dryRun);
+      }
+      failures.add(row.failures(), row.name());
+      gaveUp.add(row.gaveUp() ? 1 : 0, row.name());
+      due.add(row.restartDue() ? 1 : 0, row.name());
+      row.skipped().forEach((reason, count) -> skipped.add(count, row.name(), reason));
+    }
+    List<MetricSnapshot> snapshots = new ArrayList<>(List.of(watched.build(), restarts.build(),
+        failures.build(), gaveUp.build(), due.build(), skipped.build()));
+    snapshots.add(MetricFamily.gauge("microc_watchdog_events_connected",
+        "1 while the watchdog follows the Docker events stream.", connected ? 1 : 0));
+    snapshots.add(MetricFamily.counter("microc_watchdog_event_stream_reconnects_total",
+        "Times the events stream was lost and the watchdog reconnected.", reconnects.get()));
+    snapshots.add(MetricFamily.gauge("microc_watchdog_last_sweep_timestamp_seconds",
+        "When the watchdog last looked at every watched container (0: not yet).",
+        lastSweepSeconds));
+    snapshots.add(MetricFamily.gauge("microc_watchdog_dry_run",
+        "1 when the watchdog only decides and counts, restarting nothing.",
+        settings.dryRun() ? 1 : 0));
+    return new MetricSnapshots(snapshots);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    worker.shutdownNow();
+    try {
+      worker.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeQuietly(stream);
+    closeQuietly(events);
+    closeQuietly(requests);
+  }
+
+  // ---- the events stream -------------------------------------------------------------------
+
+  private void connect() {
+    if (closed) {
+      return;
+    }
+    int gen = ++generation;
+    try {
+      events.eventsCmd()
+          .withEventTypeFilter(EventType.CONTAINER)
+          .withEventFilter(EVENTS)
+          .exec(new StreamCallback(gen));
+    } catch (RuntimeException e) {
+      disconnected(gen, e);
+    }
+  }
+
+  private void connected(int gen, Closeable opened) {
+    if (gen != generation || closed) {
+      closeQuietly(opened);
+      return;
+    }
+    stream = opened;
+    connected = true;
+    reconnectDelay = RECONNECT_INITIAL;
+    String trigger = everConnected ? "reconnect" : "start";
+    if (!everConnected || outageLogged) {
+      log.info("watchdog following Docker events on {} ({})", host, trigger);
+    }
+    everConnected = true;
+    outageLogged = false;
+    sweep(trigger);
+  }
+
+  private void disconnected(int gen, Throwable error) {
+    if (gen != generation || closed) {
+      return;
+    }
+    generation++;
+    boolean wasConnected = connected;
+    connected = false;
+    closeQuietly(stream);
+    stream = null;
+    if (wasConnected) {
+      reconnects.incrementAndGet();
+    }
+    String why = error == null ? "the stream ended" : describe(error);
+    if (!outageLogged) {
+      log.warn("watchdog lost the Docker events stream on {} ({}); reconnecting with backoff"
+          + " up to {}, no restarts meanwhile", host, why, Decision.format(RECONNECT_MAX));
+      outageLogged = true;
+    } else {
+      log.debug("watchdog reconnect to {} failed: {}", host, why);
+    }
+    Duration delay = reconnectDelay;
+    reconnectDelay = delay.multipliedBy(2).compareTo(RECONNECT_MAX) > 0 ? RECONNECT_MAX
+        : delay.multipliedBy(2);
+    schedule(this::connect, delay);
+  }
+
+  private void handle(Event event) {
+    String action = event.getAction() != null ? event.getAction() : event.getStatus();
+    if (action == null) {
+      return;
+    }
+    Map<String, String> attributes = event.getActor() == null
+        || event.getActor().getAttributes() == null ? Map.of() : event.getActor().getAttributes();
+    String id = event.getActor() != null && event.getActor().getId() != null
+        ? event.getActor().getId() : event.getId();
+    String name = DockerFacts.name(attributes.get("name"));
+    Instant now = clock.instant();
+    if (action.startsWith("health_status")) {
+      String status = action.substring(action.indexOf(':') + 1).trim();
+      if (status.equals("unhealthy") && policy.isWatched(name, attributes)) {
+        inspect(id).ifPresent(facts -> act(policy.onUnhealthy(facts, now)));
+      } else if (status.equals("healthy")) {
+        policy.onHealthy(id, name, attributes, now);
+      }
+      return;
+    }
+    switch (action) {
+      case "kill" -> act(policy.onKill(id, name, attributes, attributes.get("signal"), now));
+      case "stop" -> act(policy.onStop(id, name, attributes, now));
+      case "oom" -> policy.onOom(id, name, attributes, now);
+      case "start" -> act(policy.onStart(id, name, attributes, now));
+      case "destroy" -> act(policy.onDestroy(id, name, attributes));
+      case "rename" -> act(policy.onRename(id, DockerFacts.name(attributes.get("oldName"))));
+      case "die" -> {
+        if (policy.isWatched(name, attributes)) {
+          ContainerFacts facts = inspect(id)
+              .orElseGet(() -> DockerFacts.fromDieEvent(id, attributes, now));
+          act(policy.onDie(facts, now));
+        }
+      }
+      default -> { }
+    }
+  }
+
+  // ---- sweeps and restarts -----------------------------------------------------------------
+
+  /** Looks at every watched container; decides for those that are down or unhealthy. */
+  private void sweep(String trigger) {
+    List<Container> containers;
+    try {
+      containers = requests.listContainersCmd().withShowAll(true).exec();
+    } catch (RuntimeException e) {
+      if (!sweepFailureLogged) {
+        log.warn("watchdog {} sweep failed on {}: {}", trigger, host, describe(e));
+        sweepFailureLogged = true;
+      }
+      return;
+    }
+    sweepFailureLogged = false;
+    Set<String> existing = new HashSet<>();
+    for (Container c : containers) {
+      String name = DockerFacts.name(c.getNames());
+      Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
+      if (!policy.isWatched(name, labels)) {
+        continue;
+      }
+      existing.add(name);
+      boolean unhealthy = c.getStatus() != null && c.getStatus().contains("(unhealthy)");
+      if ("running".equals(c.getState()) && !unhealthy) {
+        policy.onSeenRunning(c.getId(), name, labels, clock.instant());
+      } else if ("exited".equals(c.getState()) || unhealthy) {
+        inspect(c.getId()).ifPresent(facts -> act(policy.onSweep(facts, clock.instant())));
+      }
+    }
+    policy.onListed(existing);
+    lastSweepSeconds = clock.millis() / 1000.0;
+  }
+
+  private void restart(Decision due) {
+    ContainerFacts current;
+    try {
+      current = DockerFacts.from(requests.inspectContainerCmd(due.id()).exec());
+    } catch (NotFoundException e) {
+      current = null;
+    } catch (RuntimeException e) {
+      // The daemon does not answer: try anyway, so that the failure is counted and retried.
+      current = new ContainerFacts(due.id(), due.name(), Map.of(), "exited",
+          due.exitCode() == null ? 0 : due.exitCode(), false, "", "", false, null, null);
+    }
+    Optional<Decision> go = policy.beforeRestart(due, current, clock.instant());
+    if (go.isEmpty()) {
+      return;
+    }
+    if (go.get().action() != Action.RESTART) {
+      logDecision(go.get());
+      return;
+    }
+    if (settings.dryRun()) {
+      policy.restarted(due, clock.instant());
+      log.debug("watchdog dry run: not restarting {}", due.name());
+      return;
+    }
+    try {
+      if (current.running()) {
+        requests.restartContainerCmd(due.id())
+            .withTimeout((int) Math.min(Integer.MAX_VALUE, settings.stopTimeout().toSeconds()))
+            .exec();
+      } else {
+        requests.startContainerCmd(due.id()).exec();
+      }
+      policy.restarted(due, clock.instant());
+      log.debug("watchdog restarted {} ({})", due.name(), ContainerFacts.shortId(due.id()));
+    } catch (NotModifiedException e) {
+      log.debug("watchdog: {} was already running", due.name());
+    } catch (RuntimeException e) {
+      act(policy.restartFailed(due, current, describe(e), clock.instant()));
+    }
+  }
+
+  private Optional<ContainerFacts> inspect(String id) {
+    try {
+      return Optional.of(DockerFacts.from(requests.inspectContainerCmd(id).exec()));
+    } catch (NotFoundException e) {
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      log.debug("watchdog could not inspect {}: {}", ContainerFacts.shortId(id), describe(e));
+      return Optional.empty();
+    }
+  }
+
+  private void act(Optional<Decision> decision) {
+    decision.ifPresent(d -> {
+      logDecision(d);
+      if (d.action() == Action.RESTART) {
+        schedule(() -> restart(d), d.delay());
+      }
+    });
+  }
+
+  private void logDecision(Decision d) {
+    switch (d.action()) {
+      case RESTART, GIVE_UP -> log.warn(d.logLine());
+      default -> log.info(d.logLine());
+    }
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------
+
+  private void submit(Runnable task) {
+    if (closed) {
+      return;
+    }
+    try {
+      worker.execute(guarded(task));
+    } catch (RejectedExecutionException e) {
+      // Shutting down.
+    }
+  }
+
+  private void schedule(Runnable task, Duration delay) {
+    if (closed) {
+      return;
+    }
+    try {
+      worker.schedule(guarded(task), Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // Shutting down.
+    }
+  }
+
+  /** Nothing the watchdog does may end its thread or the process. */
+  private static Runnable guarded(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException | LinkageError e) {
+        log.warn("watchdog task failed: {}", describe(e), e);
+      }
+    };
+  }
+
+  private static String describe(Throwable e) {
+    String message = e.getMessage();
+    Throwable cause = e;
+    while ((message == null || message.isBlank()) && cause.getCause() != null) {
+      cause = cause.getCause();
+      message = cause.getMessage();
+    }
+    String text = e.getClass().getSimpleName() + (message == null ? "" : ": " + message.trim());
+    return text.replace('\n', ' ');
+  }
+
+  private static void closeQuietly(Closeable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException | RuntimeException e) {
+        log.debug("watchdog: closing failed: {}", e.toString());
+      }
+    }
+  }
+
+  /** Hands the stream's callbacks to the worker thread, tagged with their connection. */
+  private final class StreamCallback implements ResultCallback<Event> {
+    private final int gen;
+    private volatile Closeable closeable;
+
+    StreamCallback(int gen) {
+      this.gen = gen;
+    }
+
+    @Override
+    public void onStart(Closeable opened) {
+      closeable = opened;
+      submit(() -> connected(gen, opened));
+    }
+
+    @Override
+    public void onNext(Event event) {
+      submit(() -> handle(event));
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      submit(() -> disconnected(gen, error));
+    }
+
+    @Override
+    public void onComplete() {
+      submit(() -> disconnected(gen, null));
+    }
+
+    @Override
+    public void close() throws IOException {
+      Closeable c = closeable;
+      if (c != null) {
+        c.close();
+      }
+    }
+  }
+
+  /** Listed in META-INF/services. */
+  public static final class Plugin implements CollectorPlugin {
+    @Override
+    public String name() {
+      return "watchdog";
+    }
+
+    @Override
+    public String description() {
+      return "Restarts watched containers that crashed, were OOM-killed or turned unhealthy";
+    }
+
+    @Override
+    public boolean enabledByDefault() {
+      return false;
+    }
+
+    @Override
+    public MultiCollector create(PluginContext context) {
+      WatchdogSettings settings = WatchdogSettings.from(context.config());
+      String host = DockerClients.resolveHost(settings.dockerHost());
+      DockerClient requests = DockerClients.create(host,
+          settings.requestTimeout().plus(settings.stopTimeout()));
+      DockerClient events = DockerClients.create(host, Duration.ZERO);
+      Watchdog watchdog = new Watchdog(settings, requests, events, host, Clock.systemUTC());
+      watchdog.start();
+      return watchdog;
+    }
+  }
+}
