@@ -1,0 +1,58 @@
+package io.github.microc.exporter.core.host;
+
+import io.github.microc.exporter.core.spi.HostPaths;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The fixture tree in {@code src/test/resources/fixtures}: {@code proc}, {@code sys} and
+ * {@code rootfs} are captures from a Linux host (Debian 12, kernel 6.x, 2 CPUs, a virtio disk),
+ * {@code nasty} holds hand-made edge cases.
+ */
+final class Fixtures {
+
+  private Fixtures() {}
+
+  static Path root() {
+    try {
+      return Path.of(Fixtures.class.getResource("/fixtures").toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static Path path(String relative) {
+    return root().resolve(relative);
+  }
+
+  static String text(String relative) {
+    try {
+      return Files.readString(path(relative));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The captured host, as a containerised exporter would see it under a mount. */
+  static HostPaths host() {
+    return new HostPaths(path("proc"), path("sys"), path("rootfs"));
+  }
+
+  /** The Prometheus text format, as {@code /metrics} serves it. */
+  static String render(MetricSnapshots snapshots) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      PrometheusTextFormatWriter.create().write(out, snapshots);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+}
