@@ -34,9 +34,27 @@ public final class DockerClients {
    * @param responseTimeout how long a request may take; zero for no limit (event streams)
    */
   public static DockerClient create(String host, Duration responseTimeout) {
-    DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+    DefaultDockerClientConfig config = config(host);
+    return DockerClientImpl.getInstance(config, http(config, responseTimeout));
+  }
+
+  /**
+   * A raw HTTP client, for endpoints docker-java does not model (such as one-shot stats).
+   *
+   * @param host {@code unix:///path} or {@code tcp://host:port}
+   * @param responseTimeout how long a request may take; zero for no limit
+   */
+  public static DockerHttpClient http(String host, Duration responseTimeout) {
+    return http(config(host), responseTimeout);
+  }
+
+  private static DefaultDockerClientConfig config(String host) {
+    return DefaultDockerClientConfig.createDefaultConfigBuilder()
         .withDockerHost(host)
         .build();
+  }
+
+  private static DockerHttpClient http(DefaultDockerClientConfig config, Duration responseTimeout) {
     ZerodepDockerHttpClient.Builder http = new ZerodepDockerHttpClient.Builder()
         .dockerHost(config.getDockerHost())
         .sslConfig(config.getSSLConfig())
@@ -45,7 +63,6 @@ public final class DockerClients {
     if (!responseTimeout.isZero()) {
       http.responseTimeout(responseTimeout);
     }
-    DockerHttpClient client = http.build();
-    return DockerClientImpl.getInstance(config, client);
+    return http.build();
   }
 }

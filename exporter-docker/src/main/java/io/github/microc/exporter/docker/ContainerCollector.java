@@ -1,0 +1,442 @@
+package io.github.microc.exporter.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.MetricFamily;
+import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.docker.ContainerSettings.StatsSource;
+import io.github.microc.exporter.docker.cgroup.CgroupPaths;
+import io.github.microc.exporter.docker.cgroup.CgroupReader;
+import io.github.microc.exporter.docker.cgroup.ContainerStats;
+import io.github.microc.exporter.docker.cgroup.ContainerStats.BlockIo;
+import io.github.microc.exporter.docker.cgroup.ContainerStats.NetInterface;
+import io.github.microc.exporter.docker.client.DockerClients;
+import io.github.microc.exporter.docker.metadata.ContainerCache;
+import io.github.microc.exporter.docker.metadata.ContainerInfo;
+import io.github.microc.exporter.docker.metadata.MetadataWatcher;
+import io.github.microc.exporter.docker.stats.ApiStatsPoller;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Every container's CPU, memory, network, block I/O and state, under cAdvisor's names and
+ * labels, plus what cAdvisor lacks under Microc's prefix. A scrape reads the metadata cache
+ * (kept current by a {@link MetadataWatcher}) and each running container's cgroup files; it
+ * never calls Docker.
+ *
+ * <pre>
+ * container_cpu_usage_seconds_total{id="/docker/3f2a…",name="web",image="nginx:1",cpu="total"} 12.5
+ * container_memory_working_set_bytes{id="/docker/3f2a…",name="web",image="nginx:1"} 5.24288E7
+ * container_network_receive_bytes_total{id="/docker/3f2a…",name="web",image="nginx:1",interface="eth0"} 1.2E6
+ * microc_container_state{id="/docker/3f2a…",name="web",image="nginx:1",state="running"} 1
+ * microc_docker_up 1
+ * </pre>
+ *
+ * <p>Each series also carries {@code container_label_<name>} for every allow-listed
+ * container label (empty when the container lacks it). Stopped containers keep their
+ * info, state, restart count, exit code and OOM series, never stale resource values.
+ * Thread-safe.
+ */
+public final class ContainerCollector implements MultiCollector, AutoCloseable {
+
+  /** Docker's container states, exposed as one {@code microc_container_state} series each. */
+  static final List<String> STATES =
+      List.of("created", "restarting", "running", "removing", "paused", "exited", "dead");
+  static final List<String> HEALTH_STATES = List.of("starting", "healthy", "unhealthy");
+  private static final double NANOS = 1e9;
+
+  private final ContainerSettings settings;
+  private final ContainerCache cache;
+  private final CgroupReader reader;
+  private final Supplier<ApiStatsPoller> pollerFactory;
+  private final List<AutoCloseable> resources;
+  private final String[] baseNames;
+  private final Map<String, Located> located = new ConcurrentHashMap<>();
+  private volatile ApiStatsPoller poller;
+
+  /** Where a container's cgroup was found, for the process it was found for. */
+  private record Located(long pid, CgroupPaths paths) {}
+
+  /** One exported container with its stats (null when none) and label values. */
+  private record Row(ContainerInfo info, ContainerStats stats, String[] labels) {}
+
+  /**
+   * @param cache the metadata, kept current elsewhere
+   * @param reader reads cgroup files
+   * @param pollerFactory makes the stats API poller on first need
+   * @param resources closed with the collector (the watcher, the clients)
+   */
+  ContainerCollector(ContainerSettings settings, ContainerCache cache, CgroupReader reader,
+      Supplier<ApiStatsPoller> pollerFactory, List<AutoCloseable> resources) {
+    this.settings = settings;
+    this.cache = cache;
+    this.reader = reader;
+    this.pollerFactory = pollerFactory;
+    this.resources = List.copyOf(resources);
+    List<String> names = new ArrayList<>(List.of("id", "name", "image"));
+    settings.labelAllowList().forEach(l -> names.add(ContainerSettings.labelName(l)));
+    this.baseNames = names.toArray(String[]::new);
+  }
+
+  @Override
+  public MetricSnapshots collect() {
+    ContainerCache.Snapshot snapshot = cache.snapshot();
+    located.keySet().retainAll(snapshot.containers().keySet());
+    List<Row> rows = new ArrayList<>();
+    Set<String> wantApi = new HashSet<>();
+    boolean anyFromApi = false;
+    List<ContainerInfo> containers = new ArrayList<>(snapshot.containers().values());
+    containers.sort(Comparator.comparing(ContainerInfo::name).thenComparing(ContainerInfo::id));
+    for (ContainerInfo c : containers) {
+      if (!settings.selects(c)) {
+        continue;
+      }
+      ContainerStats stats = null;
+      if (c.running()) {
+        stats = settings.statsSource() == StatsSource.API ? null : fromCgroup(c);
+        if (stats == null && settings.statsSource() != StatsSource.CGROUP) {
+          wantApi.add(c.id());
+          ApiStatsPoller p = poller();
+          stats = p == null ? null : p.get(c.id()).orElse(null);
+          anyFromApi |= stats != null;
+        }
+      }
+      rows.add(new Row(c, stats, labelValues(c)));
+    }
+    if (!wantApi.isEmpty() || poller != null) {
+      ApiStatsPoller p = poller();
+      if (p != null) {
+        p.want(wantApi);
+      }
+    }
+    return render(rows, snapshot.up(), anyFromApi);
+  }
+
+  private ContainerStats fromCgroup(ContainerInfo c) {
+    Located where = located.compute(c.id(), (id, old) -> old != null && old.pid() == c.pid() ? old
+        : new Located(c.pid(), reader.locate(c.id(), c.pid()).orElse(null)));
+    if (where.paths() == null) {
+      return null;
+    }
+    try {
+      return reader.read(where.paths(), c.networkMode().equals("host") ? 0 : c.pid());
+    } catch (IOException e) {
+      // Stopped since the metadata said running: no stats rather than stale ones.
+      located.remove(c.id());
+      return null;
+    }
+  }
+
+  private ApiStatsPoller poller() {
+    ApiStatsPoller p = poller;
+    if (p == null) {
+      synchronized (this) {
+        p = poller;
+        if (p == null) {
+          p = pollerFactory.get();
+          poller = p;
+        }
+      }
+    }
+    return p;
+  }
+
+  private String[] labelValues(ContainerInfo c) {
+    String[] values = new String[baseNames.length];
+    values[0] = "/docker/" + c.id();
+    values[1] = c.name();
+    values[2] = c.image();
+    List<String> allow = settings.labelAllowList();
+    for (int i = 0; i < allow.size(); i++) {
+      String v = c.labels().get(allow.get(i));
+      values[3 + i] = v == null ? "" : v;
+    }
+    return values;
+  }
+
+  private MetricSnapshots render(List<Row> rows, boolean up, boolean anyFromApi) {
+    String cached = anyFromApi ? " Where cgroup files cannot be read, cached from the Docker stats"
+        + " API, refreshed every " + format(settings.apiStatsInterval()) + "." : "";
+    List<MetricSnapshot> out = new ArrayList<>();
+    double now = System.currentTimeMillis() / 1000.0;
+
+    // Metadata, for every container.
+    String[] infoNames = concat(baseNames, "image_id");
+    MetricFamily info = MetricFamily.info("microc_container_info",
+        "Container metadata; value 1.", infoNames);
+    MetricFamily state = gauge("microc_container_state",
+        "Container state: 1 for the current one.", "state");
+    MetricFamily restarts = gauge("microc_container_restart_count",
+        "Restarts by the daemon's restart policy.");
+    MetricFamily exitCode = gauge("microc_container_exit_code", "The container's last exit code.");
+    MetricFamily oomKilled = gauge("microc_container_oom_killed",
+        "1 when the container's last exit was an OOM kill.");
+    MetricFamily oomEvents = counter("container_oom_events_total",
+        "Count of out of memory events observed for the container.");
+    MetricFamily health = gauge("container_health_state",
+        "Health check state: 1 for the current one; only containers with a health check.", "health");
+    for (Row r : rows) {
+      ContainerInfo c = r.info();
+      String[] l = r.labels();
+      info.addInfo(concat(l, c.imageId()));
+      boolean known = STATES.contains(c.state());
+      for (String s : STATES) {
+        state.add(s.equals(c.state()) ? 1 : 0, concat(l, s));
+      }
+      if (!known) {
+        state.add(1, concat(l, c.state()));
+      }
+      restarts.add(c.restartCount(), l);
+      exitCode.add(c.exitCode(), l);
+      oomKilled.add(c.oomKilled() ? 1 : 0, l);
+      long kernelOoms = r.stats() == null ? 0 : r.stats().oomKills();
+      oomEvents.add(Math.max(c.oomEvents(), kernelOoms), l);
+      if (!c.health().isEmpty()) {
+        for (String s : HEALTH_STATES) {
+          health.add(s.equals(c.health()) ? 1 : 0, concat(l, s));
+        }
+      }
+    }
+    out.add(info.build());
+    out.add(state.build());
+    out.add(restarts.build());
+    out.add(exitCode.build());
+    out.add(oomKilled.build());
+    out.add(oomEvents.build());
+    if (!health.isEmpty()) {
+      out.add(health.build());
+    }
+
+    // Resources, for running containers whose stats could be read.
+    List<Row> live = rows.stream().filter(r -> r.stats() != null).toList();
+    MetricFamily startTime = gauge("container_start_time_seconds",
+        "Start time of the container since unix epoch in seconds.");
+    MetricFamily lastSeen = gauge("container_last_seen",
+        "Last time a container was seen by the exporter");
+    MetricFamily cpuTotal = counter("container_cpu_usage_seconds_total",
+        "Cumulative cpu time consumed in seconds." + cached, "cpu");
+    MetricFamily quota = gauge("container_spec_cpu_quota", "CPU quota of the container.");
+    MetricFamily period = gauge("container_spec_cpu_period", "CPU period of the container.");
+    MetricFamily shares = gauge("container_spec_cpu_shares", "CPU share of the container.");
+    MetricFamily pids = gauge("microc_container_pids",
+        "Number of processes and threads in the container." + cached);
+    for (Row r : live) {
+      ContainerInfo c = r.info();
+      ContainerStats s = r.stats();
+      if (c.startedAt() != null) {
+        startTime.add(c.startedAt().toEpochMilli() / 1000.0, r.labels());
+      }
+      lastSeen.add(Math.floor(now), r.labels());
+      if (s.cpuUsageNanos() >= 0) {
+        cpuTotal.add(s.cpuUsageNanos() / NANOS, concat(r.labels(), "total"));
+      }
+      if (c.cpuQuota() > 0) {
+        quota.add(c.cpuQuota(), r.labels());
+      }
+      period.add(c.cpuPeriod(), r.labels());
+      shares.add(c.cpuShares(), r.labels());
+      if (s.pids() >= 0) {
+        pids.add(s.pids(), r.labels());
+      }
+    }
+    out.add(startTime.build());
+    out.add(lastSeen.build());
+    out.add(cpuTotal.build());
+    out.add(counter("container_cpu_user_seconds_total",
+        "Cumulative user cpu time consumed in seconds." + cached, live, s -> nanos(s.cpuUserNanos())));
+    out.add(counter("container_cpu_system_seconds_total",
+        "Cumulative system cpu time consumed in seconds." + cached, live, s -> nanos(s.cpuSystemNanos())));
+    out.add(counter("container_cpu_cfs_periods_total",
+        "Number of elapsed enforcement period intervals." + cached, live, s -> (double) s.cfsPeriods()));
+    out.add(counter("container_cpu_cfs_throttled_periods_total",
+        "Number of throttled period intervals." + cached, live, s -> (double) s.cfsThrottledPeriods()));
+    out.add(counter("container_cpu_cfs_throttled_seconds_total",
+        "Total time duration the container has been throttled." + cached, live,
+        s -> nanos(s.cfsThrottledNanos())));
+    out.add(quota.build());
+    out.add(period.build());
+    out.add(shares.build());
+    out.add(gauge("container_memory_usage_bytes",
+        "Current memory usage in bytes, including all memory regardless of when it was accessed."
+            + cached, live, s -> (double) s.memoryUsage()));
+    out.add(gauge("container_memory_working_set_bytes", "Current working set in bytes." + cached,
+        live, s -> (double) s.memoryWorkingSet()));
+    out.add(gauge("container_memory_rss", "Size of RSS in bytes." + cached, live,
+        s -> (double) s.memoryRss()));
+    out.add(gauge("container_memory_cache", "Number of bytes of page cache memory." + cached, live,
+        s -> (double) s.memoryCache()));
+    out.add(gauge("container_memory_swap", "Container swap usage in bytes." + cached, live,
+        s -> (double) s.memorySwap()));
+    out.add(gauge("container_memory_failcnt", "Number of memory usage hits limits." + cached, live,
+        s -> (double) s.memoryFailcnt()));
+    out.add(gauge("container_spec_memory_limit_bytes", "Memory limit for the container; 0: none."
+        + cached, live, s -> (double) s.memoryLimit()));
+    out.add(pids.build());
+    out.add(io("container_fs_reads_bytes_total", "Cumulative count of bytes read." + cached, live,
+        BlockIo::readBytes));
+    out.add(io("container_fs_writes_bytes_total", "Cumulative count of bytes written." + cached,
+        live, BlockIo::writeBytes));
+    net(out, live, cached);
+    out.add(MetricFamily.gauge("microc_docker_up",
+        "1 when the Docker daemon answered the last metadata request.", up ? 1 : 0));
+    return new MetricSnapshots(out);
+  }
+
+  private void net(List<MetricSnapshot> out, List<Row> live, String cached) {
+    record Net(String suffix, String help, Function<NetInterface, Long> value) {}
+    List<Net> nets = List.of(
+        new Net("receive_bytes_total", "Cumulative count of bytes received", NetInterface::rxBytes),
+        new Net("receive_packets_total", "Cumulative count of packets received", NetInterface::rxPackets),
+        new Net("receive_errors_total", "Cumulative count of errors encountered while receiving",
+            NetInterface::rxErrors),
+        new Net("receive_packets_dropped_total", "Cumulative count of packets dropped while receiving",
+            NetInterface::rxDropped),
+        new Net("transmit_bytes_total", "Cumulative count of bytes transmitted", NetInterface::txBytes),
+        new Net("transmit_packets_total", "Cumulative count of packets transmitted",
+            NetInterface::txPackets),
+        new Net("transmit_errors_total", "Cumulative count of errors encountered while transmitting",
+            NetInterface::txErrors),
+        new Net("transmit_packets_dropped_total",
+            "Cumulative count of packets dropped while transmitting", NetInterface::txDropped));
+    for (Net n : nets) {
+      MetricFamily f = counter("container_network_" + n.suffix(), n.help() + "." + cached, "interface");
+      for (Row r : live) {
+        for (NetInterface i : r.stats().network()) {
+          long v = n.value().apply(i);
+          if (v >= 0) {
+            f.add(v, concat(r.labels(), i.name()));
+          }
+        }
+      }
+      out.add(f.build());
+    }
+  }
+
+  private MetricSnapshot io(String name, String help, List<Row> live, Function<BlockIo, Long> value) {
+    MetricFamily f = counter(name, help, "device");
+    for (Row r : live) {
+      for (BlockIo d : r.stats().io()) {
+        f.add(value.apply(d), concat(r.labels(), d.device()));
+      }
+    }
+    return f.build();
+  }
+
+  private MetricSnapshot gauge(String name, String help, List<Row> live,
+      Function<ContainerStats, Double> value) {
+    MetricFamily f = gauge(name, help);
+    for (Row r : live) {
+      double v = value.apply(r.stats());
+      if (v >= 0) {
+        f.add(v, r.labels());
+      }
+    }
+    return f.build();
+  }
+
+  private MetricSnapshot counter(String name, String help, List<Row> live,
+      Function<ContainerStats, Double> value) {
+    MetricFamily f = counter(name, help);
+    for (Row r : live) {
+      double v = value.apply(r.stats());
+      if (v >= 0) {
+        f.add(v, r.labels());
+      }
+    }
+    return f.build();
+  }
+
+  private MetricFamily gauge(String name, String help, String... extra) {
+    return MetricFamily.gauge(name, help, concat(baseNames, extra));
+  }
+
+  private MetricFamily counter(String name, String help, String... extra) {
+    return MetricFamily.counter(name, help, concat(baseNames, extra));
+  }
+
+  private static double nanos(long value) {
+    return value < 0 ? -1 : value / NANOS;
+  }
+
+  private static String[] concat(String[] base, String... extra) {
+    if (extra.length == 0) {
+      return base;
+    }
+    String[] out = new String[base.length + extra.length];
+    System.arraycopy(base, 0, out, 0, base.length);
+    System.arraycopy(extra, 0, out, base.length, extra.length);
+    return out;
+  }
+
+  private static String format(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+  }
+
+  @Override
+  public void close() {
+    ApiStatsPoller p = poller;
+    if (p != null) {
+      p.close();
+    }
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        // Closing on shutdown: nothing left to report to.
+      }
+    }
+  }
+
+  /**
+   * Makes the collector: starts the metadata watcher (which connects in the background, so a
+   * daemon that is down neither fails nor delays the start) and returns at once.
+   */
+  static ContainerCollector start(ContainerSettings settings, CgroupReader reader,
+      ScheduledExecutorService scheduler) {
+    String host = DockerClients.resolveHost(settings.dockerHost());
+    DockerClient requests = DockerClients.create(host, settings.requestTimeout());
+    DockerClient events = DockerClients.create(host, Duration.ZERO);
+    ContainerCache cache = new ContainerCache();
+    MetadataWatcher watcher = new MetadataWatcher(host, requests, events, cache,
+        settings.relistInterval()).start();
+    Supplier<ApiStatsPoller> poller = () -> new ApiStatsPoller(
+        DockerClients.http(host, settings.requestTimeout().plusSeconds(2)), scheduler,
+        settings.apiStatsInterval(), settings.apiStatsParallelism());
+    return new ContainerCollector(settings, cache, reader, poller,
+        List.of(requests, events, watcher));
+  }
+
+  /** The {@code containers} collector; listed in META-INF/services. */
+  public static final class Plugin implements CollectorPlugin {
+
+    @Override
+    public String name() {
+      return "containers";
+    }
+
+    @Override
+    public String description() {
+      return "Docker containers' CPU, memory, network, I/O (cgroup files) and state (Docker API),"
+          + " under cAdvisor's names";
+    }
+
+    @Override
+    public MultiCollector create(PluginContext context) {
+      ContainerSettings settings = ContainerSettings.from(context.config());
+      return start(settings, new CgroupReader(context.hostPaths()), context.scheduler());
+    }
+  }
+}

@@ -1,0 +1,403 @@
+package io.github.microc.exporter.docker.cgroup;
+
+import io.github.microc.exporter.core.spi.HostPaths;
+import io.github.microc.exporter.docker.cgroup.ContainerStats.BlockIo;
+import io.github.microc.exporter.docker.cgroup.ContainerStats.NetInterface;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Reads a container's resource counters from its cgroup files (v1 or v2) under the configured
+ * sysfs root and its network counters from {@code <proc>/<pid>/net/dev} under the configured
+ * procfs root. A container's cgroup is found from {@code <proc>/<pid>/cgroup}, so both the
+ * cgroupfs and the systemd cgroup drivers work.
+ *
+ * <p>{@code read*} methods do I/O; the package-private static {@code parse*} methods turn
+ * file text into values and are tested on fixture trees. Thread-safe.
+ */
+public final class CgroupReader {
+
+  /** USER_HZ: the unit of cgroup v1's cpuacct.stat, 100 on every Linux architecture Docker runs on. */
+  private static final long NANOS_PER_TICK = 10_000_000L;
+  /** cgroup v1 writes a page-rounded LONG_MAX for "no limit"; anything above this is unlimited. */
+  private static final long UNLIMITED = 1L << 62;
+
+  private final HostPaths host;
+  private final Path cgroupRoot;
+  private final boolean unified;
+  private final Map<String, String> deviceNames = new ConcurrentHashMap<>();
+
+  public CgroupReader(HostPaths host) {
+    this.host = host;
+    this.cgroupRoot = host.sys("fs", "cgroup");
+    this.unified = Files.exists(cgroupRoot.resolve("cgroup.controllers"));
+  }
+
+  /** Whether the host runs cgroup v2 only (the unified hierarchy). */
+  public boolean unified() {
+    return unified;
+  }
+
+  /**
+   * Finds the cgroup of container {@code id} from its main process {@code pid}; empty when the
+   * process is gone, its cgroup is not visible under the sysfs root (another cgroup
+   * namespace) or is not the container's (a remote daemon's pid names a local process): both
+   * the cgroupfs ({@code /docker/<id>}) and the systemd ({@code docker-<id>.scope}) paths hold
+   * the container's id.
+   */
+  public Optional<CgroupPaths> locate(String id, long pid) {
+    if (pid <= 0) {
+      return Optional.empty();
+    }
+    String text;
+    try {
+      text = read(host.proc(Long.toString(pid), "cgroup"));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    CgroupPaths paths = parseProcCgroup(text, cgroupRoot, unified);
+    if (paths == null || paths.memory() == null || !paths.memory().toString().contains(id)
+        || !Files.isDirectory(paths.memory())) {
+      return Optional.empty();
+    }
+    return Optional.of(paths);
+  }
+
+  /**
+   * Reads the counters of the cgroup at {@code paths} and, when {@code netPid} is positive,
+   * the network counters of that process's network namespace.
+   *
+   * @throws IOException when the cgroup is gone (the container stopped)
+   */
+  public ContainerStats read(CgroupPaths paths, long netPid) throws IOException {
+    ContainerStats.Builder stats = paths.version() == 2 ? readV2(paths.memory()) : readV1(paths);
+    if (netPid > 0) {
+      String netDev = readOptional(host.proc(Long.toString(netPid), "net", "dev"));
+      if (netDev != null) {
+        stats.network(parseNetDev(netDev));
+      }
+    }
+    return stats.build();
+  }
+
+  private ContainerStats.Builder readV1(CgroupPaths p) throws IOException {
+    ContainerStats.Builder b = ContainerStats.builder();
+    // The memory controller first: when the container is gone this throws and nothing else is read.
+    long usage = parseLong(read(p.memory().resolve("memory.usage_in_bytes")));
+    Map<String, Long> memStat = parseFlatKeyed(read(p.memory().resolve("memory.stat")));
+    long limit = parseLimit(readOptional(p.memory().resolve("memory.limit_in_bytes")));
+    long failcnt = parseLongOr(readOptional(p.memory().resolve("memory.failcnt")));
+    Map<String, Long> oom = parseFlatKeyed(readOptional(p.memory().resolve("memory.oom_control")));
+    applyMemoryV1(b, usage, memStat, failcnt, limit);
+    b.oomKills(oom.getOrDefault("oom_kill", ContainerStats.UNKNOWN));
+    if (p.cpuacct() != null) {
+      long total = parseLongOr(readOptional(p.cpuacct().resolve("cpuacct.usage")));
+      Map<String, Long> ticks = parseFlatKeyed(readOptional(p.cpuacct().resolve("cpuacct.stat")));
+      b.cpu(total, ticksToNanos(ticks.get("user")), ticksToNanos(ticks.get("system")));
+    }
+    if (p.cpu() != null) {
+      Map<String, Long> cpuStat = parseFlatKeyed(readOptional(p.cpu().resolve("cpu.stat")));
+      b.cfs(cpuStat.getOrDefault("nr_periods", ContainerStats.UNKNOWN),
+          cpuStat.getOrDefault("nr_throttled", ContainerStats.UNKNOWN),
+          cpuStat.getOrDefault("throttled_time", ContainerStats.UNKNOWN));
+    }
+    if (p.blkio() != null) {
+      String io = readOptional(p.blkio().resolve("blkio.throttle.io_service_bytes_recursive"));
+      if (io != null) {
+        b.io(named(parseBlkioV1(io)));
+      }
+    }
+    if (p.pids() != null) {
+      b.pids(parseLongOr(readOptional(p.pids().resolve("pids.current"))));
+    }
+    return b;
+  }
+
+  private ContainerStats.Builder readV2(Path dir) throws IOException {
+    ContainerStats.Builder b = ContainerStats.builder();
+    long usage = parseLong(read(dir.resolve("memory.current")));
+    Map<String, Long> memStat = parseFlatKeyed(read(dir.resolve("memory.stat")));
+    Map<String, Long> events = parseFlatKeyed(readOptional(dir.resolve("memory.events")));
+    long limit = parseLimit(readOptional(dir.resolve("memory.max")));
+    long swap = parseLongOr(readOptional(dir.resolve("memory.swap.current")));
+    applyMemoryV2(b, usage, memStat, events, swap, limit);
+    Map<String, Long> cpuStat = parseFlatKeyed(readOptional(dir.resolve("cpu.stat")));
+    b.cpu(microsToNanos(cpuStat.get("usage_usec")), microsToNanos(cpuStat.get("user_usec")),
+        microsToNanos(cpuStat.get("system_usec")));
+    b.cfs(cpuStat.getOrDefault("nr_periods", ContainerStats.UNKNOWN),
+        cpuStat.getOrDefault("nr_throttled", ContainerStats.UNKNOWN),
+        microsToNanos(cpuStat.get("throttled_usec")));
+    String io = readOptional(dir.resolve("io.stat"));
+    if (io != null) {
+      b.io(named(parseIoStatV2(io)));
+    }
+    b.pids(parseLongOr(readOptional(dir.resolve("pids.current"))));
+    return b;
+  }
+
+  /** Replaces {@code major:minor} by the device's name from {@code <sys>/dev/block/M:m/uevent}. */
+  private List<BlockIo> named(List<BlockIo> io) {
+    if (io.isEmpty()) {
+      return io;
+    }
+    List<BlockIo> out = new ArrayList<>(io.size());
+    for (BlockIo d : io) {
+      String name = deviceNames.computeIfAbsent(d.device(), this::readDeviceName);
+      out.add(new BlockIo(name, d.readBytes(), d.writeBytes()));
+    }
+    return out;
+  }
+
+  private String readDeviceName(String majorMinor) {
+    try {
+      String name = parseUeventDevName(read(host.sys("dev", "block", majorMinor, "uevent")));
+      return name == null ? majorMinor : name;
+    } catch (IOException | RuntimeException e) {
+      return majorMinor;
+    }
+  }
+
+  // ---- parse helpers ----------------------------------------------------------------------
+
+  /**
+   * Parses {@code /proc/<pid>/cgroup} into the container's cgroup directories under
+   * {@code cgroupRoot}. Returns null when no usable line is found or the path lies outside
+   * this cgroup namespace (it starts with {@code /..}).
+   */
+  static CgroupPaths parseProcCgroup(String text, Path cgroupRoot, boolean unified) {
+    Map<String, Path> controllers = new HashMap<>();
+    Path v2 = null;
+    for (String line : text.split("\n")) {
+      int first = line.indexOf(':');
+      int second = first < 0 ? -1 : line.indexOf(':', first + 1);
+      if (second < 0) {
+        continue;
+      }
+      String names = line.substring(first + 1, second);
+      String path = line.substring(second + 1).trim();
+      if (path.startsWith("/..")) {
+        return null;
+      }
+      String relative = path.startsWith("/") ? path.substring(1) : path;
+      if (names.isEmpty()) {
+        v2 = relative.isEmpty() ? cgroupRoot : cgroupRoot.resolve(relative);
+        continue;
+      }
+      for (String controller : names.split(",")) {
+        if (controller.startsWith("name=")) {
+          continue;
+        }
+        // Mounted either as the joint name (cpu,cpuacct) or per controller (often symlinks).
+        Path joint = cgroupRoot.resolve(names);
+        Path mount = Files.isDirectory(joint) ? joint : cgroupRoot.resolve(controller);
+        controllers.put(controller, relative.isEmpty() ? mount : mount.resolve(relative));
+      }
+    }
+    if (unified) {
+      return v2 == null ? null : CgroupPaths.unified(v2);
+    }
+    if (controllers.isEmpty()) {
+      return null;
+    }
+    return new CgroupPaths(1, controllers.get("cpu"), controllers.get("cpuacct"),
+        controllers.get("memory"), controllers.get("blkio"), controllers.get("pids"));
+  }
+
+  /** Lines of {@code key value}: memory.stat, cpu.stat, cpuacct.stat, memory.events. */
+  static Map<String, Long> parseFlatKeyed(String text) {
+    Map<String, Long> values = new HashMap<>();
+    if (text == null) {
+      return values;
+    }
+    int start = 0;
+    int length = text.length();
+    while (start < length) {
+      int end = text.indexOf('\n', start);
+      if (end < 0) {
+        end = length;
+      }
+      int space = text.indexOf(' ', start);
+      if (space > start && space < end) {
+        try {
+          values.put(text.substring(start, space), Long.parseLong(text.substring(space + 1, end).trim()));
+        } catch (NumberFormatException ignored) {
+          // Not a number (a future field); skipped.
+        }
+      }
+      start = end + 1;
+    }
+    return values;
+  }
+
+  /** cgroup v1's memory counters, combined as cAdvisor does. */
+  static void applyMemoryV1(ContainerStats.Builder b, long usage, Map<String, Long> stat,
+      long failcnt, long limit) {
+    long inactiveFile = stat.getOrDefault("total_inactive_file", stat.getOrDefault("inactive_file", 0L));
+    long workingSet = Math.max(0, usage - inactiveFile);
+    b.memory(usage, workingSet,
+        stat.getOrDefault("total_rss", stat.getOrDefault("rss", ContainerStats.UNKNOWN)),
+        stat.getOrDefault("total_cache", stat.getOrDefault("cache", ContainerStats.UNKNOWN)),
+        stat.getOrDefault("total_swap", stat.getOrDefault("swap", 0L)),
+        failcnt, limit);
+  }
+
+  /** cgroup v2's memory counters, combined as cAdvisor does (failcnt: memory.events max). */
+  static void applyMemoryV2(ContainerStats.Builder b, long usage, Map<String, Long> stat,
+      Map<String, Long> events, long swap, long limit) {
+    long inactiveFile = stat.getOrDefault("inactive_file", 0L);
+    b.memory(usage, Math.max(0, usage - inactiveFile),
+        stat.getOrDefault("anon", ContainerStats.UNKNOWN),
+        stat.getOrDefault("file", ContainerStats.UNKNOWN),
+        swap == ContainerStats.UNKNOWN ? 0 : swap,
+        events.getOrDefault("max", ContainerStats.UNKNOWN), limit);
+    b.oomKills(events.getOrDefault("oom_kill", ContainerStats.UNKNOWN));
+  }
+
+  /** A limit file: a number, or {@code max} (v2) / a huge number (v1) for none, exposed as 0. */
+  static long parseLimit(String text) {
+    if (text == null) {
+      return ContainerStats.UNKNOWN;
+    }
+    String value = text.trim();
+    if (value.equals("max")) {
+      return 0;
+    }
+    try {
+      long limit = Long.parseLong(value);
+      return limit >= UNLIMITED ? 0 : limit;
+    } catch (NumberFormatException e) {
+      return ContainerStats.UNKNOWN;
+    }
+  }
+
+  /** blkio.throttle.io_service_bytes_recursive: {@code 8:0 Read 4096} lines per device. */
+  static List<BlockIo> parseBlkioV1(String text) {
+    Map<String, long[]> devices = new LinkedHashMap<>();
+    for (String line : text.split("\n")) {
+      String[] f = line.trim().split(" ");
+      if (f.length != 3) {
+        continue;
+      }
+      int index = f[1].equals("Read") ? 0 : f[1].equals("Write") ? 1 : -1;
+      if (index < 0) {
+        continue;
+      }
+      try {
+        devices.computeIfAbsent(f[0], k -> new long[2])[index] += Long.parseLong(f[2]);
+      } catch (NumberFormatException ignored) {
+        // Malformed line; skipped.
+      }
+    }
+    List<BlockIo> out = new ArrayList<>(devices.size());
+    devices.forEach((device, rw) -> out.add(new BlockIo(device, rw[0], rw[1])));
+    return out;
+  }
+
+  /** io.stat: {@code 8:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0} per device. */
+  static List<BlockIo> parseIoStatV2(String text) {
+    List<BlockIo> out = new ArrayList<>();
+    for (String line : text.split("\n")) {
+      String[] f = line.trim().split(" ");
+      if (f.length < 2 || f[0].indexOf(':') < 0) {
+        continue;
+      }
+      long read = 0;
+      long write = 0;
+      for (int i = 1; i < f.length; i++) {
+        if (f[i].startsWith("rbytes=")) {
+          read = parseLongOr(f[i].substring(7));
+        } else if (f[i].startsWith("wbytes=")) {
+          write = parseLongOr(f[i].substring(7));
+        }
+      }
+      out.add(new BlockIo(f[0], Math.max(read, 0), Math.max(write, 0)));
+    }
+    return out;
+  }
+
+  /** {@code /proc/<pid>/net/dev}, loopback excluded (as cAdvisor does). */
+  static List<NetInterface> parseNetDev(String text) {
+    List<NetInterface> out = new ArrayList<>();
+    for (String line : text.split("\n")) {
+      int colon = line.indexOf(':');
+      if (colon < 0) {
+        continue;
+      }
+      String name = line.substring(0, colon).trim();
+      if (name.equals("lo") || name.isEmpty()) {
+        continue;
+      }
+      String[] f = line.substring(colon + 1).trim().split("\\s+");
+      if (f.length < 16) {
+        continue;
+      }
+      try {
+        out.add(new NetInterface(name,
+            Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
+            Long.parseLong(f[8]), Long.parseLong(f[9]), Long.parseLong(f[10]), Long.parseLong(f[11])));
+      } catch (NumberFormatException ignored) {
+        // Malformed line; skipped.
+      }
+    }
+    return out;
+  }
+
+  /** The DEVNAME of a {@code /sys/dev/block/M:m/uevent} file. */
+  static String parseUeventDevName(String text) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith("DEVNAME=")) {
+        return line.substring("DEVNAME=".length()).trim();
+      }
+    }
+    return null;
+  }
+
+  private static long ticksToNanos(Long ticks) {
+    return ticks == null ? ContainerStats.UNKNOWN : ticks * NANOS_PER_TICK;
+  }
+
+  private static long microsToNanos(Long micros) {
+    return micros == null ? ContainerStats.UNKNOWN : micros * 1000;
+  }
+
+  private static long parseLong(String text) throws IOException {
+    try {
+      return Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IOException("not a number: " + text.trim());
+    }
+  }
+
+  private static long parseLongOr(String text) {
+    if (text == null) {
+      return ContainerStats.UNKNOWN;
+    }
+    try {
+      return Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      return ContainerStats.UNKNOWN;
+    }
+  }
+
+  private static String read(Path file) throws IOException {
+    return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
+  }
+
+  /** A file that may be missing (a controller feature the kernel lacks); null then. */
+  private static String readOptional(Path file) {
+    try {
+      return read(file);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+}
