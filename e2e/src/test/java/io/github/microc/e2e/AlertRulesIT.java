@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The alert rules in deploy/prometheus/rules are valid and behave as their unit tests say,
- * checked by the real {@code promtool}. That every rule's expression also finds series in a
+ * The alert rules in deploy/prometheus/rules are valid and behave as their unit tests say, and
+ * the scrape configuration beside them is valid, checked by the real {@code promtool}. That every rule's expression also finds series in a
  * real Prometheus scraping real Microc instances is {@link DashboardsIT}'s job.
  */
 class AlertRulesIT {
@@ -37,6 +37,14 @@ class AlertRulesIT {
     String output = Command.run(TIMEOUT, rules, List.of(promtool.toString(), "check", "rules",
         "microc-alerts.yml")).orFail();
     assertThat(output).contains("SUCCESS");
+  }
+
+  /** The shipped scrape configuration, with its file_sd targets and rule files, is valid. */
+  @Test
+  void scrapeConfigPassesCheckConfig() {
+    String output = Command.run(TIMEOUT, rules.getParent(), List.of(promtool.toString(), "check",
+        "config", "prometheus.yml")).orFail();
+    assertThat(output).contains("SUCCESS: 1 rule files found").doesNotContain("WARNING");
   }
 
   @Test
