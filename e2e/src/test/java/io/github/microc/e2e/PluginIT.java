@@ -1,0 +1,332 @@
+package io.github.microc.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.testing.Engines;
+import io.github.microc.plugins.example.HttpProbeCollector;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The built plugins-example jar in a plugins directory of the built app jar, started as a
+ * process: its probes show on {@code /metrics}, and each kind of unusable jar stops the
+ * start-up with a message naming the jar. The bad jars are made here from the real one.
+ */
+class PluginIT {
+
+  private static final String SERVICES =
+      "META-INF/services/" + CollectorPlugin.class.getName();
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+  private static Path appJar;
+  private static Path pluginJar;
+  private static HttpServer live;
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void findJarsAndStartTarget() throws IOException {
+    appJar = Path.of("..", "exporter-app", "target", "microc-exporter.jar").toAbsolutePath().normalize();
+    Engines.require(Files.isRegularFile(appJar), appJar + " not found; build exporter-app first "
+        + "(mvn -pl exporter-app package)");
+    pluginJar = builtPluginJar();
+    Engines.require(pluginJar != null, "plugins-example jar not found; build plugins-example first "
+        + "(mvn -pl plugins-example package)");
+
+    live = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    live.createContext("/health", exchange -> {
+      byte[] body = "ok\n".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    live.start();
+  }
+
+  @AfterAll
+  static void stopTarget() {
+    if (live != null) {
+      live.stop(0);
+    }
+  }
+
+  @Test
+  void probesOfTheInstalledPluginAreScraped() throws Exception {
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    Files.copy(pluginJar, plugins.resolve(pluginJar.getFileName()));
+    int dead = freePort();
+    Path config = Files.writeString(dir.resolve("microc.conf"), """
+        microc.collectors.http_probe.targets = [
+          { name = "live", url = "http://127.0.0.1:%d/health" }
+          { name = "dead", url = "http://127.0.0.1:%d/health", timeout = 1s }
+        ]
+        """.formatted(live.getAddress().getPort(), dead));
+    int port = freePort();
+
+    try (App app = App.start(dir, "--config", config.toString(), "--plugins", plugins.toString(),
+        "--web.listen-address=127.0.0.1:" + port)) {
+      String metrics = app.awaitMetrics(port);
+
+      assertThat(metrics.lines())
+          .contains("microc_http_probe_up{target=\"live\"} 1.0")
+          .contains("microc_http_probe_status_code{target=\"live\"} 200.0")
+          .contains("microc_http_probe_up{target=\"dead\"} 0.0")
+          .contains("microc_http_probe_status_code{target=\"dead\"} 0.0")
+          .contains("microc_scrape_collector_success{collector=\"http_probe\"} 1.0")
+          .anyMatch(l -> l.startsWith("microc_http_probe_duration_seconds{target=\"live\"} "))
+          .anyMatch(l -> l.startsWith("microc_http_probe_duration_seconds{target=\"dead\"} "));
+      // The landing page lists the plugin with the description it declares.
+      assertThat(app.get(port, "/")).contains("http_probe")
+          .contains(new HttpProbeCollector.Plugin().description());
+    }
+  }
+
+  @Test
+  void builtJarHoldsNoCopyOfTheSpiOrThePrometheusClient() throws IOException {
+    try (JarFile jar = new JarFile(pluginJar.toFile())) {
+      assertThat(jar.stream().map(JarEntry::getName))
+          .contains(SERVICES, "reference.conf")
+          .noneMatch(name -> name.startsWith("io/github/microc/exporter/"))
+          .noneMatch(name -> name.startsWith("io/prometheus/"));
+    }
+  }
+
+  /** Each kind of unusable jar: exit status 1 and one message naming the jar and the reason. */
+  @Nested
+  class BadJar {
+
+    @Test
+    void bundlingTheSpiStopsTheStartup() throws Exception {
+      Path plugins = Files.createDirectories(dir.resolve("plugins"));
+      Path jar = plugins.resolve("probe-with-spi.jar");
+      copyJar(pluginJar, jar, Map.of(classFile(CollectorPlugin.class), classBytes(CollectorPlugin.class)));
+
+      assertThat(failedStart(plugins)).contains("probe-with-spi.jar").containsIgnoringCase("SPI");
+    }
+
+    @Test
+    void bundlingThePrometheusClientStopsTheStartup() throws Exception {
+      Path plugins = Files.createDirectories(dir.resolve("plugins"));
+      Path jar = plugins.resolve("probe-with-client.jar");
+      copyJar(pluginJar, jar, Map.of(classFile(MultiCollector.class), classBytes(MultiCollector.class)));
+
+      assertThat(failedStart(plugins)).contains("probe-with-client.jar").containsIgnoringCase("Prometheus");
+    }
+
+    @Test
+    void twoPluginsWithOneNameStopTheStartup() throws Exception {
+      Path plugins = Files.createDirectories(dir.resolve("plugins"));
+      Files.copy(pluginJar, plugins.resolve("http-probe-1.jar"));
+      Files.copy(pluginJar, plugins.resolve("http-probe-2.jar"));
+
+      assertThat(failedStart(plugins))
+          .contains("http_probe")
+          .contains("http-probe-1.jar")
+          .contains("http-probe-2.jar");
+    }
+
+    @Test
+    void corruptJarStopsTheStartup() throws Exception {
+      Path plugins = Files.createDirectories(dir.resolve("plugins"));
+      byte[] whole = Files.readAllBytes(pluginJar);
+      // A download cut short: the central directory at the end of the zip is missing.
+      Files.write(plugins.resolve("truncated.jar"), Arrays.copyOf(whole, whole.length / 2));
+
+      assertThat(failedStart(plugins)).contains("truncated.jar");
+    }
+
+    @Test
+    void servicesFileNamingAMissingClassStopsTheStartup() throws Exception {
+      Path plugins = Files.createDirectories(dir.resolve("plugins"));
+      Path jar = plugins.resolve("missing-class.jar");
+      String missing = "io.github.microc.plugins.example.NoSuchPlugin";
+      copyJar(pluginJar, jar, Map.of(SERVICES, (missing + "\n").getBytes(StandardCharsets.UTF_8)));
+
+      assertThat(failedStart(plugins)).contains("missing-class.jar").contains(missing);
+    }
+
+    /** Starts the app on the directory; returns its stderr after it exited with 1. */
+    private String failedStart(Path plugins) throws Exception {
+      try (App app = App.start(dir, "--plugins", plugins.toString(),
+          "--web.listen-address=127.0.0.1:" + freePort())) {
+        int status = app.awaitExit();
+        String stderr = app.stderr();
+        assertThat(status).as("exit status; stderr:%n%s", stderr).isEqualTo(1);
+        assertThat(stderr.lines().filter(l -> l.startsWith("microc: ")))
+            .as("one start-up message; stderr:%n%s", stderr)
+            .hasSize(1);
+        return stderr;
+      }
+    }
+  }
+
+  /** The app jar as a process, its output in files. */
+  private record App(Process process, Path outFile, Path errFile) implements AutoCloseable {
+
+    static App start(Path dir, String... args) throws IOException {
+      List<String> command = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", appJar.toString()));
+      command.addAll(List.of(args));
+      Path out = Files.createTempFile(dir, "stdout", ".txt");
+      Path err = Files.createTempFile(dir, "stderr", ".txt");
+      ProcessBuilder builder = new ProcessBuilder(command)
+          .redirectOutput(out.toFile())
+          .redirectError(err.toFile());
+      // The test's own MICROC_* variables must not configure the app under test.
+      builder.environment().keySet().removeIf(name -> name.startsWith("MICROC_"));
+      return new App(builder.start(), out, err);
+    }
+
+    /** A page of the running app. */
+    String get(int port, String path) throws Exception {
+      HttpResponse<String> response = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+              .timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as("GET %s", path).isEqualTo(200);
+      return response.body();
+    }
+
+    /** Waits until {@code /metrics} answers and the http_probe collector has run, and returns it. */
+    String awaitMetrics(int port) throws Exception {
+      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+      long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+      while (System.nanoTime() < deadline) {
+        if (!process.isAlive()) {
+          throw new AssertionError("the app exited with " + process.exitValue() + ":\n" + stderr());
+        }
+        try {
+          HttpResponse<String> response = client.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                  .timeout(Duration.ofSeconds(30)).build(),
+              HttpResponse.BodyHandlers.ofString());
+          if (response.statusCode() == 200 && response.body().contains("microc_http_probe_up")) {
+            return response.body();
+          }
+        } catch (IOException notYet) {
+          // Not listening yet.
+        }
+        Thread.sleep(200);
+      }
+      throw new AssertionError("no /metrics with microc_http_probe_up on port " + port + " within "
+          + START_TIMEOUT + "; stderr:\n" + stderr());
+    }
+
+    int awaitExit() throws Exception {
+      if (!process.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+        throw new AssertionError("the app did not exit within " + START_TIMEOUT + "; stderr:\n" + stderr());
+      }
+      return process.exitValue();
+    }
+
+    String stderr() throws IOException {
+      return Files.readString(errFile);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  /** The jar plugins-example built: next to this module, else the one on the test class path. */
+  private static Path builtPluginJar() throws IOException {
+    Path target = Path.of("..", "plugins-example", "target").toAbsolutePath().normalize();
+    if (Files.isDirectory(target)) {
+      try (Stream<Path> files = Files.list(target)) {
+        var found = files.filter(p -> {
+          String name = p.getFileName().toString();
+          return name.startsWith("plugins-example-") && name.endsWith(".jar")
+              && !name.endsWith("-sources.jar") && !name.endsWith("-tests.jar")
+              && !name.endsWith("-javadoc.jar");
+        }).findFirst();
+        if (found.isPresent()) {
+          return found.get();
+        }
+      }
+    }
+    var source = HttpProbeCollector.class.getProtectionDomain().getCodeSource();
+    Path onClassPath = source == null ? null : Path.of(URI.create(source.getLocation().toString()));
+    return onClassPath != null && onClassPath.toString().endsWith(".jar") ? onClassPath : null;
+  }
+
+  /** Copies a jar, replacing or adding the given entries. */
+  private static void copyJar(Path from, Path to, Map<String, byte[]> replace) throws IOException {
+    Map<String, byte[]> left = new LinkedHashMap<>(replace);
+    try (JarFile in = new JarFile(from.toFile());
+        JarOutputStream out = new JarOutputStream(Files.newOutputStream(to))) {
+      for (Enumeration<JarEntry> entries = in.entries(); entries.hasMoreElements(); ) {
+        JarEntry entry = entries.nextElement();
+        out.putNextEntry(new JarEntry(entry.getName()));
+        byte[] content = left.remove(entry.getName());
+        if (content != null) {
+          out.write(content);
+        } else {
+          try (InputStream data = in.getInputStream(entry)) {
+            data.transferTo(out);
+          }
+        }
+        out.closeEntry();
+      }
+      for (Map.Entry<String, byte[]> added : left.entrySet()) {
+        out.putNextEntry(new JarEntry(added.getKey()));
+        out.write(added.getValue());
+        out.closeEntry();
+      }
+    }
+  }
+
+  private static String classFile(Class<?> type) {
+    return type.getName().replace('.', '/') + ".class";
+  }
+
+  private static byte[] classBytes(Class<?> type) throws IOException {
+    try (InputStream in = type.getClassLoader().getResourceAsStream(classFile(type))) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** A loopback port nothing listens on (for the dead target) or that the app may take. */
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+}
