@@ -3,6 +3,7 @@ package io.github.microc.exporter.core.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.github.microc.exporter.core.testing.Exposition;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ class CpuCollectorTest {
 
   @Test
   void capturedProcStatRendersAsNodeExporterDoes() {
-    String text = Fixtures.render(new CpuCollector(Fixtures.host().proc("stat")).collect());
+    String text = Exposition.text(new CpuCollector(Fixtures.host().proc("stat")).collect());
 
     assertThat(text).isEqualTo("""
         # HELP node_cpu_guest_seconds_total Seconds the CPUs spent in guests (VMs) for each mode.
@@ -70,12 +71,12 @@ class CpuCollectorTest {
     Files.writeString(stat, "cpu0 1000 0 500 10000 300 0 0 0 0 0\n");
     collector.collect();
     Files.writeString(stat, "cpu0 1001 0 500 10100 200 0 0 0 0 0\n"); // iowait went back
-    assertThat(Fixtures.render(collector.collect()))
+    assertThat(Exposition.text(collector.collect()))
         .contains("node_cpu_seconds_total{cpu=\"0\",mode=\"iowait\"} 3.0")
         .contains("node_cpu_seconds_total{cpu=\"0\",mode=\"user\"} 10.01");
 
     Files.writeString(stat, "cpu0 5 0 5 50 0 0 0 0 0 0\n"); // idle back by 100 s: a new CPU
-    assertThat(Fixtures.render(collector.collect()))
+    assertThat(Exposition.text(collector.collect()))
         .contains("node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"} 0.5")
         .contains("node_cpu_seconds_total{cpu=\"0\",mode=\"iowait\"} 0.0");
   }
@@ -84,7 +85,7 @@ class CpuCollectorTest {
   void oshiFallbackExposesTheSameModesWithoutGuest() {
     var processor = new SystemInfo().getHardware().getProcessor();
 
-    String text = Fixtures.render(new CpuCollector(processor).collect());
+    String text = Exposition.text(new CpuCollector(processor).collect());
 
     assertThat(text).contains("node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"}")
         .contains("mode=\"steal\"").doesNotContain("node_cpu_guest_seconds_total");

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import io.github.microc.exporter.core.host.DiskstatsCollector.Disk;
 import io.github.microc.exporter.core.host.HostFiles.DeviceFilter;
 import io.github.microc.exporter.core.spi.HostPaths;
+import io.github.microc.exporter.core.testing.Exposition;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ class DiskstatsCollectorTest {
 
   @Test
   void capturedDiskstatsInBytesAndSecondsWithLoopDevicesExcluded() {
-    String text = Fixtures.render(new DiskstatsCollector(defaultFilter(), Fixtures.host()).collect());
+    String text = Exposition.text(new DiskstatsCollector(defaultFilter(), Fixtures.host()).collect());
 
     assertThat(text)
         .contains("node_disk_read_bytes_total{device=\"vda\"} 1.520243712E9") // 2969226 sectors
@@ -67,7 +68,7 @@ class DiskstatsCollectorTest {
     Files.writeString(dir.resolve("diskstats"), " 259 0 nvme0n1 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15\n");
     HostPaths host = new HostPaths(dir, dir, dir);
 
-    String text = Fixtures.render(new DiskstatsCollector(DeviceFilter.NONE, host).collect());
+    String text = Exposition.text(new DiskstatsCollector(DeviceFilter.NONE, host).collect());
 
     assertThat(text).contains("node_disk_discard_time_seconds_total{device=\"nvme0n1\"} 0.015")
         .doesNotContain("node_disk_flush");
@@ -80,7 +81,7 @@ class DiskstatsCollectorTest {
     Path udev = Files.createDirectories(rootfs.resolve("run/udev/data"));
     Files.writeString(udev.resolve("b8:0"), Fixtures.text("nasty/udev-b8-0"));
 
-    String text = Fixtures.render(
+    String text = Exposition.text(
         new DiskstatsCollector(DeviceFilter.NONE, new HostPaths(proc, proc, rootfs)).collect());
 
     assertThat(text).contains("node_disk_info{device=\"sda\",major=\"8\",minor=\"0\","
@@ -99,7 +100,7 @@ class DiskstatsCollectorTest {
   void oshiFallbackUsesNodeExporterNames() {
     var stores = new SystemInfo().getHardware().getDiskStores();
 
-    String text = Fixtures.render(new DiskstatsCollector(DeviceFilter.NONE, stores).collect());
+    String text = Exposition.text(new DiskstatsCollector(DeviceFilter.NONE, stores).collect());
 
     assertThat(text).contains("node_disk_reads_completed_total{device=", "node_disk_written_bytes_total{device=");
   }

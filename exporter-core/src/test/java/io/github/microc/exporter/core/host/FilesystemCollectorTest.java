@@ -11,6 +11,7 @@ import io.github.microc.exporter.core.host.FilesystemCollector.Settings;
 import io.github.microc.exporter.core.spi.ConfigError;
 import io.github.microc.exporter.core.spi.HostPaths;
 import io.github.microc.exporter.core.spi.PluginConfig;
+import io.github.microc.exporter.core.testing.Exposition;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -54,7 +55,7 @@ class FilesystemCollectorTest {
       return STATS;
     });
 
-    String text = Fixtures.render(collector.collect());
+    String text = Exposition.text(collector.collect());
     collector.close();
 
     assertThat(asked).containsExactlyInAnyOrder(Path.of("/hostfs"), Path.of("/hostfs/var/lib/docker"));
@@ -116,8 +117,8 @@ class FilesystemCollectorTest {
           return STATS;
         });
     try {
-      String first = Fixtures.render(collector.collect());
-      String second = Fixtures.render(collector.collect());
+      String first = Exposition.text(collector.collect());
+      String second = Exposition.text(collector.collect());
 
       assertThat(first).contains("node_filesystem_device_error{device=\"server:/x\",fstype=\"nfs4\",mountpoint=\"/mnt/nfs\"} 1.0")
           .contains("node_filesystem_readonly{device=\"server:/x\",fstype=\"nfs4\",mountpoint=\"/mnt/nfs\"} 1.0")
@@ -145,7 +146,7 @@ class FilesystemCollectorTest {
           throw new IOException("statvfs /data: errno 5");
         });
 
-    String text = Fixtures.render(collector.collect());
+    String text = Exposition.text(collector.collect());
     collector.close();
 
     assertThat(text).contains("node_filesystem_device_error{device=\"/dev/sdz1\",fstype=\"xfs\",mountpoint=\"/data\"} 1.0")
@@ -201,7 +202,7 @@ class FilesystemCollectorTest {
     String text;
     do {
       Thread.sleep(20);
-      text = Fixtures.render(collector.collect());
+      text = Exposition.text(collector.collect());
     } while (text.contains("node_filesystem_device_error{device=\"server:/x\",fstype=\"nfs4\",mountpoint=\"/mnt/nfs\"} 1.0")
         && System.nanoTime() < deadline);
     return text;

@@ -1,13 +1,9 @@
 package io.github.microc.exporter.core.host;
 
 import io.github.microc.exporter.core.spi.HostPaths;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -43,16 +39,5 @@ final class Fixtures {
   /** The captured host, as a containerised exporter would see it under a mount. */
   static HostPaths host() {
     return new HostPaths(path("proc"), path("sys"), path("rootfs"));
-  }
-
-  /** The Prometheus text format, as {@code /metrics} serves it. */
-  static String render(MetricSnapshots snapshots) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      PrometheusTextFormatWriter.create().write(out, snapshots);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toString(StandardCharsets.UTF_8);
   }
 }

@@ -3,6 +3,7 @@ package io.github.microc.exporter.core.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.microc.exporter.core.testing.Exposition;
 import org.junit.jupiter.api.Test;
 import oshi.SystemInfo;
 
@@ -10,7 +11,7 @@ class LoadCollectorTest {
 
   @Test
   void capturedLoadavg() {
-    String text = Fixtures.render(new LoadCollector(Fixtures.host().proc("loadavg")).collect());
+    String text = Exposition.text(new LoadCollector(Fixtures.host().proc("loadavg")).collect());
 
     assertThat(text).isEqualTo("""
         # HELP node_load1 1m load average.
@@ -35,7 +36,7 @@ class LoadCollectorTest {
 
   @Test
   void oshiFallbackAgreesWithProcfsOnLinux() {
-    String text = Fixtures.render(new LoadCollector(new SystemInfo().getHardware().getProcessor()).collect());
+    String text = Exposition.text(new LoadCollector(new SystemInfo().getHardware().getProcessor()).collect());
 
     assertThat(text).contains("node_load1 ", "node_load5 ", "node_load15 ");
   }

@@ -3,6 +3,7 @@ package io.github.microc.exporter.core.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
+import io.github.microc.exporter.core.testing.Exposition;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import oshi.SystemInfo;
@@ -11,7 +12,7 @@ class MeminfoCollectorTest {
 
   @Test
   void capturedMeminfoRendersAsNodeExporterDoes() {
-    String text = Fixtures.render(new MeminfoCollector(Fixtures.host().proc("meminfo")).collect());
+    String text = Exposition.text(new MeminfoCollector(Fixtures.host().proc("meminfo")).collect());
 
     assertThat(text).isEqualTo("""
         # HELP node_memory_Active_anon_bytes Memory information field Active_anon_bytes.
@@ -192,7 +193,7 @@ class MeminfoCollectorTest {
 
   @Test
   void oshiFallbackUsesTheLinuxNamesThatMeanTheSame() {
-    String text = Fixtures.render(
+    String text = Exposition.text(
         new MeminfoCollector(new SystemInfo().getHardware().getMemory()).collect());
 
     assertThat(text).contains("node_memory_MemTotal_bytes ", "node_memory_MemAvailable_bytes ",

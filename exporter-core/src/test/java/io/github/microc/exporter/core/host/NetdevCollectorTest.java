@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import io.github.microc.exporter.core.host.HostFiles.DeviceFilter;
 import io.github.microc.exporter.core.spi.ConfigError;
 import io.github.microc.exporter.core.spi.PluginConfig;
+import io.github.microc.exporter.core.testing.Exposition;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class NetdevCollectorTest {
     NetdevCollector collector = new NetdevCollector(
         new DeviceFilter(Pattern.compile("^eth0$"), null), Fixtures.host().proc("net", "dev"));
 
-    assertThat(Fixtures.render(collector.collect())).isEqualTo("""
+    assertThat(Exposition.text(collector.collect())).isEqualTo("""
         # HELP node_network_receive_bytes_total Network device statistic receive_bytes.
         # TYPE node_network_receive_bytes_total counter
         node_network_receive_bytes_total{device="eth0"} 1.32571353E8
@@ -98,7 +99,7 @@ class NetdevCollectorTest {
     NetdevCollector collector = new NetdevCollector(
         new DeviceFilter(null, Pattern.compile("eth|veth")), Fixtures.host().proc("net", "dev"));
 
-    assertThat(Fixtures.render(collector.collect()))
+    assertThat(Exposition.text(collector.collect()))
         .contains("device=\"lo\"", "device=\"docker0\"")
         .doesNotContain("device=\"eth0\"", "device=\"vethc892e4c\"");
   }
@@ -126,7 +127,7 @@ class NetdevCollectorTest {
   void oshiFallbackNamesItsCountersAsNodeExporter() {
     NetdevCollector collector = new NetdevCollector(DeviceFilter.NONE, new SystemInfo().getHardware());
 
-    assertThat(Fixtures.render(collector.collect()))
+    assertThat(Exposition.text(collector.collect()))
         .contains("node_network_receive_bytes_total{device=", "node_network_transmit_colls_total{device=");
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.microc.exporter.core.spi.HostPaths;
+import io.github.microc.exporter.core.testing.Exposition;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -16,7 +17,7 @@ class OsCollectorTest {
 
   @Test
   void capturedOsRelease() {
-    String text = Fixtures.render(new OsCollector(Fixtures.host()).collect());
+    String text = Exposition.text(new OsCollector(Fixtures.host()).collect());
 
     assertThat(text).isEqualTo("""
         # HELP node_os_info A metric with a constant '1' value labeled by build_id, id, id_like, image_id, image_version, name, pretty_name, variant, variant_id, version, version_codename, version_id.
@@ -52,7 +53,7 @@ class OsCollectorTest {
     Files.createDirectories(rootfs.resolve("usr/lib"));
     Files.writeString(rootfs.resolve("usr/lib/os-release"), "NAME=\"Arch Linux\"\nID=arch\nBUILD_ID=rolling\n");
 
-    String text = Fixtures.render(new OsCollector(new HostPaths(rootfs, rootfs, rootfs)).collect());
+    String text = Exposition.text(new OsCollector(new HostPaths(rootfs, rootfs, rootfs)).collect());
 
     assertThat(text).contains("id=\"arch\"").contains("build_id=\"rolling\"").doesNotContain("node_os_version");
   }

@@ -3,6 +3,7 @@ package io.github.microc.exporter.core.host;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
+import io.github.microc.exporter.core.testing.Exposition;
 import org.junit.jupiter.api.Test;
 import oshi.SystemInfo;
 
@@ -10,7 +11,7 @@ class StatCollectorTest {
 
   @Test
   void capturedProcStat() {
-    String text = Fixtures.render(new StatCollector(Fixtures.host().proc("stat")).collect());
+    String text = Exposition.text(new StatCollector(Fixtures.host().proc("stat")).collect());
 
     assertThat(text).isEqualTo("""
         # HELP node_boot_time_seconds Node boot time, in unixtime.
@@ -42,7 +43,7 @@ class StatCollectorTest {
 
   @Test
   void oshiFallbackHasBootTime() {
-    assertThat(Fixtures.render(new StatCollector(new SystemInfo()).collect()))
+    assertThat(Exposition.text(new StatCollector(new SystemInfo()).collect()))
         .contains("node_boot_time_seconds ").doesNotContain("node_forks_total");
   }
 }

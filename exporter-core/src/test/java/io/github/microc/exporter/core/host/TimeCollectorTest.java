@@ -2,6 +2,7 @@ package io.github.microc.exporter.core.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.microc.exporter.core.testing.Exposition;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -13,7 +14,7 @@ class TimeCollectorTest {
   void clockZoneAndCapturedClocksources() {
     Clock clock = Clock.fixed(Instant.parse("2024-07-01T12:00:00.25Z"), ZoneId.of("Europe/Berlin"));
 
-    String text = Fixtures.render(new TimeCollector(clock,
+    String text = Exposition.text(new TimeCollector(clock,
         Fixtures.host().sys("devices", "system", "clocksource")).collect());
 
     assertThat(text).isEqualTo("""
@@ -41,7 +42,7 @@ class TimeCollectorTest {
 
   @Test
   void withoutClocksourcesOnlyTheTime() {
-    String text = Fixtures.render(new TimeCollector(Clock.systemUTC(), null).collect());
+    String text = Exposition.text(new TimeCollector(Clock.systemUTC(), null).collect());
 
     assertThat(text).contains("node_time_seconds ").doesNotContain("clocksource");
   }

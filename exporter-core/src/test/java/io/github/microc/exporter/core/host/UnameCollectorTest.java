@@ -2,6 +2,7 @@ package io.github.microc.exporter.core.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.microc.exporter.core.testing.Exposition;
 import org.junit.jupiter.api.Test;
 import oshi.SystemInfo;
 
@@ -9,7 +10,7 @@ class UnameCollectorTest {
 
   @Test
   void kernelFilesOfTheCapturedHost() {
-    String text = Fixtures.render(new UnameCollector(Fixtures.host()).collect());
+    String text = Exposition.text(new UnameCollector(Fixtures.host()).collect());
 
     assertThat(text).isEqualTo("""
         # HELP node_uname_info Labeled system information as provided by the uname system call.
@@ -28,7 +29,7 @@ class UnameCollectorTest {
 
   @Test
   void oshiFallbackHasEveryLabel() {
-    String text = Fixtures.render(new UnameCollector(new SystemInfo()).collect());
+    String text = Exposition.text(new UnameCollector(new SystemInfo()).collect());
 
     assertThat(text).contains("node_uname_info{domainname=").contains(",sysname=\"" + System.getProperty("os.name") + "\"");
   }
