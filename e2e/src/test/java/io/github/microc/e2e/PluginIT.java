@@ -3,8 +3,12 @@ package io.github.microc.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.github.microc.e2e.support.Command;
+import io.github.microc.e2e.support.FreePort;
+import io.github.microc.e2e.support.Http;
+import io.github.microc.e2e.support.MicrocProcess;
+import io.github.microc.e2e.support.Repository;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
-import io.github.microc.exporter.core.testing.Engines;
 import io.github.microc.plugins.example.HttpProbeCollector;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import java.io.IOException;
@@ -12,22 +16,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
@@ -58,12 +55,8 @@ class PluginIT {
 
   @BeforeAll
   static void findJarsAndStartTarget() throws IOException {
-    appJar = Path.of("..", "exporter-app", "target", "microc-exporter.jar").toAbsolutePath().normalize();
-    Engines.require(Files.isRegularFile(appJar), appJar + " not found; build exporter-app first "
-        + "(mvn -pl exporter-app package)");
+    appJar = Repository.appJar();
     pluginJar = builtPluginJar();
-    Engines.require(pluginJar != null, "plugins-example jar not found; build plugins-example first "
-        + "(mvn -pl plugins-example package)");
 
     live = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     live.createContext("/health", exchange -> {
@@ -87,18 +80,18 @@ class PluginIT {
   void probesOfTheInstalledPluginAreScraped() throws Exception {
     Path plugins = Files.createDirectories(dir.resolve("plugins"));
     Files.copy(pluginJar, plugins.resolve(pluginJar.getFileName()));
-    int dead = freePort();
+    int dead = FreePort.loopback();
     Path config = Files.writeString(dir.resolve("microc.conf"), """
         microc.collectors.http_probe.targets = [
           { name = "live", url = "http://127.0.0.1:%d/health" }
           { name = "dead", url = "http://127.0.0.1:%d/health", timeout = 1s }
         ]
         """.formatted(live.getAddress().getPort(), dead));
-    int port = freePort();
 
-    try (App app = App.start(dir, "--config", config.toString(), "--plugins", plugins.toString(),
-        "--web.listen-address=127.0.0.1:" + port)) {
-      String metrics = app.awaitMetrics(port);
+    try (MicrocProcess app = MicrocProcess.start(appJar, FreePort.loopback(), Map.of(),
+        dir.resolve("microc.log"), List.of("--config", config.toString(), "--plugins", plugins.toString()))) {
+      // Ready: every collector, the plugin's included, has collected once.
+      String metrics = app.awaitReady(START_TIMEOUT).scrape();
 
       assertThat(metrics.lines())
           .contains("microc_http_probe_up{target=\"live\"} 1.0")
@@ -109,7 +102,9 @@ class PluginIT {
           .anyMatch(l -> l.startsWith("microc_http_probe_duration_seconds{target=\"live\"} "))
           .anyMatch(l -> l.startsWith("microc_http_probe_duration_seconds{target=\"dead\"} "));
       // The landing page lists the plugin with the description it declares.
-      assertThat(app.get(port, "/")).contains("http_probe")
+      Http.Response landing = Http.get("http://" + app.address() + "/");
+      assertThat(landing.status()).isEqualTo(200);
+      assertThat(landing.body()).contains("http_probe")
           .contains(new HttpProbeCollector.Plugin().description());
     }
   }
@@ -178,113 +173,33 @@ class PluginIT {
       assertThat(failedStart(plugins)).contains("missing-class.jar").contains(missing);
     }
 
-    /** Starts the app on the directory; returns its stderr after it exited with 1. */
-    private String failedStart(Path plugins) throws Exception {
-      try (App app = App.start(dir, "--plugins", plugins.toString(),
-          "--web.listen-address=127.0.0.1:" + freePort())) {
-        int status = app.awaitExit();
-        String stderr = app.stderr();
-        assertThat(status).as("exit status; stderr:%n%s", stderr).isEqualTo(1);
-        assertThat(stderr.lines().filter(l -> l.startsWith("microc: ")))
-            .as("one start-up message; stderr:%n%s", stderr)
-            .hasSize(1);
-        return stderr;
-      }
-    }
-  }
-
-  /** The app jar as a process, its output in files. */
-  private record App(Process process, Path outFile, Path errFile) implements AutoCloseable {
-
-    static App start(Path dir, String... args) throws IOException {
-      List<String> command = new ArrayList<>(List.of(
+    /** Starts the app on the directory; returns what it printed after it exited with 1. */
+    private String failedStart(Path plugins) {
+      Command.Result result = Command.run(START_TIMEOUT, null, List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", appJar.toString()));
-      command.addAll(List.of(args));
-      Path out = Files.createTempFile(dir, "stdout", ".txt");
-      Path err = Files.createTempFile(dir, "stderr", ".txt");
-      ProcessBuilder builder = new ProcessBuilder(command)
-          .redirectOutput(out.toFile())
-          .redirectError(err.toFile());
-      // The test's own MICROC_* variables must not configure the app under test.
-      builder.environment().keySet().removeIf(name -> name.startsWith("MICROC_"));
-      return new App(builder.start(), out, err);
-    }
+          "-XX:TieredStopAtLevel=1", "-jar", appJar.toString(),
+          "--plugins", plugins.toString(), "--web.listen-address=127.0.0.1:" + FreePort.loopback()));
 
-    /** A page of the running app. */
-    String get(int port, String path) throws Exception {
-      HttpResponse<String> response = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-              .timeout(Duration.ofSeconds(30)).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(response.statusCode()).as("GET %s", path).isEqualTo(200);
-      return response.body();
-    }
-
-    /** Waits until {@code /metrics} answers and the http_probe collector has run, and returns it. */
-    String awaitMetrics(int port) throws Exception {
-      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-      long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-      while (System.nanoTime() < deadline) {
-        if (!process.isAlive()) {
-          throw new AssertionError("the app exited with " + process.exitValue() + ":\n" + stderr());
-        }
-        try {
-          HttpResponse<String> response = client.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                  .timeout(Duration.ofSeconds(30)).build(),
-              HttpResponse.BodyHandlers.ofString());
-          if (response.statusCode() == 200 && response.body().contains("microc_http_probe_up")) {
-            return response.body();
-          }
-        } catch (IOException notYet) {
-          // Not listening yet.
-        }
-        Thread.sleep(200);
-      }
-      throw new AssertionError("no /metrics with microc_http_probe_up on port " + port + " within "
-          + START_TIMEOUT + "; stderr:\n" + stderr());
-    }
-
-    int awaitExit() throws Exception {
-      if (!process.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        throw new AssertionError("the app did not exit within " + START_TIMEOUT + "; stderr:\n" + stderr());
-      }
-      return process.exitValue();
-    }
-
-    String stderr() throws IOException {
-      return Files.readString(errFile);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      process.destroy();
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor();
-      }
+      assertThat(result.exitCode()).as("exit status; output:%n%s", result.output()).isEqualTo(1);
+      assertThat(result.output().lines().filter(l -> l.startsWith("microc: ")))
+          .as("one start-up message; output:%n%s", result.output())
+          .hasSize(1);
+      return result.output();
     }
   }
 
-  /** The jar plugins-example built: next to this module, else the one on the test class path. */
+  /** The jar plugins-example built, next to this module. */
   private static Path builtPluginJar() throws IOException {
-    Path target = Path.of("..", "plugins-example", "target").toAbsolutePath().normalize();
-    if (Files.isDirectory(target)) {
-      try (Stream<Path> files = Files.list(target)) {
-        var found = files.filter(p -> {
-          String name = p.getFileName().toString();
-          return name.startsWith("plugins-example-") && name.endsWith(".jar")
-              && !name.endsWith("-sources.jar") && !name.endsWith("-tests.jar")
-              && !name.endsWith("-javadoc.jar");
-        }).findFirst();
-        if (found.isPresent()) {
-          return found.get();
-        }
-      }
+    Path target = Repository.resolve("plugins-example/target");
+    try (Stream<Path> files = Files.isDirectory(target) ? Files.list(target) : Stream.empty()) {
+      return files.filter(p -> {
+        String name = p.getFileName().toString();
+        return name.startsWith("plugins-example-") && name.endsWith(".jar")
+            && !name.endsWith("-sources.jar") && !name.endsWith("-tests.jar")
+            && !name.endsWith("-javadoc.jar");
+      }).findFirst().orElseThrow(() -> new IllegalStateException("no plugins-example jar in "
+          + target + ": build it first (mvn -pl plugins-example package)"));
     }
-    var source = HttpProbeCollector.class.getProtectionDomain().getCodeSource();
-    Path onClassPath = source == null ? null : Path.of(URI.create(source.getLocation().toString()));
-    return onClassPath != null && onClassPath.toString().endsWith(".jar") ? onClassPath : null;
   }
 
   /** Copies a jar, replacing or adding the given entries. */
@@ -320,13 +235,6 @@ class PluginIT {
   private static byte[] classBytes(Class<?> type) throws IOException {
     try (InputStream in = type.getClassLoader().getResourceAsStream(classFile(type))) {
       return in.readAllBytes();
-    }
-  }
-
-  /** A loopback port nothing listens on (for the dead target) or that the app may take. */
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
     }
   }
 }

@@ -1,11 +1,6 @@
 package io.github.microc.e2e.embedding;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import io.github.microc.e2e.support.Http;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -17,14 +12,10 @@ final class Scrapes {
   private Scrapes() {}
 
   /** The text exposition served at {@code http://127.0.0.1:<port>/metrics}. */
-  static String get(int port) throws IOException, InterruptedException {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-            .timeout(Duration.ofSeconds(30))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() != 200) {
-      throw new IOException("GET /metrics: " + response.statusCode() + " " + response.body());
+  static String get(int port) {
+    Http.Response response = Http.get("http://127.0.0.1:" + port + "/metrics");
+    if (response.status() != 200) {
+      throw new AssertionError("GET /metrics: " + response);
     }
     return response.body();
   }
