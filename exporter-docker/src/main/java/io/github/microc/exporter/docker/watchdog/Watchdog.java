@@ -105,9 +105,10 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
 
   /** Connects to the events stream and schedules the periodic sweep. */
   void start() {
-    log.info("watchdog watching {} and containers labelled {}=true on {}; dry_run={}",
+    log.info("watchdog watching {}{} on {}; dry_run={}",
         settings.containers().isEmpty() ? "no names" : String.join(",", settings.containers()),
-        settings.label().isEmpty() ? "(none)" : settings.label(), host, settings.dryRun());
+        settings.label().isEmpty() ? "" : " and containers labelled " + settings.label() + "=true",
+        host, settings.dryRun());
     submit(this::connect);
     long sweepMs = settings.sweepInterval().toMillis();
     worker.scheduleWithFixedDelay(guarded(() -> {

@@ -391,7 +391,7 @@ public final class WatchdogPolicy {
       t.gaveUpAt = now;
       t.skipped.merge("gave_up", 1L, Long::sum);
       return new Decision(Action.GIVE_UP, t.name, facts.id(), trigger, "gave_up",
-          facts.exitCode(), settings.maxRestarts(), settings.maxRestarts(), null, null,
+          exitCode(facts), settings.maxRestarts(), settings.maxRestarts(), null, null,
           settings.dryRun(), settings.maxRestarts() + " restarts within "
           + Decision.format(settings.window()) + " did not help (" + reason + "); "
           + resetCondition(), 0);
@@ -399,7 +399,7 @@ public final class WatchdogPolicy {
     Duration delay = backoff(attempt);
     Duration next = attempt < settings.maxRestarts() ? backoff(attempt + 1) : null;
     Decision restart = new Decision(Action.RESTART, t.name, facts.id(), trigger, reason,
-        facts.exitCode(), attempt, settings.maxRestarts(), delay, next, settings.dryRun(),
+        exitCode(facts), attempt, settings.maxRestarts(), delay, next, settings.dryRun(),
         "", ++lastTicket);
     t.pending = restart;
     return restart;
@@ -438,7 +438,7 @@ public final class WatchdogPolicy {
   private Decision skip(Tracked t, ContainerFacts facts, String trigger, String reason,
       String detail) {
     return count(t, new Decision(Action.SKIP, t.name, facts.id(), trigger, reason,
-        facts.exitCode(), 0, settings.maxRestarts(), null, null, settings.dryRun(), detail, 0));
+        exitCode(facts), 0, settings.maxRestarts(), null, null, settings.dryRun(), detail, 0));
   }
 
   private Decision count(Tracked t, Decision skipped) {
@@ -505,6 +505,11 @@ public final class WatchdogPolicy {
 
   private static String ago(Instant then, Instant now) {
     return Decision.format(Duration.between(then, now)) + " ago";
+  }
+
+  /** A running container has no exit code worth logging. */
+  private static Long exitCode(ContainerFacts facts) {
+    return facts.running() ? null : facts.exitCode();
   }
 
   /** SIGINT, SIGKILL and SIGTERM deaths: what a person or an orchestrator sends. */
