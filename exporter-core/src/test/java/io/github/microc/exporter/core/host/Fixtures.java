@@ -1,11 +1,13 @@
 package io.github.microc.exporter.core.host;
 
+import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.HostPaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The fixture tree in {@code src/test/resources/fixtures}: {@code proc}, {@code sys} and
@@ -13,6 +15,12 @@ import java.nio.file.Path;
  * {@code nasty} holds hand-made edge cases.
  */
 final class Fixtures {
+
+  /** Every host collector's plugin, as the services file lists them. */
+  static final List<CollectorPlugin> HOST_PLUGINS = List.of(new CpuCollector.Plugin(),
+      new MeminfoCollector.Plugin(), new LoadCollector.Plugin(), new FilesystemCollector.Plugin(),
+      new DiskstatsCollector.Plugin(), new NetdevCollector.Plugin(), new StatCollector.Plugin(),
+      new TimeCollector.Plugin(), new UnameCollector.Plugin(), new OsCollector.Plugin());
 
   private Fixtures() {}
 

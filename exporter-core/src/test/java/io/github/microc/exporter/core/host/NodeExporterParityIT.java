@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.host.ParsedExposition.Family;
 import io.github.microc.exporter.core.host.ParsedExposition.Series;
-import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.testing.Engines;
 import io.github.microc.exporter.core.testing.Exposition;
 import java.io.IOException;
@@ -42,11 +41,6 @@ import org.junit.jupiter.api.Test;
  */
 class NodeExporterParityIT {
 
-  private static final List<CollectorPlugin> HOST = List.of(new CpuCollector.Plugin(),
-      new MeminfoCollector.Plugin(), new LoadCollector.Plugin(), new FilesystemCollector.Plugin(),
-      new DiskstatsCollector.Plugin(), new NetdevCollector.Plugin(), new StatCollector.Plugin(),
-      new TimeCollector.Plugin(), new UnameCollector.Plugin(), new OsCollector.Plugin());
-
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private static Process nodeExporter;
   private static Microc microc;
@@ -57,7 +51,7 @@ class NodeExporterParityIT {
     Path binary = Engines.executable("node_exporter").orElseGet(() -> Engines.requireExecutable(
         "prometheus-node-exporter", "install node_exporter 1.5 (apt-get install prometheus-node-exporter)",
         "/usr/bin/prometheus-node-exporter"));
-    microc = Microc.builder().environment(Map.of()).plugins(HOST).build();
+    microc = Microc.builder().environment(Map.of()).plugins(Fixtures.HOST_PLUGINS).build();
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
@@ -72,7 +66,7 @@ class NodeExporterParityIT {
             + microc.config().getString("microc.collectors.diskstats.device-exclude"),
         "--collector.netdev.device-exclude="
             + microc.config().getString("microc.collectors.netdev.device-exclude")));
-    HOST.forEach(p -> command.add("--collector." + p.name()));
+    Fixtures.HOST_PLUGINS.forEach(p -> command.add("--collector." + p.name()));
     Path log = Files.createDirectories(Path.of("target")).resolve("node-exporter-parity.log");
     nodeExporter = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(log.toFile()).start();
