@@ -1,0 +1,105 @@
+package io.github.microc.exporter.docker;
+
+import io.github.microc.exporter.core.testing.Engines;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/** The docker CLI against one daemon, for integration tests: the oracle and the driver. */
+final class DockerCli {
+
+  /** Built by .ci/docker-setup.sh with docker import; nothing is pulled. */
+  static final String IMAGE = "microc-test/busybox:1";
+
+  private final String host;
+
+  DockerCli(String host) {
+    this.host = host;
+  }
+
+  /** The local daemon; skips (or fails under MICROC_IT_STRICT=1) when it does not answer. */
+  static DockerCli requireLocal() {
+    Engines.requireExecutable("docker", "run .ci/docker-setup.sh (installs docker.io)");
+    DockerCli docker = new DockerCli("unix:///var/run/docker.sock");
+    Engines.require(docker.answers(), "dockerd does not answer on /var/run/docker.sock; run .ci/docker-setup.sh");
+    Engines.require(docker.exit("image", "inspect", IMAGE) == 0,
+        IMAGE + " is missing; run .ci/docker-setup.sh");
+    return docker;
+  }
+
+  String host() {
+    return host;
+  }
+
+  boolean answers() {
+    return exit("version", "--format", "{{.Server.Version}}") == 0;
+  }
+
+  /** Runs a docker command; its trimmed stdout, or an exception with stderr. */
+  String run(String... args) {
+    Result r = exec(args);
+    if (r.code != 0) {
+      throw new IllegalStateException("docker " + String.join(" ", args) + ": exit " + r.code + ": " + r.err);
+    }
+    return r.out.trim();
+  }
+
+  int exit(String... args) {
+    return exec(args).code;
+  }
+
+  /** Removes every container with the label {@code microc.it=<value>}. */
+  void removeLabelled(String value) {
+    String ids = exec("ps", "-aq", "--filter", "label=microc.it=" + value).out.trim();
+    if (!ids.isEmpty()) {
+      List<String> args = new ArrayList<>(List.of("rm", "-f", "-v"));
+      args.addAll(List.of(ids.split("\\s+")));
+      exec(args.toArray(String[]::new));
+    }
+  }
+
+  private record Result(int code, String out, String err) {}
+
+  private Result exec(String... args) {
+    List<String> command = new ArrayList<>(List.of("docker", "-H", host));
+    command.addAll(List.of(args));
+    try {
+      Process p = new ProcessBuilder(command).start();
+      p.getOutputStream().close();
+      var out = p.getInputStream().readAllBytes();
+      var err = p.getErrorStream().readAllBytes();
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return new Result(-1, "", "timed out");
+      }
+      return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
+          new String(err, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return new Result(-1, "", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Result(-1, "", "interrupted");
+    }
+  }
+
+  /** Polls {@code condition} every 200 ms until it holds; fails with {@code what} after {@code timeout}. */
+  static void await(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Exception last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        if (Boolean.TRUE.equals(condition.call())) {
+          return;
+        }
+      } catch (Exception e) {
+        last = e;
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what, last);
+  }
+}
