@@ -5,8 +5,6 @@ import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -58,7 +56,8 @@ public final class CpuCollector implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
-    Map<String, double[]> times = monotonic(stat != null ? readStat() : readOshi());
+    Map<String, double[]> times = monotonic(stat != null
+        ? HostFiles.parse(stat, CpuCollector::parseCpuTimes) : readOshi());
     MetricFamily seconds = MetricFamily.counter("node_cpu_seconds_total",
         "Seconds the CPUs spent in each mode.", "cpu", "mode");
     MetricFamily guest = MetricFamily.counter("node_cpu_guest_seconds_total",
@@ -76,14 +75,6 @@ public final class CpuCollector implements MultiCollector {
     }
     return guest.isEmpty() ? MetricSnapshots.of(seconds.build())
         : MetricSnapshots.of(seconds.build(), guest.build());
-  }
-
-  private Map<String, double[]> readStat() {
-    try {
-      return parseCpuTimes(HostFiles.read(stat));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + stat, e);
-    }
   }
 
   private Map<String, double[]> readOshi() {

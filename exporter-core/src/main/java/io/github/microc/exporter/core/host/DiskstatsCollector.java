@@ -9,11 +9,9 @@ import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import oshi.hardware.HWDiskStore;
@@ -94,7 +92,8 @@ public final class DiskstatsCollector implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
-    List<Disk> disks = diskstats != null ? readDiskstats() : readOshi();
+    List<Disk> disks = diskstats != null
+        ? HostFiles.parse(diskstats, DiskstatsCollector::parseDiskstats) : readOshi();
     MetricFamily[] families = new MetricFamily[COLUMNS.length];
     MetricFamily info = MetricFamily.info("node_disk_info", "Info of /sys/block/<block_device>.",
         "device", "major", "minor", "path", "wwn", "model", "serial", "revision");
@@ -132,14 +131,6 @@ public final class DiskstatsCollector implements MultiCollector {
       snapshots.add(info.build());
     }
     return new MetricSnapshots(snapshots);
-  }
-
-  private List<Disk> readDiskstats() {
-    try {
-      return parseDiskstats(HostFiles.read(diskstats));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + diskstats, e);
-    }
   }
 
   private Map<String, String> readUdev(Disk disk) {

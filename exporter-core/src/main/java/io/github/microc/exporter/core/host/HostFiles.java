@@ -3,9 +3,11 @@ package io.github.microc.exporter.core.host;
 import com.sun.jna.Platform;
 import io.github.microc.exporter.core.spi.PluginConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /** What the host collectors share: reading small kernel files and filtering device names. */
@@ -26,6 +28,18 @@ final class HostFiles {
    */
   static String read(Path file) throws IOException {
     return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A file parsed: what the collectors do on each scrape. A file that cannot be read fails the
+   * collection with its path.
+   */
+  static <T> T parse(Path file, Function<String, T> parser) {
+    try {
+      return parser.apply(read(file));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
   }
 
   /** A file's content without surrounding whitespace, or {@code null} when it cannot be read. */

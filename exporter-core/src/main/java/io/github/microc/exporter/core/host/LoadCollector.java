@@ -5,8 +5,6 @@ import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import oshi.hardware.CentralProcessor;
 
@@ -41,7 +39,8 @@ public final class LoadCollector implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
-    double[] load = loadavg != null ? readLoadavg() : cpu.getSystemLoadAverage(3);
+    double[] load = loadavg != null
+        ? HostFiles.parse(loadavg, LoadCollector::parseLoadavg) : cpu.getSystemLoadAverage(3);
     if (load[0] < 0) {
       return MetricSnapshots.of();
     }
@@ -49,14 +48,6 @@ public final class LoadCollector implements MultiCollector {
         MetricFamily.gauge("node_load1", "1m load average.", load[0]),
         MetricFamily.gauge("node_load5", "5m load average.", load[1]),
         MetricFamily.gauge("node_load15", "15m load average.", load[2]));
-  }
-
-  private double[] readLoadavg() {
-    try {
-      return parseLoadavg(HostFiles.read(loadavg));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + loadavg, e);
-    }
   }
 
   /**

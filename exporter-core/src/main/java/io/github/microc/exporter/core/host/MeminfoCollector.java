@@ -6,8 +6,6 @@ import io.github.microc.exporter.core.spi.PluginContext;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,19 +52,12 @@ public final class MeminfoCollector implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
-    Map<String, Double> fields = meminfo != null ? readMeminfo() : readOshi();
+    Map<String, Double> fields = meminfo != null
+        ? HostFiles.parse(meminfo, MeminfoCollector::parseMeminfo) : readOshi();
     List<MetricSnapshot> snapshots = new ArrayList<>(fields.size());
     fields.forEach((field, value) -> snapshots.add(MetricFamily.gauge("node_memory_" + field,
         "Memory information field " + field + ".", value)));
     return new MetricSnapshots(snapshots);
-  }
-
-  private Map<String, Double> readMeminfo() {
-    try {
-      return parseMeminfo(HostFiles.read(meminfo));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + meminfo, e);
-    }
   }
 
   private Map<String, Double> readOshi() {

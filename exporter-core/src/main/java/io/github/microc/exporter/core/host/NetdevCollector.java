@@ -7,8 +7,6 @@ import io.github.microc.exporter.core.spi.PluginContext;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,7 +60,8 @@ public final class NetdevCollector implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
-    Map<String, Map<String, Double>> devices = netDev != null ? readNetDev() : readOshi();
+    Map<String, Map<String, Double>> devices = netDev != null
+        ? HostFiles.parse(netDev, NetdevCollector::parseNetDev) : readOshi();
     Map<String, MetricFamily> families = new LinkedHashMap<>();
     devices.forEach((device, stats) -> {
       if (filter.ignored(device)) {
@@ -76,14 +75,6 @@ public final class NetdevCollector implements MultiCollector {
     List<MetricSnapshot> snapshots = new ArrayList<>();
     families.values().forEach(f -> snapshots.add(f.build()));
     return new MetricSnapshots(snapshots);
-  }
-
-  private Map<String, Map<String, Double>> readNetDev() {
-    try {
-      return parseNetDev(HostFiles.read(netDev));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + netDev, e);
-    }
   }
 
   private Map<String, Map<String, Double>> readOshi() {

@@ -6,8 +6,6 @@ import io.github.microc.exporter.core.spi.PluginContext;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,7 +47,8 @@ public final class StatCollector implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
-    Map<String, Double> values = stat != null ? readStat() : readOshi();
+    Map<String, Double> values = stat != null
+        ? HostFiles.parse(stat, StatCollector::parseStat) : readOshi();
     List<MetricSnapshot> snapshots = new ArrayList<>();
     addGauge(snapshots, values, "btime", "node_boot_time_seconds", "Node boot time, in unixtime.");
     addCounter(snapshots, values, "ctxt", "node_context_switches_total",
@@ -77,14 +76,6 @@ public final class StatCollector implements MultiCollector {
     Double value = values.get(key);
     if (value != null) {
       to.add(MetricFamily.counter(name, help, value));
-    }
-  }
-
-  private Map<String, Double> readStat() {
-    try {
-      return parseStat(HostFiles.read(stat));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + stat, e);
     }
   }
 
