@@ -7,15 +7,12 @@ import io.github.microc.exporter.core.testing.Engines;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -51,13 +48,13 @@ class WatchdogIT {
   static final String LABELLED = PREFIX + "-labelled";
   static final String UNWATCHED = PREFIX + "-unwatched";
   static final String DRY = PREFIX + "-dry";
+  static final String CRASHED_BEFORE = PREFIX + "-crashed-before";
   static final int MAX_RESTARTS = 3;
 
   static Path data;
   static Microc watchdog;
   static Microc dryRun;
-  static final ByteArrayOutputStream logs = new ByteArrayOutputStream();
-  static PrintStream originalErr;
+  static LogCapture logs;
 
   @BeforeAll
   static void startContainersAndWatchdogs() throws Exception {
@@ -66,13 +63,18 @@ class WatchdogIT {
     Engines.require(run("docker", "image", "inspect", IMAGE).exit == 0, "image " + IMAGE
         + " is missing; .ci/docker-setup.sh builds it with docker import");
     data = Files.createTempDirectory("microc-watchdog-it");
-    captureLogs();
+    logs = LogCapture.start();
+    // Crashes once before any watchdog runs: only the sweep at start can see it.
+    container(CRASHED_BEFORE, List.of(), "if [ -f /data/crashed ]; then exec sleep 3600; fi;"
+        + " touch /data/crashed; exit 6");
+    await(CRASHED_BEFORE + " crashed", Duration.ofSeconds(20),
+        () -> runs(CRASHED_BEFORE) == 1 && state(CRASHED_BEFORE).equals("exited"));
 
     watchdog = Microc.builder()
         .plugins(List.of(new Watchdog.Plugin()))
         .set("microc.collectors.watchdog.enabled", true, "test")
         .set("microc.collectors.watchdog.containers",
-            List.of(CRASH_ONCE, STOPPED, KILLED, UNHEALTHY, LOOP), "test")
+            List.of(CRASH_ONCE, STOPPED, KILLED, UNHEALTHY, LOOP, CRASHED_BEFORE), "test")
         .set("microc.collectors.watchdog.label", LABEL, "test")
         .set("microc.collectors.watchdog.initial-backoff", "300ms", "test")
         .set("microc.collectors.watchdog.max-backoff", "1s", "test")
@@ -128,13 +130,13 @@ class WatchdogIT {
         dryRun.close();
       }
       List<String> names = List.of(CRASH_ONCE, STOPPED, KILLED, UNHEALTHY, LOOP, LABELLED,
-          UNWATCHED, DRY);
+          UNWATCHED, DRY, CRASHED_BEFORE);
       List<String> rm = new ArrayList<>(List.of("docker", "rm", "-f"));
       rm.addAll(names);
       run(rm.toArray(String[]::new));
     } finally {
-      if (originalErr != null) {
-        System.setErr(originalErr);
+      if (logs != null) {
+        logs.close();
       }
       if (data != null) {
         try (Stream<Path> files = Files.walk(data)) {
@@ -156,6 +158,17 @@ class WatchdogIT {
         .isZero();
     assertThat(logLines()).anyMatch(l -> l.contains("watchdog restart name=" + CRASH_ONCE + " ")
         && l.contains("reason=exit_code exit_code=3 attempt=1/3 delay=300ms"));
+  }
+
+  @Test
+  @Order(2)
+  void containerThatCrashedBeforeTheWatchdogStartedIsRestartedByTheFirstSweep() {
+    await(CRASHED_BEFORE + " restarted", Duration.ofSeconds(30),
+        () -> runs(CRASHED_BEFORE) == 2 && state(CRASHED_BEFORE).equals("running"));
+
+    assertThat(value(scrape(watchdog), restarts(CRASHED_BEFORE, "exit_code", false))).isEqualTo(1);
+    assertThat(logLines()).anyMatch(l -> l.contains("watchdog restart name=" + CRASHED_BEFORE + " ")
+        && l.contains("trigger=sweep reason=exit_code exit_code=6"));
   }
 
   @Test
@@ -331,32 +344,7 @@ class WatchdogIT {
   }
 
   static List<String> logLines() {
-    synchronized (logs) {
-      return Arrays.asList(logs.toString(StandardCharsets.UTF_8).split("\n"));
-    }
-  }
-
-  /** slf4j-simple writes to whatever System.err is at the time; keep a copy of it. */
-  static void captureLogs() {
-    originalErr = System.err;
-    PrintStream original = originalErr;
-    System.setErr(new PrintStream(new OutputStream() {
-      @Override
-      public void write(int b) {
-        synchronized (logs) {
-          logs.write(b);
-        }
-        original.write(b);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) {
-        synchronized (logs) {
-          logs.write(b, off, len);
-        }
-        original.write(b, off, len);
-      }
-    }, true, StandardCharsets.UTF_8));
+    return logs.lines();
   }
 
   static void await(String what, Duration timeout, BooleanSupplier condition) {
