@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import oshi.hardware.HardwareAbstractionLayer;
 import oshi.hardware.NetworkIF;
 
 /**
@@ -42,20 +41,20 @@ public final class NetdevCollector implements MultiCollector {
 
   private final DeviceFilter filter;
   private final Path netDev;
-  private final HardwareAbstractionLayer hardware;
+  private final List<NetworkIF> interfaces;
 
   /** Reads {@code netDev}, a Linux {@code /proc/net/dev}. */
   NetdevCollector(DeviceFilter filter, Path netDev) {
     this.filter = filter;
     this.netDev = netDev;
-    this.hardware = null;
+    this.interfaces = null;
   }
 
-  /** Asks OSHI; for platforms without procfs. */
-  NetdevCollector(DeviceFilter filter, HardwareAbstractionLayer hardware) {
+  /** Asks OSHI's interfaces, found once and refreshed on each scrape; without procfs. */
+  NetdevCollector(DeviceFilter filter, List<NetworkIF> interfaces) {
     this.filter = filter;
     this.netDev = null;
-    this.hardware = hardware;
+    this.interfaces = List.copyOf(interfaces);
   }
 
   @Override
@@ -79,7 +78,8 @@ public final class NetdevCollector implements MultiCollector {
 
   private Map<String, Map<String, Double>> readOshi() {
     Map<String, Map<String, Double>> devices = new LinkedHashMap<>();
-    for (NetworkIF nif : hardware.getNetworkIFs(true)) {
+    for (NetworkIF nif : interfaces) {
+      nif.updateAttributes();
       Map<String, Double> stats = new LinkedHashMap<>();
       stats.put("receive_bytes", (double) nif.getBytesRecv());
       stats.put("receive_packets", (double) nif.getPacketsRecv());
@@ -139,7 +139,7 @@ public final class NetdevCollector implements MultiCollector {
     public MultiCollector create(PluginContext context) {
       DeviceFilter filter = DeviceFilter.from(context.config(), "device-include", "device-exclude");
       return HostFiles.linux() ? new NetdevCollector(filter, context.hostPaths().proc("net", "dev"))
-          : new NetdevCollector(filter, context.system().getHardware());
+          : new NetdevCollector(filter, context.system().getHardware().getNetworkIFs(true));
     }
   }
 }

@@ -125,7 +125,8 @@ class NetdevCollectorTest {
 
   @Test
   void oshiFallbackNamesItsCountersAsNodeExporter() {
-    NetdevCollector collector = new NetdevCollector(DeviceFilter.NONE, new SystemInfo().getHardware());
+    NetdevCollector collector = new NetdevCollector(DeviceFilter.NONE,
+        new SystemInfo().getHardware().getNetworkIFs(true));
 
     assertThat(Exposition.text(collector.collect()))
         .contains("node_network_receive_bytes_total{device=", "node_network_transmit_colls_total{device=");
