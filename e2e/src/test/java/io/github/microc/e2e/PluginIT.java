@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import io.github.microc.e2e.support.Command;
 import io.github.microc.e2e.support.FreePort;
-import io.github.microc.e2e.support.Http;
-import io.github.microc.e2e.support.MicrocProcess;
 import io.github.microc.e2e.support.Repository;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.plugins.example.HttpProbeCollector;
@@ -14,17 +12,23 @@ import io.prometheus.metrics.model.registry.MultiCollector;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
@@ -88,10 +92,12 @@ class PluginIT {
         ]
         """.formatted(live.getAddress().getPort(), dead));
 
-    try (MicrocProcess app = MicrocProcess.start(appJar, FreePort.loopback(), Map.of(),
-        dir.resolve("microc.log"), List.of("--config", config.toString(), "--plugins", plugins.toString()))) {
+    int port = FreePort.loopback();
+    try (App app = App.start(dir, "--config", config.toString(), "--plugins", plugins.toString(),
+        "--web.listen-address=127.0.0.1:" + port)) {
       // Ready: every collector, the plugin's included, has collected once.
-      String metrics = app.awaitReady(START_TIMEOUT).scrape();
+      app.awaitReady(port);
+      String metrics = get(port, "/metrics");
 
       assertThat(metrics.lines())
           .contains("microc_http_probe_up{target=\"live\"} 1.0")
@@ -102,9 +108,7 @@ class PluginIT {
           .anyMatch(l -> l.startsWith("microc_http_probe_duration_seconds{target=\"live\"} "))
           .anyMatch(l -> l.startsWith("microc_http_probe_duration_seconds{target=\"dead\"} "));
       // The landing page lists the plugin with the description it declares.
-      Http.Response landing = Http.get("http://" + app.address() + "/");
-      assertThat(landing.status()).isEqualTo(200);
-      assertThat(landing.body()).contains("http_probe")
+      assertThat(get(port, "/")).contains("http_probe")
           .contains(new HttpProbeCollector.Plugin().description());
     }
   }
@@ -185,6 +189,62 @@ class PluginIT {
           .as("one start-up message; output:%n%s", result.output())
           .hasSize(1);
       return result.output();
+    }
+  }
+
+  /** A page of the running app; fails unless it answers 200. */
+  private static String get(int port, String path) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
+    return response.body();
+  }
+
+  /** The app jar as a long-running process, its output in a file. */
+  private record App(Process process, Path log) implements AutoCloseable {
+
+    static App start(Path dir, String... args) throws IOException {
+      List<String> command = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xmx128m", "-XX:TieredStopAtLevel=1", "-jar", appJar.toString()));
+      command.addAll(List.of(args));
+      Path log = Files.createTempFile(dir, "microc", ".log");
+      Process process = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(log.toFile()).start();
+      return new App(process, log);
+    }
+
+    /** Waits for {@code /ready}; fails with the output when the process exits first. */
+    void awaitReady(int port) throws Exception {
+      HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+      HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ready"))
+          .timeout(Duration.ofSeconds(10)).build();
+      long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+      while (System.nanoTime() < deadline) {
+        if (!process.isAlive()) {
+          throw new AssertionError("the app exited with " + process.exitValue() + ":\n"
+              + Files.readString(log));
+        }
+        try {
+          if (client.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+            return;
+          }
+        } catch (IOException notYet) {
+          // Not listening yet.
+        }
+        Thread.sleep(100);
+      }
+      throw new AssertionError("not ready within " + START_TIMEOUT + ":\n" + Files.readString(log));
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
     }
   }
 

@@ -1,6 +1,11 @@
 package io.github.microc.e2e.embedding;
 
-import io.github.microc.e2e.support.Http;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -12,10 +17,14 @@ final class Scrapes {
   private Scrapes() {}
 
   /** The text exposition served at {@code http://127.0.0.1:<port>/metrics}. */
-  static String get(int port) {
-    Http.Response response = Http.get("http://127.0.0.1:" + port + "/metrics");
-    if (response.status() != 200) {
-      throw new AssertionError("GET /metrics: " + response);
+  static String get(int port) throws IOException, InterruptedException {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+            .timeout(Duration.ofSeconds(30))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new AssertionError("GET /metrics: " + response.statusCode() + " " + response.body());
     }
     return response.body();
   }
