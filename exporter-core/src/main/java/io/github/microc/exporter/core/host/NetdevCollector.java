@@ -27,7 +27,8 @@ import oshi.hardware.NetworkIF;
  * <p>The columns are receive bytes, packets, errs, drop, fifo, frame, compressed, multicast and
  * transmit bytes, packets, errs, drop, fifo, colls, carrier, compressed. node_exporter 1.5
  * reads the same counters over netlink, where it also has {@code receive_nohandler}, which
- * {@code /proc/net/dev} does not carry. Without procfs, OSHI's interfaces give bytes, packets,
+ * {@code /proc/net/dev} does not carry: that one comes from sysfs
+ * ({@code class/net/<device>/statistics/rx_nohandler}). Without procfs, OSHI's interfaces give bytes, packets,
  * errs, drop (receive only) and colls. {@code device-include} / {@code device-exclude} pick the
  * interfaces. Thread-safe.
  */
@@ -41,12 +42,17 @@ public final class NetdevCollector implements MultiCollector {
 
   private final DeviceFilter filter;
   private final Path netDev;
+  private final Path sysClassNet;
   private final List<NetworkIF> interfaces;
 
-  /** Reads {@code netDev}, a Linux {@code /proc/net/dev}. */
-  NetdevCollector(DeviceFilter filter, Path netDev) {
+  /**
+   * Reads {@code netDev}, a Linux {@code /proc/net/dev}, and each interface's
+   * {@code statistics/rx_nohandler} under {@code sysClassNet} when there is one (may be null).
+   */
+  NetdevCollector(DeviceFilter filter, Path netDev, Path sysClassNet) {
     this.filter = filter;
     this.netDev = netDev;
+    this.sysClassNet = sysClassNet;
     this.interfaces = null;
   }
 
@@ -54,6 +60,7 @@ public final class NetdevCollector implements MultiCollector {
   NetdevCollector(DeviceFilter filter, List<NetworkIF> interfaces) {
     this.filter = filter;
     this.netDev = null;
+    this.sysClassNet = null;
     this.interfaces = List.copyOf(interfaces);
   }
 
@@ -65,6 +72,13 @@ public final class NetdevCollector implements MultiCollector {
     devices.forEach((device, stats) -> {
       if (filter.ignored(device)) {
         return;
+      }
+      if (sysClassNet != null) {
+        double nohandler = HostFiles.number(String.valueOf(HostFiles.readTrimmedOrNull(
+            sysClassNet.resolve(device).resolve("statistics").resolve("rx_nohandler"))));
+        if (!Double.isNaN(nohandler)) {
+          stats.put("receive_nohandler", nohandler);
+        }
       }
       stats.forEach((stat, value) -> families.computeIfAbsent(stat,
               s -> MetricFamily.counter("node_network_" + s + "_total",
@@ -138,7 +152,9 @@ public final class NetdevCollector implements MultiCollector {
     @Override
     public MultiCollector create(PluginContext context) {
       DeviceFilter filter = DeviceFilter.from(context.config(), "device-include", "device-exclude");
-      return HostFiles.linux() ? new NetdevCollector(filter, context.hostPaths().proc("net", "dev"))
+      return HostFiles.linux()
+          ? new NetdevCollector(filter, context.hostPaths().proc("net", "dev"),
+              context.hostPaths().sys("class", "net"))
           : new NetdevCollector(filter, context.system().getHardware().getNetworkIFs(true));
     }
   }

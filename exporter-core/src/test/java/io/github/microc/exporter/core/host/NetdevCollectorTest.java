@@ -19,7 +19,8 @@ class NetdevCollectorTest {
   @Test
   void capturedNetDevRendersAsNodeExporterDoes() {
     NetdevCollector collector = new NetdevCollector(
-        new DeviceFilter(Pattern.compile("^eth0$"), null), Fixtures.host().proc("net", "dev"));
+        new DeviceFilter(Pattern.compile("^eth0$"), null), Fixtures.host().proc("net", "dev"),
+        Fixtures.host().sys("class", "net"));
 
     assertThat(Exposition.text(collector.collect())).isEqualTo("""
         # HELP node_network_receive_bytes_total Network device statistic receive_bytes.
@@ -43,6 +44,9 @@ class NetdevCollectorTest {
         # HELP node_network_receive_multicast_total Network device statistic receive_multicast.
         # TYPE node_network_receive_multicast_total counter
         node_network_receive_multicast_total{device="eth0"} 0.0
+        # HELP node_network_receive_nohandler_total Network device statistic receive_nohandler.
+        # TYPE node_network_receive_nohandler_total counter
+        node_network_receive_nohandler_total{device="eth0"} 0.0
         # HELP node_network_receive_packets_total Network device statistic receive_packets.
         # TYPE node_network_receive_packets_total counter
         node_network_receive_packets_total{device="eth0"} 3623.0
@@ -97,7 +101,7 @@ class NetdevCollectorTest {
   @Test
   void excludeDropsMatchingDevicesAnywhereInTheName() {
     NetdevCollector collector = new NetdevCollector(
-        new DeviceFilter(null, Pattern.compile("eth|veth")), Fixtures.host().proc("net", "dev"));
+        new DeviceFilter(null, Pattern.compile("eth|veth")), Fixtures.host().proc("net", "dev"), null);
 
     assertThat(Exposition.text(collector.collect()))
         .contains("device=\"lo\"", "device=\"docker0\"")
