@@ -12,9 +12,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import oshi.software.os.OperatingSystem;
 
 /**
  * The operating system, from the host's {@code /etc/os-release} (or
@@ -27,7 +30,9 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * <p>{@code node_os_version} is the leading {@code major.minor} of {@code VERSION_ID} and is
- * left out when there is none (a rolling release). Thread-safe.
+ * left out when there is none (a rolling release). Where there is no os-release (macOS,
+ * Windows), OSHI's family, version and build number fill name, version, version_id and
+ * build_id, as node_exporter does from macOS's {@code SystemVersion.plist}. Thread-safe.
  */
 public final class OsCollector implements MultiCollector {
 
@@ -39,10 +44,15 @@ public final class OsCollector implements MultiCollector {
   private static final Pattern LINE = Pattern.compile("^\\s*(?:export\\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$");
 
   private final List<Path> files;
+  private final OperatingSystem fallback;
 
-  /** Reads the first of {@code <rootfs>/etc/os-release} and {@code <rootfs>/usr/lib/os-release}. */
-  OsCollector(HostPaths paths) {
+  /**
+   * Reads the first of {@code <rootfs>/etc/os-release} and {@code <rootfs>/usr/lib/os-release};
+   * without either, asks {@code fallback} (may be null: then it is an error).
+   */
+  OsCollector(HostPaths paths, OperatingSystem fallback) {
     this.files = List.of(paths.rootfs("/etc/os-release"), paths.rootfs("/usr/lib/os-release"));
+    this.fallback = fallback;
   }
 
   @Override
@@ -53,7 +63,7 @@ public final class OsCollector implements MultiCollector {
         + "variant_id, version, version_codename, version_id.", LABELS);
     String[] values = new String[LABELS.length];
     for (int i = 0; i < LABELS.length; i++) {
-      values[i] = release.getOrDefault(LABELS[i].toUpperCase(java.util.Locale.ROOT), "");
+      values[i] = release.getOrDefault(LABELS[i].toUpperCase(Locale.ROOT), "");
     }
     info.addInfo(values);
     double version = parseVersion(release.getOrDefault("VERSION_ID", ""));
@@ -78,7 +88,22 @@ public final class OsCollector implements MultiCollector {
         throw new UncheckedIOException("cannot read " + file, e);
       }
     }
+    if (fallback != null) {
+      return fromOshi(fallback);
+    }
     throw new UncheckedIOException("no os-release file: " + files, last);
+  }
+
+  /** What node_exporter reads from macOS's SystemVersion.plist, as OSHI has it. */
+  static Map<String, String> fromOshi(OperatingSystem os) {
+    OperatingSystem.OSVersionInfo version = os.getVersionInfo();
+    Map<String, String> values = new HashMap<>();
+    values.put("NAME", os.getFamily());
+    values.put("VERSION", version.getVersion());
+    values.put("VERSION_ID", version.getVersion());
+    values.put("BUILD_ID", version.getBuildNumber());
+    values.values().removeIf(Objects::isNull);
+    return values;
   }
 
   /** {@code VERSION_ID}'s leading {@code major.minor} as a number: 22.04 for "22.04.3"; 0 if none. */
@@ -156,7 +181,8 @@ public final class OsCollector implements MultiCollector {
 
     @Override
     public MultiCollector create(PluginContext context) {
-      return new OsCollector(context.hostPaths());
+      return new OsCollector(context.hostPaths(),
+          HostFiles.linux() ? null : context.system().getOperatingSystem());
     }
   }
 }

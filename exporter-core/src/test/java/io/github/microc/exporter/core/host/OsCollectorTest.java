@@ -12,12 +12,13 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import oshi.SystemInfo;
 
 class OsCollectorTest {
 
   @Test
   void capturedOsRelease() {
-    String text = Exposition.text(new OsCollector(Fixtures.host()).collect());
+    String text = Exposition.text(new OsCollector(Fixtures.host(), null).collect());
 
     assertThat(text).isEqualTo("""
         # HELP node_os_info A metric with a constant '1' value labeled by build_id, id, id_like, image_id, image_version, name, pretty_name, variant, variant_id, version, version_codename, version_id.
@@ -53,14 +54,24 @@ class OsCollectorTest {
     Files.createDirectories(rootfs.resolve("usr/lib"));
     Files.writeString(rootfs.resolve("usr/lib/os-release"), "NAME=\"Arch Linux\"\nID=arch\nBUILD_ID=rolling\n");
 
-    String text = Exposition.text(new OsCollector(new HostPaths(rootfs, rootfs, rootfs)).collect());
+    String text = Exposition.text(new OsCollector(new HostPaths(rootfs, rootfs, rootfs), null).collect());
 
     assertThat(text).contains("id=\"arch\"").contains("build_id=\"rolling\"").doesNotContain("node_os_version");
   }
 
   @Test
   void noOsReleaseIsAnError(@TempDir Path rootfs) {
-    assertThatThrownBy(() -> new OsCollector(new HostPaths(rootfs, rootfs, rootfs)).collect())
+    assertThatThrownBy(() -> new OsCollector(new HostPaths(rootfs, rootfs, rootfs), null).collect())
         .isInstanceOf(UncheckedIOException.class).hasMessageContaining("no os-release file");
+  }
+
+  @Test
+  void withoutOsReleaseOshiNamesTheSystem(@TempDir Path rootfs) {
+    var os = new SystemInfo().getOperatingSystem();
+
+    String text = Exposition.text(new OsCollector(new HostPaths(rootfs, rootfs, rootfs), os).collect());
+
+    assertThat(text).contains("name=\"" + os.getFamily() + "\"")
+        .contains("version_id=\"" + os.getVersionInfo().getVersion() + "\"");
   }
 }
