@@ -7,7 +7,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** Microc's Grafana dashboards (grafana/dashboards/*.json), read as JSON trees. */
@@ -58,6 +60,24 @@ public final class Dashboards {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Dashboards() {}
+
+  /**
+   * An expression as Grafana would send it: its variables and macros replaced by these values
+   * ({@code job} for {@code $job}, {@code __rate_interval} for {@code $__rate_interval}), the
+   * longest names first so that {@code $__rate_interval} is not taken for {@code $__interval}.
+   */
+  public static String substitute(String promql, Map<String, String> values) {
+    String result = promql;
+    List<String> names = new ArrayList<>(values.keySet());
+    names.sort(Comparator.comparingInt(String::length).reversed());
+    for (String name : names) {
+      result = result.replace("${" + name + "}", values.get(name)).replace("$" + name, values.get(name));
+    }
+    if (result.contains("$")) {
+      throw new IllegalArgumentException("unreplaced variable in " + result);
+    }
+    return result;
+  }
 
   public static Path directory() {
     return Repository.resolve("grafana/dashboards");

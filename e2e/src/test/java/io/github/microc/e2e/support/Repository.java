@@ -23,9 +23,14 @@ public final class Repository {
     return root().resolve(relative);
   }
 
-  /** The shaded app jar built by the reactor before e2e. */
+  /**
+   * The shaded app jar built by the reactor before e2e, or the one named by the system
+   * property {@code microc.app.jar} or the variable {@code MICROC_APP_JAR}.
+   */
   public static Path appJar() {
-    Path jar = resolve("exporter-app/target/microc-exporter.jar");
+    String override = System.getProperty("microc.app.jar", System.getenv("MICROC_APP_JAR"));
+    Path jar = override != null && !override.isBlank() ? Path.of(override)
+        : resolve("exporter-app/target/microc-exporter.jar");
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " is missing: build it first (mvn -pl exporter-app package)");
     }

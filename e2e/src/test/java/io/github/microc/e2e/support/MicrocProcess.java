@@ -1,0 +1,107 @@
+package io.github.microc.e2e.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The app jar running as a process on a loopback port, its output in a log file. */
+public final class MicrocProcess implements AutoCloseable {
+
+  private final Process process;
+  private final int port;
+  private final Path log;
+
+  private MicrocProcess(Process process, int port, Path log) {
+    this.process = process;
+    this.port = port;
+    this.log = log;
+  }
+
+  /**
+   * Starts {@code java -jar jar --web.listen-address=127.0.0.1:port args...} with these
+   * extra environment variables; the JVM flags keep several instances light on a small host.
+   */
+  public static MicrocProcess start(Path jar, int port, Map<String, String> environment, Path log,
+      List<String> args) {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:+UseSerialGC", "-Xmx64m", "-XX:TieredStopAtLevel=1",
+        "-jar", jar.toString(), "--web.listen-address=127.0.0.1:" + port));
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    builder.environment().putAll(environment);
+    try {
+      return new MicrocProcess(builder.start(), port, log);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + command, e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String address() {
+    return "127.0.0.1:" + port;
+  }
+
+  /** Waits for {@code /ready} to answer 200; fails with the log when the process exits first. */
+  public MicrocProcess awaitReady(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new AssertionError("Microc on " + address() + " exited " + process.exitValue() + ":\n" + log());
+      }
+      if (Http.get("http://" + address() + "/ready").status() == 200) {
+        return this;
+      }
+      sleep(100);
+    }
+    throw new AssertionError("Microc on " + address() + " not ready within " + timeout + ":\n" + log());
+  }
+
+  public String scrape() {
+    Http.Response response = Http.get("http://" + address() + "/metrics");
+    if (response.status() != 200) {
+      throw new AssertionError("scrape of " + address() + ": " + response);
+    }
+    return response.body();
+  }
+
+  public String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+}

@@ -1,0 +1,109 @@
+package io.github.microc.e2e.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A real Prometheus server on a loopback port with its data in a temporary directory. */
+public final class PrometheusServer implements AutoCloseable {
+
+  /** A query the server refused (bad PromQL, for one). */
+  public static final class QueryError extends RuntimeException {
+    QueryError(String message) {
+      super(message);
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Process process;
+  private final String base;
+  private final Path log;
+
+  private PrometheusServer(Process process, int port, Path log) {
+    this.process = process;
+    this.base = "http://127.0.0.1:" + port;
+    this.log = log;
+  }
+
+  /** Starts {@code prometheus} on {@code config}, keeping its TSDB and log under {@code dir}. */
+  public static PrometheusServer start(Path prometheus, Path config, Path dir, int port) {
+    Path log = dir.resolve("prometheus.log");
+    List<String> command = List.of(prometheus.toString(),
+        "--config.file=" + config,
+        "--storage.tsdb.path=" + dir.resolve("data"),
+        "--web.listen-address=127.0.0.1:" + port,
+        "--log.level=warn");
+    try {
+      Process process = new ProcessBuilder(command).directory(config.getParent().toFile())
+          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      return new PrometheusServer(process, port, log);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start " + command, e);
+    }
+  }
+
+  public PrometheusServer awaitReady(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new AssertionError("prometheus exited " + process.exitValue() + ":\n" + log());
+      }
+      if (Http.get(base + "/-/ready").status() == 200) {
+        return this;
+      }
+      MicrocProcess.sleep(200);
+    }
+    throw new AssertionError("prometheus not ready within " + timeout + ":\n" + log());
+  }
+
+  /** An instant query's {@code data.result}; a {@link QueryError} when Prometheus refuses it. */
+  public JsonNode query(String promql) {
+    return api("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8))
+        .path("result");
+  }
+
+  /** The {@code data} of any GET API call, such as {@code /api/v1/rules}. */
+  public JsonNode api(String pathAndQuery) {
+    Http.Response response = Http.get(base + pathAndQuery);
+    JsonNode body;
+    try {
+      body = JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw new AssertionError(pathAndQuery + ": HTTP " + response.status() + " " + response.body(), e);
+    }
+    if (!"success".equals(body.path("status").asText())) {
+      throw new QueryError(body.path("errorType").asText() + ": " + body.path("error").asText());
+    }
+    return body.path("data");
+  }
+
+  public String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+}
