@@ -1,15 +1,21 @@
 package io.github.microc.exporter.core.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.ConfigError;
 import io.github.microc.exporter.core.testing.Exposition;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.ServiceLoader.Provider;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class HostPluginsTest {
 
@@ -38,5 +44,28 @@ class HostPluginsTest {
         assertThat(text).contains("microc_scrape_collector_success{collector=\"" + plugin.name() + "\"} 1");
       }
     }
+  }
+
+  @Test
+  void aBadExcludeRegexStopsTheStartWithTheKeyAndItsFileLine(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("microc.conf");
+    Files.writeString(file, "microc.collectors.filesystem {\n  fs-types-exclude = \"^(ext4\"\n}\n");
+
+    assertThatThrownBy(() -> Microc.builder().environment(Map.of()).configFile(file)
+            .plugins(Fixtures.HOST_PLUGINS).build())
+        .isInstanceOf(ConfigError.class)
+        .hasMessageContaining(file + ":2: microc.collectors.filesystem.fs-types-exclude: not a valid regex");
+  }
+
+  @Test
+  void netdevIncludeAndExcludeTogetherStopTheStart(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("microc.conf");
+    Files.writeString(file, "microc.collectors.netdev.device-include = \"^eth\"\n"
+        + "microc.collectors.netdev.device-exclude = \"^lo$\"\n");
+
+    assertThatThrownBy(() -> Microc.builder().environment(Map.of()).configFile(file)
+            .plugins(Fixtures.HOST_PLUGINS).build())
+        .isInstanceOf(ConfigError.class)
+        .hasMessageContaining(file + ":1: microc.collectors.netdev.device-include: cannot be set together");
   }
 }
