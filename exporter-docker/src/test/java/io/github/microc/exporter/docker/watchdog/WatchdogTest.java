@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.microc.exporter.docker.client.DockerClients;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +83,26 @@ class WatchdogTest {
           microc_watchdog_watched{name="web"} 0.0
           """);
     }
+  }
+
+  @Test
+  void metricsDocListsEveryFamilyWithItsTypeAndHelp(@TempDir Path dir) throws IOException {
+    Map<String, String> documented = new TreeMap<>();
+    for (String line : Files.readAllLines(Path.of("../docs/metrics/watchdog.md"))) {
+      if (line.startsWith("| `microc_watchdog_")) {
+        String[] cells = line.split("\\|");
+        documented.put(cells[1].trim().replace("`", ""), cells[2].trim() + " " + cells[4].trim());
+      }
+    }
+    Map<String, String> exposed = new TreeMap<>();
+    try (Watchdog watchdog = watchdog(dir, false)) {
+      for (MetricSnapshot s : watchdog.collect()) {
+        boolean counter = s instanceof CounterSnapshot;
+        exposed.put(s.getMetadata().getName() + (counter ? "_total" : ""),
+            (counter ? "counter" : "gauge") + " " + s.getMetadata().getHelp());
+      }
+    }
+    assertThat(documented).isEqualTo(exposed);
   }
 
   @Test
