@@ -10,19 +10,19 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 /** The docker CLI against one daemon, for integration tests: the oracle and the driver. */
-final class DockerCli {
+public final class DockerCli {
 
   /** Built by .ci/docker-setup.sh with docker import; nothing is pulled. */
-  static final String IMAGE = "microc-test/busybox:1";
+  public static final String IMAGE = "microc-test/busybox:1";
 
   private final String host;
 
-  DockerCli(String host) {
+  public DockerCli(String host) {
     this.host = host;
   }
 
   /** The local daemon; skips (or fails under MICROC_IT_STRICT=1) when it does not answer. */
-  static DockerCli requireLocal() {
+  public static DockerCli requireLocal() {
     Engines.requireExecutable("docker", "run .ci/docker-setup.sh (installs docker.io)");
     DockerCli docker = new DockerCli("unix:///var/run/docker.sock");
     Engines.require(docker.answers(), "dockerd does not answer on /var/run/docker.sock; run .ci/docker-setup.sh");
@@ -31,16 +31,16 @@ final class DockerCli {
     return docker;
   }
 
-  String host() {
+  public String host() {
     return host;
   }
 
-  boolean answers() {
+  public boolean answers() {
     return exit("version", "--format", "{{.Server.Version}}") == 0;
   }
 
   /** Runs a docker command; its trimmed stdout, or an exception with stderr. */
-  String run(String... args) {
+  public String run(String... args) {
     Result r = exec(args);
     if (r.code != 0) {
       throw new IllegalStateException("docker " + String.join(" ", args) + ": exit " + r.code + ": " + r.err);
@@ -48,12 +48,12 @@ final class DockerCli {
     return r.out.trim();
   }
 
-  int exit(String... args) {
+  public int exit(String... args) {
     return exec(args).code;
   }
 
   /** Removes every container with the label {@code microc.it=<value>}. */
-  void removeLabelled(String value) {
+  public void removeLabelled(String value) {
     String ids = exec("ps", "-aq", "--filter", "label=microc.it=" + value).out.trim();
     if (!ids.isEmpty()) {
       List<String> args = new ArrayList<>(List.of("rm", "-f", "-v"));
@@ -87,7 +87,7 @@ final class DockerCli {
   }
 
   /** Polls {@code condition} every 200 ms until it holds; fails with {@code what} after {@code timeout}. */
-  static void await(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
+  public static void await(String what, Duration timeout, Callable<Boolean> condition) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     Exception last = null;
     while (System.nanoTime() < deadline) {

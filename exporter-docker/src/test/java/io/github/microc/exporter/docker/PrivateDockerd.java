@@ -1,0 +1,140 @@
+package io.github.microc.exporter.docker;
+
+import io.github.microc.exporter.core.testing.Engines;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A dockerd of the test's own: its own socket, data root, exec root and pid file, no bridge
+ * and no iptables rules, in its own network namespace ({@code unshare --net}), because a
+ * daemon started with {@code --bridge=none} deletes the host's {@code docker0}. It can be
+ * killed and started again on the same state, as a crashed daemon would be.
+ */
+public final class PrivateDockerd implements AutoCloseable {
+
+  private final Path dir;
+  private final DockerCli cli;
+  private Process process;
+
+  private PrivateDockerd(Path dir) {
+    this.dir = dir;
+    this.cli = new DockerCli("unix://" + dir.resolve("docker.sock"));
+  }
+
+  /** Skips (or fails under MICROC_IT_STRICT=1) without root, dockerd or unshare. */
+  public static PrivateDockerd start() throws Exception {
+    Path dockerd = Engines.requireExecutable("dockerd", "install docker.io (.ci/docker-setup.sh)",
+        "/usr/sbin/dockerd");
+    Engines.requireExecutable("unshare", "install util-linux");
+    Engines.require("root".equals(System.getProperty("user.name")), "a private dockerd needs root");
+    // Short: the unix socket path must stay under 108 bytes.
+    Path dir = Files.createTempDirectory(Path.of("/tmp"), "mdl");
+    PrivateDockerd d = new PrivateDockerd(dir);
+    d.launch(dockerd);
+    return d;
+  }
+
+  public DockerCli cli() {
+    return cli;
+  }
+
+  public String host() {
+    return cli.host();
+  }
+
+  private Path dockerdPath() {
+    return Path.of("/usr/sbin/dockerd").toFile().canExecute() ? Path.of("/usr/sbin/dockerd")
+        : Engines.executable("dockerd").orElseThrow();
+  }
+
+  private void launch(Path dockerd) throws Exception {
+    Files.deleteIfExists(dir.resolve("docker.pid"));
+    List<String> command = new ArrayList<>(List.of("unshare", "--net", "--fork", dockerd.toString(),
+        "-H", host(),
+        "--data-root", dir.resolve("data").toString(),
+        "--exec-root", dir.resolve("exec").toString(),
+        "--pidfile", dir.resolve("docker.pid").toString(),
+        "--bridge=none", "--iptables=false", "--ip-masq=false"));
+    process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("dockerd.log").toFile()))
+        .start();
+    DockerCli.await("the private dockerd (log: " + dir.resolve("dockerd.log") + ")",
+        Duration.ofSeconds(60), cli::answers);
+  }
+
+  /** Loads an image of the host's daemon into this one (nothing can be pulled). */
+  public void load(DockerCli from, String image) throws Exception {
+    Process p = new ProcessBuilder("sh", "-c",
+        "docker -H " + from.host() + " save " + image + " | docker -H " + host() + " load")
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("loading " + image + ": " + out);
+    }
+  }
+
+  /** SIGKILL, as a crash: no clean-up, the pid file stays. */
+  public void kill() throws Exception {
+    long pid = Long.parseLong(Files.readString(dir.resolve("docker.pid")).trim());
+    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    process.waitFor(20, TimeUnit.SECONDS);
+    DockerCli.await("the private dockerd to die", Duration.ofSeconds(20), () -> !cli.answers());
+  }
+
+  /** Starts again on the same data root, as a supervisor would after a crash. */
+  public void restart() throws Exception {
+    launch(dockerdPath());
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      if (cli.answers()) {
+        String ids = cli.run("ps", "-aq");
+        if (!ids.isEmpty()) {
+          List<String> args = new ArrayList<>(List.of("rm", "-f"));
+          args.addAll(List.of(ids.split("\\s+")));
+          cli.exit(args.toArray(String[]::new));
+        }
+      }
+      Path pidFile = dir.resolve("docker.pid");
+      if (Files.exists(pidFile)) {
+        long pid = Long.parseLong(Files.readString(pidFile).trim());
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+      }
+      if (process != null && !process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } finally {
+      // dockerd bind-mounts its data root and overlay layers; unmount before deleting.
+      List<String> mounts = new ArrayList<>();
+      for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+        String[] f = line.split(" ");
+        if (f.length > 1 && f[1].startsWith(dir.toString())) {
+          mounts.add(f[1]);
+        }
+      }
+      mounts.sort(Comparator.comparing(String::length).reversed());
+      for (String m : mounts) {
+        new ProcessBuilder("umount", "-l", m).start().waitFor(10, TimeUnit.SECONDS);
+      }
+      try (Stream<Path> walk = Files.walk(dir)) {
+        walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+          try {
+            Files.deleteIfExists(p);
+          } catch (IOException e) {
+            // Left for the OS's /tmp clean-up.
+          }
+        });
+      }
+    }
+  }
+}
