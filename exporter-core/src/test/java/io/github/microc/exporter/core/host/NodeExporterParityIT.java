@@ -86,6 +86,9 @@ class NodeExporterParityIT {
 
   @Test
   void microcExposesWhatNodeExporterDoes() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      microc.engine().collect(); // warm up, so that the durations below are not the JIT's
+    }
     ParsedExposition before = ParsedExposition.parse(scrape(nodeExporterUri));
     ParsedExposition ours = ParsedExposition.parse(Exposition.text(microc.engine().collect()));
     ParsedExposition after = ParsedExposition.parse(scrape(nodeExporterUri));
@@ -141,6 +144,14 @@ class NodeExporterParityIT {
     report.addAll(seriesMismatches);
     report.addAll(extra);
     report.add("node_exporter families Microc does not expose: " + notOurs);
+    report.add("self-reported collector durations, microc_ / node_scrape_collector_duration_seconds"
+        + " (one scrape; Microc's include waiting for a thread while all run at once):");
+    for (String name : new TreeSet<>(microc.engine().enabledCollectors())) {
+      Double mine = ours.samples.get(new Series("microc_scrape_collector_duration_seconds", Map.of("collector", name)));
+      Double theirs = before.samples.get(new Series("node_scrape_collector_duration_seconds", Map.of("collector", name)));
+      report.add(String.format(java.util.Locale.ROOT, "  %-10s %8.1f us / %8.1f us", name,
+          mine == null ? Double.NaN : mine * 1e6, theirs == null ? Double.NaN : theirs * 1e6));
+    }
     String text = String.join("\n", report);
     System.out.println(text);
     Files.writeString(Path.of("target", "node-exporter-parity.txt"), text + "\n");
