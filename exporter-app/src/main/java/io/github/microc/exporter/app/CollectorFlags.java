@@ -1,0 +1,119 @@
+package io.github.microc.exporter.app;
+
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The flags named after collectors, which picocli cannot declare because the collectors are
+ * known only once the plugins are found:
+ *
+ * <pre>
+ * --collector.cpu                  enables cpu
+ * --no-collector.cpu               disables it
+ * --collector.cpu=false            the same
+ * --collector.filesystem.mount-points-exclude=^/snap/   sets one key of the collector
+ * </pre>
+ *
+ * <p>Each becomes a configuration key set by the flag, so that a bad value is reported with
+ * the flag as its origin. A list value is written as in HOCON: {@code [a, b]}.
+ */
+final class CollectorFlags {
+
+  private static final Pattern FLAG =
+      Pattern.compile("--(no-)?collector\\.([a-z][a-z0-9_]*)(?:\\.([A-Za-z0-9_.-]+))?(?:=(.*))?",
+          Pattern.DOTALL);
+
+  private CollectorFlags() {}
+
+  /** A configuration key, its value, and the flag that set it. */
+  record Setting(String path, Object value, String origin) {}
+
+  /**
+   * Turns the arguments picocli did not recognise into settings.
+   *
+   * @param collectors the names of the plugins found
+   * @throws UsageError for any other argument, or a collector that does not exist
+   */
+  static List<Setting> parse(List<String> unmatched, Collection<String> collectors) {
+    Set<String> names = new TreeSet<>(collectors);
+    List<Setting> settings = new ArrayList<>();
+    for (int i = 0; i < unmatched.size(); i++) {
+      String arg = unmatched.get(i);
+      Matcher m = FLAG.matcher(arg);
+      if (!m.matches()) {
+        throw new UsageError(arg.startsWith("-")
+            ? "unknown flag " + flagName(arg) + " (see --help)"
+            : "unexpected argument \"" + arg + "\" (see --help)");
+      }
+      boolean negated = m.group(1) != null;
+      String name = m.group(2);
+      String key = m.group(3);
+      String value = m.group(4);
+      String flag = flagName(arg);
+      if (!names.contains(name)) {
+        throw new UsageError("unknown flag " + flag + ": there is no collector \"" + name
+            + "\" (collectors: " + String.join(", ", names) + ")");
+      }
+      String block = "microc.collectors." + name;
+      String origin = "flag " + flag;
+      if (key == null) {
+        settings.add(new Setting(block + ".enabled", enabled(flag, negated, value), origin));
+        continue;
+      }
+      if (negated) {
+        throw new UsageError("unknown flag " + flag + ": --no- applies to a collector, not to a key");
+      }
+      if (value == null) {
+        if (i + 1 >= unmatched.size() || unmatched.get(i + 1).startsWith("--")) {
+          throw new UsageError("flag " + flag + " needs a value: " + flag + "=VALUE");
+        }
+        value = unmatched.get(++i);
+      }
+      settings.add(new Setting(block + "." + key, value(flag, value), origin));
+    }
+    return settings;
+  }
+
+  private static boolean enabled(String flag, boolean negated, String value) {
+    if (value == null) {
+      return !negated;
+    }
+    if (negated) {
+      throw new UsageError("flag " + flag + " takes no value");
+    }
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new UsageError("flag " + flag + ": expected true or false, got \"" + value + "\"");
+    };
+  }
+
+  /** A string, or a list when written as {@code [a, b]}, as environment variables are read. */
+  private static Object value(String flag, String raw) {
+    String trimmed = raw.trim();
+    if (!trimmed.startsWith("[")) {
+      return raw;
+    }
+    try {
+      return ConfigFactory.parseString("v = " + trimmed,
+              ConfigParseOptions.defaults().setOriginDescription("flag " + flag))
+          .getValue("v").unwrapped();
+    } catch (ConfigException e) {
+      throw new UsageError("flag " + flag + ": not a valid list: " + e.getMessage());
+    }
+  }
+
+  private static String flagName(String arg) {
+    int eq = arg.indexOf('=');
+    return eq < 0 ? arg : arg.substring(0, eq);
+  }
+}

@@ -1,0 +1,350 @@
+package io.github.microc.exporter.app;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
+import io.github.microc.exporter.core.Microc;
+import io.github.microc.exporter.core.StartupException;
+import io.github.microc.exporter.core.config.ListenAddress;
+import io.github.microc.exporter.core.http.ExporterServer;
+import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.ConfigError;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * {@code java -jar microc-exporter.jar [flags]}: the exporter as a process.
+ *
+ * <p>Exit status: 0 after a clean shutdown (SIGTERM, SIGINT) or a successful
+ * {@code --check-config}; 1 when it cannot start (configuration, plugins, the listen
+ * address); 2 for a command-line mistake. Errors are one line on stderr, without a stack
+ * trace ({@code --log.level=debug} logs it).
+ */
+@Command(name = "microc", sortOptions = false, usageHelpAutoWidth = true,
+    headerHeading = "", synopsisHeading = "Usage: ", customSynopsis = "microc [FLAGS]",
+    descriptionHeading = "%n", optionListHeading = "%nFlags:%n",
+    description = "Host and container metrics for Prometheus, on /metrics.")
+public final class Main {
+
+  private static final String PLUGINS_DIR_KEY = "microc.plugins-dir";
+  private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error", "off");
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Configuration file (HOCON); its keys are those of --print-config.")
+  Path config;
+
+  @Option(names = "--web.listen-address", paramLabel = "[HOST]:PORT",
+      description = "Where to serve /metrics (microc.web.listen-address; default :10049).")
+  String listenAddress;
+
+  @Option(names = "--web.disable-exporter-metrics",
+      description = "Leave out the exporter's own process_* and jvm_* metrics.")
+  boolean disableExporterMetrics;
+
+  @Option(names = "--collector.disable-defaults",
+      description = "Disable every collector unless enabled by a --collector.<name> flag or the"
+          + " configuration.")
+  boolean disableDefaults;
+
+  @Option(names = "--watchdog.containers", paramLabel = "NAME", split = ",",
+      description = "Containers the watchdog restarts (comma-separated); enables the watchdog.")
+  List<String> watchdogContainers;
+
+  @Option(names = "--plugins", paramLabel = "DIR",
+      description = "Directory of collector plugin jars (microc.plugins-dir).")
+  Path pluginsDir;
+
+  @Option(names = "--check-config",
+      description = "Validate the configuration and create the collectors, print \"config OK\" or"
+          + " the error, and exit; binds no port.")
+  boolean checkConfig;
+
+  @Option(names = "--print-config",
+      description = "Print the effective configuration, with where each value comes from, and exit.")
+  boolean printConfig;
+
+  @Option(names = "--log.level", paramLabel = "LEVEL",
+      description = "trace, debug, info (default), warn or error.")
+  String logLevel;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
+  @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version and exit.")
+  boolean version;
+
+  /** Starts on a free loopback port, scrapes itself once and exits: a class-data-sharing training run. */
+  @Option(names = "--cds.train", hidden = true)
+  boolean train;
+
+  @Unmatched
+  List<String> unmatched = new ArrayList<>();
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs the command line; returns the exit status (after a shutdown when serving). */
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    Main main = new Main();
+    CommandLine cli = new CommandLine(main);
+    try {
+      cli.parseArgs(args);
+      if (main.version) {
+        out.println("microc " + Microc.version() + " (Java " + System.getProperty("java.version") + ")");
+        return 0;
+      }
+      main.configureLogging();
+      return main.execute(cli, out, err);
+    } catch (CommandLine.ParameterException | UsageError e) {
+      err.println("microc: " + e.getMessage());
+      return 2;
+    } catch (ConfigError | StartupException e) {
+      err.println("microc: " + e.getMessage());
+      log().debug("start-up failed", e);
+      return 1;
+    } catch (RuntimeException e) {
+      err.println("microc: unexpected error: " + e + " (--log.level=debug logs the stack trace)");
+      log().debug("start-up failed", e);
+      return 1;
+    }
+  }
+
+  private int execute(CommandLine cli, PrintStream out, PrintStream err) {
+    ClassLoader appLoader = Main.class.getClassLoader();
+    List<CollectorPlugin> plugins = new ArrayList<>(
+        PluginDirectory.discover(appLoader, type -> true, "Microc's class path"));
+    PluginDirectory directory = PluginDirectory.empty();
+    try {
+      Path dir = pluginsDirectory();
+      if (dir != null) {
+        directory = PluginDirectory.load(dir, appLoader);
+        plugins.addAll(directory.plugins());
+      }
+    } catch (StartupException e) {
+      if (!help) {
+        throw e;
+      }
+      err.println("microc: " + e.getMessage());
+    }
+    if (help) {
+      out.print(cli.getUsageMessage());
+      out.print(collectorHelp(plugins));
+      return 0;
+    }
+
+    Microc microc = builder(plugins).build();
+    if (checkConfig) {
+      out.println("config OK (collectors enabled: "
+          + String.join(", ", microc.engine().enabledCollectors()) + ")");
+      microc.close();
+      return 0;
+    }
+    if (printConfig) {
+      out.print(render(microc));
+      microc.close();
+      return 0;
+    }
+    return train ? train(microc) : serve(microc, directory);
+  }
+
+  /** The configuration sources, flags on top, each flag named as the origin of its value. */
+  private Microc.Builder builder(List<CollectorPlugin> plugins) {
+    Microc.Builder builder = Microc.builder().plugins(plugins);
+    if (config != null) {
+      builder.configFile(config);
+    }
+    if (disableDefaults) {
+      Config off = ConfigFactory.empty();
+      for (CollectorPlugin plugin : plugins) {
+        off = off.withValue("microc.collectors." + plugin.name() + ".enabled",
+            ConfigValueFactory.fromAnyRef(false, "flag --collector.disable-defaults"));
+      }
+      // Below the file and the other flags: it changes defaults, as node_exporter's does.
+      builder.config(off);
+    }
+    if (listenAddress != null) {
+      builder.set("microc.web.listen-address", listenAddress, "flag --web.listen-address");
+    }
+    if (disableExporterMetrics) {
+      builder.set("microc.web.exporter-metrics", false, "flag --web.disable-exporter-metrics");
+    }
+    if (watchdogContainers != null) {
+      String origin = "flag --watchdog.containers";
+      builder.set("microc.collectors.watchdog.containers",
+          watchdogContainers.stream().map(String::trim).filter(s -> !s.isEmpty()).toList(), origin);
+      builder.set("microc.collectors.watchdog.enabled", true, origin);
+    }
+    if (pluginsDir != null) {
+      builder.set(PLUGINS_DIR_KEY, pluginsDir.toString(), "flag --plugins");
+    }
+    List<String> names = plugins.stream().map(CollectorPlugin::name).toList();
+    for (CollectorFlags.Setting setting : CollectorFlags.parse(unmatched, names)) {
+      builder.set(setting.path(), setting.value(), setting.origin());
+    }
+    return builder;
+  }
+
+  private int serve(Microc microc, PluginDirectory directory) {
+    ExporterServer server;
+    try {
+      server = microc.startServer();
+    } catch (IOException | RuntimeException e) {
+      microc.close();
+      throw new StartupException("cannot listen on " + microc.settings().listen() + ": "
+          + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+    }
+    microc.warmUp();
+    ListenAddress bound = new ListenAddress(microc.settings().listen().host(), server.port());
+    log().info("Microc {} listening on {} with collectors: {}", Microc.version(), bound,
+        String.join(", ", microc.engine().enabledCollectors()));
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runnable stop = () -> {
+      microc.close();
+      directory.close();
+      stopped.countDown();
+    };
+    Signals.onTermination(signal -> {
+      log().info("received SIG{}, shutting down", signal);
+      stop.run();
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(stop, "microc-shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  /** Serves on a free loopback port, scrapes each endpoint once, stops. */
+  private static int train(Microc microc) {
+    try (microc) {
+      ExporterServer server = microc.startServer(new ListenAddress("127.0.0.1", 0));
+      microc.warmUp().join();
+      for (String path : List.of("/metrics", "/", "/ready", "/health")) {
+        get(server.port(), path);
+      }
+      return 0;
+    } catch (IOException e) {
+      throw new StartupException("training run failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** A bare HTTP/1.0 request: the training run should load the server's classes, not a client's. */
+  private static void get(int port, String path) throws IOException {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      OutputStream request = socket.getOutputStream();
+      request.write(("GET " + path + " HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      request.flush();
+      InputStream response = socket.getInputStream();
+      response.transferTo(OutputStream.nullOutputStream());
+    }
+  }
+
+  /**
+   * The plugins directory: the flag, else {@code MICROC_PLUGINS__DIR}, else the file's
+   * {@code microc.plugins-dir} (relative to the file). Read before the configuration is
+   * built, because the plugins it holds decide which keys are valid.
+   */
+  private Path pluginsDirectory() {
+    if (pluginsDir != null) {
+      return pluginsDir;
+    }
+    String env = System.getenv("MICROC_PLUGINS__DIR");
+    if (env != null && !env.isBlank()) {
+      return Path.of(env);
+    }
+    if (config == null) {
+      return null;
+    }
+    try {
+      Config file = ConfigFactory.parseFile(config.toFile());
+      if (file.hasPath(PLUGINS_DIR_KEY) && !file.getString(PLUGINS_DIR_KEY).isBlank()) {
+        Path dir = Path.of(file.getString(PLUGINS_DIR_KEY));
+        Path base = config.toAbsolutePath().getParent();
+        return dir.isAbsolute() || base == null ? dir : base.resolve(dir);
+      }
+    } catch (ConfigException e) {
+      // Reported with its file and line when the configuration is built.
+    }
+    return null;
+  }
+
+  private void configureLogging() {
+    if (logLevel == null) {
+      return;
+    }
+    String level = logLevel.toLowerCase(Locale.ROOT);
+    if (!LOG_LEVELS.contains(level)) {
+      throw new UsageError("flag --log.level: expected one of trace, debug, info, warn, error,"
+          + " off; got \"" + logLevel + "\"");
+    }
+    // Read by slf4j-simple when the first logger is made, so before any.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+  }
+
+  static String collectorHelp(List<CollectorPlugin> plugins) {
+    Map<String, CollectorPlugin> byName = new TreeMap<>();
+    plugins.forEach(p -> byName.putIfAbsent(p.name(), p));
+    int width = byName.keySet().stream().mapToInt(String::length).max().orElse(0) + "--[no-]collector.".length();
+    StringBuilder text = new StringBuilder(String.format(
+        "%nCollectors (--collector.<name> enables, --no-collector.<name> disables,"
+            + "%n--collector.<name>.<key>=VALUE sets microc.collectors.<name>.<key>):%n"));
+    for (CollectorPlugin plugin : byName.values()) {
+      String description = plugin.description() == null ? "" : plugin.description().trim();
+      text.append(String.format("  %-" + width + "s  %s%s%n", "--[no-]collector." + plugin.name(),
+          description.isEmpty() ? "" : description + " ",
+          plugin.enabledByDefault() ? "(enabled by default)" : "(disabled by default)"));
+    }
+    return text.toString();
+  }
+
+  /**
+   * The effective {@code microc} configuration as HOCON, each value with a comment saying
+   * where it comes from; a collector's {@code enabled} is shown even when only its plugin's
+   * default decides it.
+   */
+  static String render(Microc microc) {
+    Config config = microc.config().withOnlyPath("microc");
+    for (CollectorPlugin plugin : microc.plugins().values()) {
+      String path = "microc.collectors." + plugin.name() + ".enabled";
+      if (!config.hasPath(path)) {
+        config = config.withValue(path, ConfigValueFactory.fromAnyRef(plugin.enabledByDefault(),
+            "default of plugin " + plugin.name()));
+      }
+    }
+    return config.root().render(ConfigRenderOptions.defaults()
+        .setJson(false)
+        .setOriginComments(true)
+        .setComments(true)
+        .setFormatted(true));
+  }
+
+  private static Logger log() {
+    return LoggerFactory.getLogger(Main.class);
+  }
+}
