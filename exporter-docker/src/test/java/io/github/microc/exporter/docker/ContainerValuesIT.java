@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Values from cgroup files against Docker's own figures: {@code docker stats --no-stream}
- * and {@code docker inspect} are the oracle. Real containers on the local dockerd.
+ * and {@code docker inspect} are the oracle. Real containers on the local dockerd; none uses
+ * the default bridge, so the tests do not depend on {@code docker0}.
  */
 class ContainerValuesIT {
 
@@ -33,10 +34,10 @@ class ContainerValuesIT {
     docker.removeLabelled("values");
     docker.exit("network", "rm", P + "net");
     docker.run("network", "create", P + "net");
-    run("cpu", "--cpus", "0.5", IMAGE, "sh", "-c", "while :; do :; done");
-    run("mem", "--memory", "64m", IMAGE, "sh", "-c",
+    run("cpu", "--network", "none", "--cpus", "0.5", IMAGE, "sh", "-c", "while :; do :; done");
+    run("mem", "--network", "none", "--memory", "64m", IMAGE, "sh", "-c",
         "head -c 20000000 /dev/zero > /dev/shm/fill; sleep 3600");
-    run("pids", IMAGE, "sh", "-c", "sleep 1000 & sleep 1000 & sleep 1000 & wait");
+    run("pids", "--network", "none", IMAGE, "sh", "-c", "sleep 1000 & sleep 1000 & sleep 1000 & wait");
     run("server", "--network", P + "net", IMAGE, "sh", "-c",
         "mkdir -p /srv && head -c 2000000 /dev/zero > /srv/big && httpd -f -p 8080 -h /srv");
     run("client", "--network", P + "net", IMAGE, "sh", "-c",

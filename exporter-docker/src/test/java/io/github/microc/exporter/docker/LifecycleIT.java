@@ -41,14 +41,16 @@ class LifecycleIT {
   }
 
   private static void run(String name, String... args) {
-    String[] command = new String[args.length + 6];
+    String[] command = new String[args.length + 8];
     command[0] = "run";
     command[1] = "-d";
     command[2] = "--name";
     command[3] = P + name;
     command[4] = "--label";
     command[5] = "microc.it=lifecycle";
-    System.arraycopy(args, 0, command, 6, args.length);
+    command[6] = "--network";
+    command[7] = "none";
+    System.arraycopy(args, 0, command, 8, args.length);
     docker.run(command);
   }
 
