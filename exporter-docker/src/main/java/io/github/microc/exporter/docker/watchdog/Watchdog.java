@@ -77,7 +77,7 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
 
   // Touched on the worker thread only.
   private int generation;
-  private Closeable stream;
+  private volatile Closeable stream;
   private Duration reconnectDelay = RECONNECT_INITIAL;
   private boolean everConnected;
   private boolean outageLogged;

@@ -448,8 +448,7 @@ public final class WatchdogPolicy {
 
   /** Clears an expired give-up, and the restart budget of a container that ran long enough. */
   private Optional<Decision> refresh(Tracked t, Instant now) {
-    boolean ranLongEnough = t.running && !t.unhealthy && t.stableSince != null
-        && !now.isBefore(t.stableSince.plus(settings.healthyAfter()));
+    boolean ranLongEnough = ranLongEnough(t, now);
     if (t.gaveUpAt != null) {
       boolean windowPassed = !now.isBefore(t.gaveUpAt.plus(settings.window()));
       if (windowPassed || ranLongEnough) {
@@ -473,9 +472,13 @@ public final class WatchdogPolicy {
     if (t.gaveUpAt == null) {
       return false;
     }
-    boolean ranLongEnough = t.running && !t.unhealthy && t.stableSince != null
+    return now.isBefore(t.gaveUpAt.plus(settings.window())) && !ranLongEnough(t, now);
+  }
+
+  /** Whether the container has been running, not unhealthy, for {@code healthy-after}. */
+  private boolean ranLongEnough(Tracked t, Instant now) {
+    return t.running && !t.unhealthy && t.stableSince != null
         && !now.isBefore(t.stableSince.plus(settings.healthyAfter()));
-    return now.isBefore(t.gaveUpAt.plus(settings.window())) && !ranLongEnough;
   }
 
   private void prune(Tracked t, Instant now) {
