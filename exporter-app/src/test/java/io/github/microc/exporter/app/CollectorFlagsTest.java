@@ -1,0 +1,57 @@
+package io.github.microc.exporter.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.microc.exporter.app.CollectorFlags.Setting;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CollectorFlagsTest {
+
+  private static final List<String> COLLECTORS = List.of("cpu", "filesystem", "http_probe");
+
+  @Test
+  void enableAndDisableBecomeTheEnabledKey() {
+    assertThat(CollectorFlags.parse(List.of("--collector.cpu", "--no-collector.filesystem",
+        "--collector.http_probe=false"), COLLECTORS)).containsExactly(
+        new Setting("microc.collectors.cpu.enabled", true, "flag --collector.cpu"),
+        new Setting("microc.collectors.filesystem.enabled", false, "flag --no-collector.filesystem"),
+        new Setting("microc.collectors.http_probe.enabled", false, "flag --collector.http_probe"));
+  }
+
+  @Test
+  void keyFlagsSetTheCollectorsKeys() {
+    assertThat(CollectorFlags.parse(List.of("--collector.filesystem.mount-points-exclude=^/snap/",
+        "--collector.http_probe.targets", "[a, b]"), COLLECTORS)).containsExactly(
+        new Setting("microc.collectors.filesystem.mount-points-exclude", "^/snap/",
+            "flag --collector.filesystem.mount-points-exclude"),
+        new Setting("microc.collectors.http_probe.targets", List.of("a", "b"),
+            "flag --collector.http_probe.targets"));
+  }
+
+  @Test
+  void unknownCollectorNamesTheFlagAndListsTheCollectors() {
+    assertThatThrownBy(() -> CollectorFlags.parse(List.of("--collector.cpux"), COLLECTORS))
+        .isInstanceOf(UsageError.class)
+        .hasMessage("unknown flag --collector.cpux: there is no collector \"cpux\""
+            + " (collectors: cpu, filesystem, http_probe)");
+  }
+
+  @Test
+  void otherArgumentsAreUnknownFlags() {
+    assertThatThrownBy(() -> CollectorFlags.parse(List.of("--web.listen-adress=:1"), COLLECTORS))
+        .isInstanceOf(UsageError.class)
+        .hasMessage("unknown flag --web.listen-adress (see --help)");
+    assertThatThrownBy(() -> CollectorFlags.parse(List.of("stray"), COLLECTORS))
+        .isInstanceOf(UsageError.class)
+        .hasMessageContaining("unexpected argument \"stray\"");
+  }
+
+  @Test
+  void badBooleanIsAUsageError() {
+    assertThatThrownBy(() -> CollectorFlags.parse(List.of("--collector.cpu=maybe"), COLLECTORS))
+        .isInstanceOf(UsageError.class)
+        .hasMessageContaining("--collector.cpu: expected true or false");
+  }
+}

@@ -1,0 +1,162 @@
+package io.github.microc.exporter.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.microc.exporter.core.Microc;
+import io.github.microc.exporter.core.StartupException;
+import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.ConfigError;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PluginDirectoryTest {
+
+  @TempDir
+  static Path work;
+  static PluginJars jars;
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void compile() throws IOException {
+    jars = PluginJars.compile(work);
+  }
+
+  @Test
+  void pluginIsLoadedFromItsOwnJarWithItsReferenceConf() throws IOException {
+    jars.greetingJar(dir.resolve("greeting.jar"));
+    Files.writeString(dir.resolve("README.txt"), "not a jar, ignored");
+
+    try (PluginDirectory directory = PluginDirectory.load(dir, getClass().getClassLoader())) {
+      assertThat(directory.plugins()).hasSize(1);
+      CollectorPlugin plugin = directory.plugins().get(0);
+      assertThat(plugin.name()).isEqualTo("greeting");
+      assertThat(plugin.getClass().getClassLoader()).isNotSameAs(getClass().getClassLoader());
+      // Parent-first: the SPI the plugin implements is Microc's one copy.
+      assertThat(plugin).isInstanceOf(CollectorPlugin.class);
+
+      try (Microc microc = builder(directory).build()) {
+        assertThat(scrape(microc)).contains("sample_greeting_info{who=\"world\"} 1");
+      }
+      try (Microc microc = builder(directory).set("microc.collectors.greeting.who", "there", "test").build()) {
+        assertThat(scrape(microc)).contains("sample_greeting_info{who=\"there\"} 1");
+      }
+      // The key is known only through the jar's reference.conf, so a typo is still caught.
+      assertThatThrownBy(() -> builder(directory).set("microc.collectors.greeting.whom", "x", "flag --x").build())
+          .isInstanceOf(ConfigError.class)
+          .hasMessageContaining("flag --x: microc.collectors.greeting.whom: unknown key");
+    }
+  }
+
+  @Test
+  void jarBundlingTheSpiIsRejected() throws IOException {
+    jars.jar().classes("sample/greeting").services("sample.greeting.GreetingPlugin")
+        .copyOf(CollectorPlugin.class).writeTo(dir.resolve("fat.jar"));
+
+    assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("fat.jar")
+        .hasMessageContaining("bundles Microc's SPI")
+        .hasMessageContaining("io/github/microc/exporter/core/spi/CollectorPlugin.class")
+        .hasMessageContaining("provided scope");
+  }
+
+  @Test
+  void jarBundlingThePrometheusClientIsRejected() throws IOException {
+    jars.jar().classes("sample/greeting").services("sample.greeting.GreetingPlugin")
+        .copyOf(MultiCollector.class).writeTo(dir.resolve("prom.jar"));
+
+    assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("prom.jar")
+        .hasMessageContaining("bundles the Prometheus client")
+        .hasMessageContaining("io/prometheus/metrics/model/registry/MultiCollector.class");
+  }
+
+  @Test
+  void twoJarsWithOneCollectorNameFailNamingBoth() throws IOException {
+    jars.greetingJar(dir.resolve("a-greeting.jar"));
+    jars.jar().classes("sample/other").services("sample.other.OtherGreetingPlugin")
+        .writeTo(dir.resolve("b-greeting.jar"));
+
+    try (PluginDirectory directory = PluginDirectory.load(dir, getClass().getClassLoader())) {
+      assertThatThrownBy(() -> builder(directory).build())
+          .isInstanceOf(StartupException.class)
+          .hasMessageContaining("\"greeting\"")
+          .hasMessageContaining("sample.greeting.GreetingPlugin (a-greeting.jar)")
+          .hasMessageContaining("sample.other.OtherGreetingPlugin (b-greeting.jar)");
+    }
+  }
+
+  @Test
+  void corruptJarFailsNamingIt() throws IOException {
+    Files.writeString(dir.resolve("corrupt.jar"), "this is not a zip file");
+
+    assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("corrupt.jar")
+        .hasMessageContaining("not a readable jar (zip) file");
+  }
+
+  @Test
+  void missingSuperclassFailsNamingTheJarAndTheClass() throws IOException {
+    jars.jar().classes("sample/broken").services("sample.broken.BrokenPlugin")
+        .writeTo(dir.resolve("broken.jar"));
+
+    assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("broken.jar")
+        .hasMessageContaining("cannot load its collector plugin")
+        .hasMessageContaining("sample/missing/Base");
+  }
+
+  @Test
+  void providerListedButAbsentFailsNamingTheJar() throws IOException {
+    jars.jar().classes("sample/greeting").services("sample.greeting.Nope")
+        .writeTo(dir.resolve("typo.jar"));
+
+    assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("typo.jar")
+        .hasMessageContaining("sample.greeting.Nope not found");
+  }
+
+  @Test
+  void jarWithoutPluginFailsNamingIt() throws IOException {
+    jars.jar().classes("sample/missing").writeTo(dir.resolve("library.jar"));
+
+    assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("library.jar")
+        .hasMessageContaining("contains no collector plugin");
+  }
+
+  @Test
+  void missingDirectoryIsReported() {
+    assertThatThrownBy(() -> PluginDirectory.load(dir.resolve("nope"), getClass().getClassLoader()))
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("plugins directory")
+        .hasMessageContaining("does not exist");
+  }
+
+  private static Microc.Builder builder(PluginDirectory directory) {
+    return Microc.builder().environment(Map.of()).plugins(directory.plugins());
+  }
+
+  private static String scrape(Microc microc) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new PrometheusTextFormatWriter(false).write(out, microc.engine().collect());
+    return out.toString(StandardCharsets.UTF_8);
+  }
+}

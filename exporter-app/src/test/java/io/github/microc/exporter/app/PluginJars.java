@@ -1,0 +1,194 @@
+package io.github.microc.exporter.app;
+
+import com.typesafe.config.Config;
+import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import oshi.SystemInfo;
+
+/**
+ * Plugin jars built by the tests themselves: sources compiled with the JDK's compiler against
+ * Microc's SPI, packed with {@link JarOutputStream}. The classes are not on the test class
+ * path, so that a parent-first loader really loads them from the jar.
+ */
+final class PluginJars {
+
+  /** A working plugin, {@code greeting}, with a key of its own in its reference.conf. */
+  static final String GREETING = """
+      package sample.greeting;
+
+      import io.github.microc.exporter.core.spi.CollectorPlugin;
+      import io.github.microc.exporter.core.spi.MetricFamily;
+      import io.github.microc.exporter.core.spi.PluginContext;
+      import io.prometheus.metrics.model.registry.MultiCollector;
+      import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+
+      public final class GreetingPlugin implements CollectorPlugin {
+        @Override public String name() { return "greeting"; }
+        @Override public String description() { return "Says hello (a test plugin)."; }
+        @Override public boolean enabledByDefault() { return true; }
+        @Override public MultiCollector create(PluginContext context) {
+          String who = context.config().getString("who");
+          return () -> MetricSnapshots.of(MetricFamily.info("sample_greeting_info",
+              "A greeting.", "who").addInfo(who).build());
+        }
+      }
+      """;
+
+  static final String GREETING_REFERENCE = """
+      microc.collectors.greeting {
+        # Whom to greet.
+        who = "world"
+      }
+      """;
+
+  /** Another plugin that claims the name {@code greeting}. */
+  static final String OTHER_GREETING = GREETING
+      .replace("package sample.greeting;", "package sample.other;")
+      .replace("GreetingPlugin", "OtherGreetingPlugin");
+
+  /** A plugin whose superclass is left out of its jar. */
+  static final String BASE = """
+      package sample.missing;
+      public abstract class Base {}
+      """;
+
+  static final String BROKEN = """
+      package sample.broken;
+
+      import io.github.microc.exporter.core.spi.CollectorPlugin;
+      import io.github.microc.exporter.core.spi.PluginContext;
+      import io.prometheus.metrics.model.registry.MultiCollector;
+
+      public final class BrokenPlugin extends sample.missing.Base implements CollectorPlugin {
+        @Override public String name() { return "broken"; }
+        @Override public MultiCollector create(PluginContext context) { return null; }
+      }
+      """;
+
+  private final Path classes;
+
+  private PluginJars(Path classes) {
+    this.classes = classes;
+  }
+
+  /** Compiles the sample sources once into {@code work/classes}. */
+  static PluginJars compile(Path work) throws IOException {
+    Path sources = Files.createDirectories(work.resolve("src"));
+    Path classes = Files.createDirectories(work.resolve("classes"));
+    List<String> args = new ArrayList<>(List.of("--release", "17", "-proc:none", "-nowarn",
+        "-d", classes.toString(), "-cp", classPath()));
+    Map<String, String> files = Map.of(
+        "sample/greeting/GreetingPlugin.java", GREETING,
+        "sample/other/OtherGreetingPlugin.java", OTHER_GREETING,
+        "sample/missing/Base.java", BASE,
+        "sample/broken/BrokenPlugin.java", BROKEN);
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      Path path = sources.resolve(file.getKey());
+      Files.createDirectories(path.getParent());
+      Files.writeString(path, file.getValue());
+      args.add(path.toString());
+    }
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    int status = javac.run(null, null, System.err, args.toArray(new String[0]));
+    if (status != 0) {
+      throw new IllegalStateException("javac failed with status " + status);
+    }
+    return new PluginJars(classes);
+  }
+
+  /** A jar builder; entries are added in order. */
+  Jar jar() {
+    return new Jar();
+  }
+
+  final class Jar {
+    private final Map<String, byte[]> entries = new LinkedHashMap<>();
+
+    /** Every compiled class of a package, such as {@code sample/greeting}. */
+    Jar classes(String packagePath) {
+      Path dir = classes.resolve(packagePath);
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+          entries.put(classes.relativize(file).toString().replace('\\', '/'), Files.readAllBytes(file));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return this;
+    }
+
+    /** The service file listing these provider classes. */
+    Jar services(String... providers) {
+      return text(PluginDirectory.SERVICE_FILE, String.join("\n", providers) + "\n");
+    }
+
+    Jar text(String name, String content) {
+      entries.put(name, content.getBytes(StandardCharsets.UTF_8));
+      return this;
+    }
+
+    /** A copy of a class from the test class path, as a plugin that bundles it would have. */
+    Jar copyOf(Class<?> type) {
+      String name = type.getName().replace('.', '/') + ".class";
+      try (InputStream in = type.getClassLoader().getResourceAsStream(name)) {
+        entries.put(name, in.readAllBytes());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return this;
+    }
+
+    Path writeTo(Path file) throws IOException {
+      Files.createDirectories(file.getParent());
+      try (OutputStream out = Files.newOutputStream(file);
+          JarOutputStream jar = new JarOutputStream(out)) {
+        for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
+          jar.putNextEntry(new JarEntry(entry.getKey()));
+          jar.write(entry.getValue());
+          jar.closeEntry();
+        }
+      }
+      return file;
+    }
+  }
+
+  /** The working plugin, as a plugin author would build it. */
+  Path greetingJar(Path file) throws IOException {
+    return jar().classes("sample/greeting").services("sample.greeting.GreetingPlugin")
+        .text("reference.conf", GREETING_REFERENCE).writeTo(file);
+  }
+
+  /** The jars the SPI, the Prometheus model, OSHI and Typesafe Config come from. */
+  private static String classPath() {
+    return Stream.of(CollectorPlugin.class, MultiCollector.class, SystemInfo.class, Config.class)
+        .map(PluginJars::location)
+        .distinct()
+        .collect(Collectors.joining(java.io.File.pathSeparator));
+  }
+
+  private static String location(Class<?> type) {
+    try {
+      return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
