@@ -15,17 +15,20 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,10 +51,11 @@ import oshi.software.os.OSFileStore;
  * </pre>
  *
  * <p>A mount whose {@code statvfs} fails, or does not answer within {@code mount-timeout} (a
- * dead NFS server), has {@code device_error 1} and no sizes. The calls run on helper threads
- * so that a hung one cannot hold the scrape; a mount that hung is not asked again until its
- * call returns, so at most one thread per mount is ever stuck. Without procfs, OSHI's file
- * stores. Thread-safe.
+ * dead NFS server), has {@code device_error 1} and no sizes. The calls run one after the other
+ * on a helper thread so that a hung one cannot hold the scrape: the hung thread is left to its
+ * call, the mount is not asked again until that call returns, and a new thread stats the rest.
+ * So there is one thread, plus one per hung mount. Without procfs, OSHI's file stores.
+ * Thread-safe.
  */
 public final class FilesystemCollector implements MultiCollector, AutoCloseable {
 
@@ -91,13 +95,30 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
     FsStats stat(Path path) throws IOException;
   }
 
+  /** The stat in progress: which mount, its place in the batch, since when. */
+  private static final class Running {
+    final Mount mount;
+    final int index;
+    final long since = System.nanoTime();
+    volatile boolean returned;
+
+    Running(Mount mount, int index) {
+      this.mount = mount;
+      this.index = index;
+    }
+  }
+
+  private static final Running NOT_STARTED = new Running(null, -1);
+
   private final Settings settings;
   private final HostPaths paths;
   private final Statter statter;
   private final FileSystem oshi;
-  private final ExecutorService helpers;
-  /** Mount points whose stat has not returned, with the call still running. */
-  private final Map<String, CompletableFuture<FsStats>> stuck = new ConcurrentHashMap<>();
+  private final AtomicInteger threads = new AtomicInteger();
+  /** Mount points whose stat has not returned, with that stat. */
+  private final Map<String, Running> stuck = new ConcurrentHashMap<>();
+  /** Stats the mounts one after the other; replaced when a stat hangs. Guarded by this. */
+  private ExecutorService worker;
 
   /** Reads the mount table under {@code paths} and stats with {@code statter}. */
   FilesystemCollector(Settings settings, HostPaths paths, Statter statter) {
@@ -105,12 +126,6 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
     this.paths = paths;
     this.statter = statter;
     this.oshi = null;
-    AtomicInteger count = new AtomicInteger();
-    this.helpers = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "microc-statvfs-" + count.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
   }
 
   /** Asks OSHI's file stores; for platforms without procfs. */
@@ -119,7 +134,6 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
     this.paths = null;
     this.statter = null;
     this.oshi = oshi;
-    this.helpers = null;
   }
 
   @Override
@@ -134,48 +148,139 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
         f.filesFree.build(), f.readonly.build(), f.deviceError.build());
   }
 
-  private void collectLinux(Families f) {
-    Map<Mount, CompletableFuture<FsStats>> pending = new LinkedHashMap<>();
+  private synchronized void collectLinux(Families f) {
+    Set<Mount> mounts = new LinkedHashSet<>();
+    List<Mount> todo = new ArrayList<>();
     for (Mount mount : readMounts()) {
-      if (settings.excluded(mount) || pending.containsKey(mount)) {
+      if (settings.excluded(mount) || !mounts.add(mount)) {
         continue;
       }
-      if (stuck.containsKey(mount.mountPoint())) {
-        pending.put(mount, null);
-        continue;
+      if (!stuck.containsKey(mount.mountPoint())) {
+        todo.add(mount);
       }
-      Path path = paths.rootfs(mount.mountPoint());
-      pending.put(mount, CompletableFuture.supplyAsync(() -> {
-        try {
-          return statter.stat(path);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }, helpers));
     }
-    long deadline = System.nanoTime() + settings.mountTimeout().toNanos();
-    pending.forEach((mount, call) -> f.add(mount, call == null ? null : await(mount, call, deadline)));
+    Map<Mount, FsStats> results = new ConcurrentHashMap<>();
+    statAll(todo, results);
+    mounts.forEach(mount -> f.add(mount, results.get(mount)));
   }
 
-  private FsStats await(Mount mount, CompletableFuture<FsStats> call, long deadline) {
-    try {
-      return call.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      log.warn("statvfs of {} ({}) did not return within {}; reported as device_error until it"
-          + " does", mount.mountPoint(), mount.device(), settings.mountTimeout());
-      stuck.put(mount.mountPoint(), call);
-      call.whenComplete((stats, error) -> {
-        if (stuck.remove(mount.mountPoint(), call)) {
-          log.info("statvfs of {} returned again", mount.mountPoint());
+  /**
+   * Stats {@code todo} in turn on the worker thread. A stat that takes longer than
+   * {@code mount-timeout} is left to its thread, its mount marked stuck, and the mounts after
+   * it go to a new worker: one thread, plus one per hung mount until its call returns.
+   */
+  private void statAll(List<Mount> todo, Map<Mount, FsStats> results) {
+    int next = 0;
+    int restarts = 0;
+    while (next < todo.size()) {
+      List<Mount> batch = todo.subList(next, todo.size());
+      AtomicReference<Running> running = new AtomicReference<>();
+      AtomicBoolean abandoned = new AtomicBoolean();
+      Future<?> task = worker().submit(() -> statBatch(batch, running, abandoned, results));
+      Running hung;
+      try {
+        hung = awaitBatch(task, running);
+      } catch (InterruptedException e) {
+        // The scrape gave up (the collector's timeout): leave the batch to finish or hang alone.
+        abandoned.set(true);
+        abandonWorker();
+        Thread.currentThread().interrupt();
+        return;
+      }
+      if (hung == null) {
+        return;
+      }
+      abandoned.set(true);
+      if (hung == NOT_STARTED) {
+        // A starved machine, or a worker still held: try a fresh one, but not for ever.
+        abandonWorker();
+        if (++restarts > 2) {
+          log.warn("no thread could stat the mounts within {}", settings.mountTimeout());
+          return;
         }
+        continue;
+      }
+      log.warn("statvfs of {} ({}) did not return within {}; reported as device_error until it"
+          + " does", hung.mount.mountPoint(), hung.mount.device(), settings.mountTimeout());
+      stuck.put(hung.mount.mountPoint(), hung);
+      if (hung.returned) {
+        stuck.remove(hung.mount.mountPoint(), hung); // it returned while being marked
+      }
+      abandonWorker();
+      next += hung.index + 1;
+    }
+  }
+
+  private void statBatch(List<Mount> batch, AtomicReference<Running> running,
+      AtomicBoolean abandoned, Map<Mount, FsStats> results) {
+    for (int i = 0; i < batch.size() && !abandoned.get(); i++) {
+      Running r = new Running(batch.get(i), i);
+      running.set(r);
+      try {
+        FsStats stats = statter.stat(paths.rootfs(r.mount.mountPoint()));
+        if (!abandoned.get()) {
+          results.put(r.mount, stats);
+        }
+      } catch (IOException | RuntimeException e) {
+        log.debug("statvfs of {} failed: {}", r.mount.mountPoint(), e.toString());
+      } finally {
+        r.returned = true;
+        if (stuck.remove(r.mount.mountPoint(), r)) {
+          log.info("statvfs of {} returned again", r.mount.mountPoint());
+        }
+      }
+    }
+    running.set(null);
+  }
+
+  /**
+   * Waits for the batch: null when every stat returned, the stat that overran the timeout, or
+   * {@link #NOT_STARTED} when the worker did not even begin within the timeout.
+   */
+  private Running awaitBatch(Future<?> task, AtomicReference<Running> running)
+      throws InterruptedException {
+    long timeout = settings.mountTimeout().toNanos();
+    long submitted = System.nanoTime();
+    while (true) {
+      Running r = running.get();
+      long since = r == null ? submitted : r.since;
+      try {
+        task.get(Math.max(since + timeout - System.nanoTime(), 1), TimeUnit.NANOSECONDS);
+        return null;
+      } catch (ExecutionException e) {
+        return null; // statBatch catches what a stat throws; nothing else is expected
+      } catch (TimeoutException e) {
+        Running now = running.get();
+        if (now != null && now == r && !now.returned && System.nanoTime() - now.since >= timeout) {
+          return now;
+        }
+        if (now == null && r == null && !task.isDone()) {
+          task.cancel(false);
+          return NOT_STARTED;
+        }
+      }
+    }
+  }
+
+  private synchronized ExecutorService worker() {
+    if (worker == null) {
+      worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "microc-statvfs-" + threads.incrementAndGet());
+        t.setDaemon(true);
+        return t;
       });
-      return null;
-    } catch (ExecutionException e) {
-      log.debug("statvfs of {} failed: {}", mount.mountPoint(), e.getCause().toString());
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
+    }
+    return worker;
+  }
+
+  /**
+   * Leaves the current worker to its call, not interrupted (a hung {@code statvfs} would not
+   * notice); its thread ends once the call returns. The next batch gets a new one.
+   */
+  private synchronized void abandonWorker() {
+    if (worker != null) {
+      worker.shutdown();
+      worker = null;
     }
   }
 
@@ -208,9 +313,10 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
   }
 
   @Override
-  public void close() {
-    if (helpers != null) {
-      helpers.shutdownNow();
+  public synchronized void close() {
+    if (worker != null) {
+      worker.shutdownNow();
+      worker = null;
     }
   }
 

@@ -138,6 +138,43 @@ class FilesystemCollectorTest {
   }
 
   @Test
+  void mountsAfterAHungOneAreStillReportedByAFreshThread(@TempDir Path proc) throws Exception {
+    Files.createDirectories(proc.resolve("1"));
+    StringBuilder table = new StringBuilder("server:/x /mnt/nfs nfs4 rw 0 0\n");
+    for (int i = 0; i < 40; i++) {
+      table.append("/dev/vdb").append(i).append(" /srv/").append(i).append(" ext4 rw 0 0\n");
+    }
+    Files.writeString(proc.resolve("1/mounts"), table.toString());
+    CountDownLatch server = new CountDownLatch(1);
+    FilesystemCollector collector = new FilesystemCollector(settings(Duration.ofMillis(200)),
+        new HostPaths(proc, proc, Path.of("/")), path -> {
+          if (path.toString().equals("/mnt/nfs")) {
+            awaitQuietly(server);
+          }
+          return STATS;
+        });
+    try {
+      for (int i = 0; i < 5; i++) {
+        String text = Exposition.text(collector.collect());
+
+        assertThat(text).contains("node_filesystem_device_error{device=\"server:/x\",fstype=\"nfs4\",mountpoint=\"/mnt/nfs\"} 1.0");
+        for (int m = 0; m < 40; m++) {
+          assertThat(text).contains("node_filesystem_size_bytes{device=\"/dev/vdb" + m + "\",fstype=\"ext4\",mountpoint=\"/srv/" + m + "\"} 4096000.0");
+        }
+      }
+      assertThat(statThreads()).as("the worker and the one left to the hung call").isLessThanOrEqualTo(2);
+    } finally {
+      server.countDown();
+      collector.close();
+    }
+  }
+
+  private static long statThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith("microc-statvfs-") && t.isAlive()).count();
+  }
+
+  @Test
   void failingStatIsADeviceErrorWithoutSizes(@TempDir Path proc) throws IOException {
     Files.createDirectories(proc.resolve("1"));
     Files.writeString(proc.resolve("1/mounts"), "/dev/sdz1 /data xfs rw 0 0\n");
