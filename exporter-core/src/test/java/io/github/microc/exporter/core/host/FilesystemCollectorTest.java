@@ -108,7 +108,7 @@ class FilesystemCollectorTest {
         "/dev/vda / ext4 rw 0 0\nserver:/x /mnt/nfs nfs4 ro 0 0\n");
     CountDownLatch server = new CountDownLatch(1);
     AtomicInteger nfsCalls = new AtomicInteger();
-    FilesystemCollector collector = new FilesystemCollector(settings(Duration.ofMillis(200)),
+    FilesystemCollector collector = new FilesystemCollector(settings(Duration.ofMillis(500)),
         new HostPaths(proc, proc, Path.of("/")), path -> {
           if (path.toString().equals("/mnt/nfs")) {
             nfsCalls.incrementAndGet();
@@ -146,7 +146,7 @@ class FilesystemCollectorTest {
     }
     Files.writeString(proc.resolve("1/mounts"), table.toString());
     CountDownLatch server = new CountDownLatch(1);
-    FilesystemCollector collector = new FilesystemCollector(settings(Duration.ofMillis(200)),
+    FilesystemCollector collector = new FilesystemCollector(settings(Duration.ofMillis(500)),
         new HostPaths(proc, proc, Path.of("/")), path -> {
           if (path.toString().equals("/mnt/nfs")) {
             awaitQuietly(server);
