@@ -92,7 +92,10 @@ public final class PluginConfig {
     return value;
   }
 
-  /** A regular expression that must match a whole value, as node_exporter's flags do. */
+  /**
+   * A regular expression. Like node_exporter's flags, callers match it anywhere in a value
+   * ({@code find()}); anchor it with {@code ^...$} to match whole values.
+   */
   public Pattern getRegex(String key) {
     String regex = getString(key);
     try {
