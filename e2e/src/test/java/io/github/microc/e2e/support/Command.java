@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a short-lived command to completion and keeps what it printed (stderr merged). */
@@ -34,7 +35,14 @@ public final class Command {
   }
 
   public static Result run(Duration timeout, Path directory, List<String> command) {
+    return run(timeout, directory, command, Map.of());
+  }
+
+  /** Runs with these variables added to the environment. */
+  public static Result run(Duration timeout, Path directory, List<String> command,
+      Map<String, String> environment) {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(environment);
     if (directory != null) {
       builder.directory(directory.toFile());
     }
