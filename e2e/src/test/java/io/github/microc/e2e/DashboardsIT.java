@@ -120,6 +120,7 @@ class DashboardsIT {
         filler.join(5000);
       }
       DockerCli.removeLabelled(label);
+      Command.run(Duration.ofSeconds(30), "docker", "network", "rm", run);
       instances.forEach(MicrocProcess::close);
       if (prometheus != null) {
         prometheus.close();
@@ -335,6 +336,8 @@ class DashboardsIT {
     }
 
     private void startContainers() {
+      // A network of the test's own: its bridge does not depend on the daemon's docker0.
+      docker("network", "create", "--label", label, run);
       // cgroup v1 counts a container's block I/O only for devices with a throttle rule (in
       // blkio.throttle.io_service_bytes), so the busy container gets a generous one on the
       // disk under Docker's data, and does direct I/O that the page cache cannot absorb.
@@ -372,7 +375,7 @@ class DashboardsIT {
 
     private void container(String name, String... args) {
       List<String> command = new ArrayList<>(List.of("run", "-d", "--name", run + "-" + name,
-          "--label", label));
+          "--label", label, "--network", run));
       List<String> rest = new ArrayList<>(List.of(args));
       int image = 0;
       while (image < rest.size() && rest.get(image).startsWith("--")) {
