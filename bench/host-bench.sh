@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Microc against node_exporter, side by side on loopback ports, with the same host
+# collectors. Reports for both, and Microc/node_exporter as a ratio:
+#   - time from launch to the first good scrape (a 200 holding node_cpu_seconds_total)
+#   - scrape latency p50/p99 (curl's time_total) over N scrapes each, the two exporters
+#     scraped in turn so that both see the same machine noise, after W warm-up scrapes
+#   - CPU seconds per scrape (utime+stime of the process, /proc/<pid>/stat, over the N)
+#   - resident set size after the W + N scrapes
+# Microc runs through bin/microc (its JVM flags and class-data archive).
+#
+# Usage: bench/host-bench.sh [scrapes (default 1000)] [warm-up scrapes (default 50)]
+# Needs: exporter-app/target/microc-exporter.jar (mvn -B package), prometheus-node-exporter,
+# curl, python3. Targets: Microc's p99 and CPU per scrape at most node_exporter's, RSS at
+# most 64 MiB, first good scrape within 0.5 s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scrapes=${1:-1000}
+warmup=${2:-50}
+collectors=(cpu meminfo loadavg filesystem diskstats netdev stat time uname os)
+node_exporter=${NODE_EXPORTER:-$(command -v prometheus-node-exporter || command -v node_exporter || true)}
+[ -n "$node_exporter" ] || { echo "bench: node_exporter not found (apt-get install prometheus-node-exporter)" >&2; exit 1; }
+[ -f exporter-app/target/microc-exporter.jar ] || { echo "bench: build the jar first: mvn -B package -DskipTests" >&2; exit 1; }
+
+out=${BENCH_OUT:-bench/out}
+mkdir -p "$out"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+flags=()
+for c in "${collectors[@]}"; do flags+=("--collector.$c"); done
+microc_port=$(free_port)
+node_port=$(free_port)
+microc_cmd=(bin/microc --collector.disable-defaults "${flags[@]}" --web.listen-address="127.0.0.1:$microc_port")
+node_cmd=("$node_exporter" --collector.disable-defaults "${flags[@]}" --web.listen-address="127.0.0.1:$node_port")
+
+echo "== machine"
+echo "nproc: $(nproc); cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+echo "kernel: $(uname -sr); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "java: $(java -version 2>&1 | head -2 | tail -1)"
+echo "node_exporter: $("$node_exporter" --version 2>&1 | head -1)"
+echo "microc: ${microc_cmd[*]}"
+echo "node_exporter: ${node_cmd[*]}"
+
+# The first run of bin/microc writes the class-data archive; time it apart.
+t0=$(now_ms)
+bin/microc --version >/dev/null
+echo "bin/microc --version, first run incl. archive creation if missing: $(( $(now_ms) - t0 )) ms"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# Launches "$@" and waits for its first good scrape; sets launched_pid and first_ms.
+launch() {
+  local port=$1 log=$2; shift 2
+  local start; start=$(now_ms)
+  "$@" >"$log" 2>&1 &
+  launched_pid=$!
+  pids+=("$launched_pid")
+  while :; do
+    if curl -sf -m 2 "http://127.0.0.1:$port/metrics" 2>/dev/null | grep -q '^node_cpu_seconds_total'; then
+      break
+    fi
+    kill -0 "$launched_pid" 2>/dev/null || { echo "bench: $1 exited; see $log" >&2; exit 1; }
+    sleep 0.005
+  done
+  first_ms=$(( $(now_ms) - start ))
+}
+
+launch "$microc_port" "$out/microc.log" "${microc_cmd[@]}"
+microc_pid=$launched_pid; microc_first=$first_ms
+launch "$node_port" "$out/node_exporter.log" "${node_cmd[@]}"
+node_pid=$launched_pid; node_first=$first_ms
+
+for _ in $(seq "$warmup"); do
+  curl -s -o /dev/null "http://127.0.0.1:$microc_port/metrics"
+  curl -s -o /dev/null "http://127.0.0.1:$node_port/metrics"
+done
+
+: >"$out/microc.times"; : >"$out/node_exporter.times"
+microc_t0=$(ticks "$microc_pid"); node_t0=$(ticks "$node_pid")
+for _ in $(seq "$scrapes"); do
+  curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$microc_port/metrics" >>"$out/microc.times"
+  curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$node_port/metrics" >>"$out/node_exporter.times"
+done
+microc_ticks=$(( $(ticks "$microc_pid") - microc_t0 )); node_ticks=$(( $(ticks "$node_pid") - node_t0 ))
+microc_rss=$(rss_kib "$microc_pid"); node_rss=$(rss_kib "$node_pid")
+microc_bytes=$(curl -s "http://127.0.0.1:$microc_port/metrics" | grep -c '^node_' || true)
+node_bytes=$(curl -s "http://127.0.0.1:$node_port/metrics" | grep -c '^node_' || true)
+
+python3 - "$out" "$scrapes" "$(getconf CLK_TCK)" \
+    "$microc_first" "$node_first" "$microc_ticks" "$node_ticks" "$microc_rss" "$node_rss" \
+    "$microc_bytes" "$node_bytes" <<'PY'
+import sys
+out, n, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+mf, nf, mt, nt, mr, nr, ms, ns = map(int, sys.argv[4:12])
+def pct(name):
+    v = sorted(float(x) for x in open(f"{out}/{name}.times"))
+    q = lambda p: v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] * 1000
+    return q(50), q(99)
+m50, m99 = pct("microc"); n50, n99 = pct("node_exporter")
+mc, nc = mt / hz / n * 1000, nt / hz / n * 1000
+rows = [
+    ("first good scrape (ms)", mf, nf),
+    ("scrape latency p50 (ms)", m50, n50),
+    ("scrape latency p99 (ms)", m99, n99),
+    ("CPU per scrape (ms)", mc, nc),
+    ("RSS after scrapes (MiB)", mr / 1024, nr / 1024),
+    ("node_* series per scrape", ms, ns),
+]
+print(f"== {n} scrapes each, in turn")
+print(f"{'':28}{'Microc':>10}{'node_exp.':>12}{'ratio':>8}")
+for name, a, b in rows:
+    print(f"{name:28}{a:>10.2f}{b:>12.2f}{(a / b if b else float('nan')):>8.2f}")
+ok = lambda c: "ok" if c else "MISSED"
+print("targets: p99 <= node_exporter's: %s; CPU/scrape <= node_exporter's: %s; RSS <= 64 MiB: %s; first scrape <= 500 ms: %s"
+      % (ok(m99 <= n99), ok(mc <= nc), ok(mr / 1024 <= 64), ok(mf <= 500)))
+PY
