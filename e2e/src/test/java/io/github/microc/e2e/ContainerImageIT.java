@@ -64,7 +64,9 @@ class ContainerImageIT {
     JlinkBaseImage.build(jar, baseImage, dir);
     images.add(baseImage);
     // The documented build: the app's target directory as the context.
-    List<String> build = List.of("docker", "build", "--pull=false", "--build-arg", "BASE=" + baseImage,
+    // The build needs no network: --network none also spares it a broken default bridge.
+    List<String> build = List.of("docker", "build", "--pull=false", "--network", "none",
+        "--build-arg", "BASE=" + baseImage,
         "-f", Repository.resolve("deploy/docker/Dockerfile").toString(), "-t", image,
         jar.getParent().toString());
     buildOutput = Command.run(Duration.ofMinutes(5), null, build, Map.of("DOCKER_BUILDKIT", "0")).orFail();
@@ -77,7 +79,10 @@ class ContainerImageIT {
         "-v", "/proc:/host/proc:ro", "-v", "/sys:/host/sys:ro", "-v", "/:/host/rootfs:" + rootfsOptions(),
         "-v", "/var/run/docker.sock:/var/run/docker.sock:ro",
         "-e", "MICROC_WEB_LISTEN__ADDRESS=127.0.0.1:" + port, image);
+    long started = System.nanoTime();
     awaitReady();
+    System.out.printf("ContainerImageIT: ready %d ms after docker run returned%n",
+        (System.nanoTime() - started) / 1_000_000);
   }
 
   @AfterAll
@@ -104,6 +109,15 @@ class ContainerImageIT {
     assertThat(Integer.parseInt(layers)).isGreaterThan(Integer.parseInt(baseLayers));
     assertThat(docker("image", "inspect", "--format", "{{index .RootFS.Layers 0}}", image))
         .isEqualTo(docker("image", "inspect", "--format", "{{index .RootFS.Layers 0}}", baseImage));
+  }
+
+  /** The training run at build time wrote the class-data archive the entrypoint maps. */
+  @Test
+  void imageCarriesAClassDataArchive() {
+    // -Xshare:on makes an archive that cannot be mapped a start-up error instead of a fallback.
+    String version = docker("run", "--rm", "--network", "none", "-e", "JAVA_TOOL_OPTIONS=-Xshare:on",
+        image, "--version");
+    assertThat(version).containsPattern("(?m)^microc \\S+ \\(Java ");
   }
 
   @Test

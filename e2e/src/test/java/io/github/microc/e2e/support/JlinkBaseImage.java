@@ -14,7 +14,8 @@ import java.util.stream.Stream;
 
 /**
  * A Java runtime image made on this machine, since no image can be pulled: a jlink runtime of
- * the modules the jar needs at {@code /opt/java}, the shared libraries its binaries link
+ * the modules the jar needs at {@code /opt/java} with its default class-data archive (as JRE
+ * images have), the shared libraries its binaries link
  * against (as {@code ldd} lists them), a minimal {@code /etc}, imported with
  * {@code docker import}. Any Dockerfile whose base only needs {@code java} on the PATH can
  * build on it.
@@ -43,7 +44,8 @@ public final class JlinkBaseImage {
     Path runtime = root.resolve("opt/java");
     Files.createDirectories(runtime.getParent());
     Command.run(TIMEOUT, jlink.toString(), "--add-modules", String.join(",", modules),
-        "--output", runtime.toString(), "--strip-debug", "--no-header-files", "--no-man-pages").orFail();
+        "--output", runtime.toString(), "--strip-debug", "--no-header-files", "--no-man-pages",
+        "--generate-cds-archive").orFail();
 
     for (String library : sharedLibraries(runtime)) {
       Path target = root.resolve(library.substring(1));
