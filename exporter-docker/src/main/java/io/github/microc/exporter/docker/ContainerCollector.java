@@ -16,6 +16,7 @@ import io.github.microc.exporter.docker.metadata.ContainerInfo;
 import io.github.microc.exporter.docker.metadata.MetadataWatcher;
 import io.github.microc.exporter.docker.stats.ApiStatsPoller;
 import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
@@ -28,7 +29,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 import java.util.function.Supplier;
 
 /**
@@ -63,15 +65,15 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
   private final CgroupReader reader;
   private final Supplier<ApiStatsPoller> pollerFactory;
   private final List<AutoCloseable> resources;
-  private final String[] baseNames;
   private final Map<String, Located> located = new ConcurrentHashMap<>();
+  private final Map<String, ContainerLabels> labels = new ConcurrentHashMap<>();
   private volatile ApiStatsPoller poller;
 
   /** Where a container's cgroup was found, for the process it was found for. */
   private record Located(long pid, CgroupPaths paths) {}
 
-  /** One exported container with its stats (null when none) and label values. */
-  private record Row(ContainerInfo info, ContainerStats stats, String[] labels) {}
+  /** One exported container with its stats (null when none) and label sets. */
+  private record Row(ContainerInfo info, ContainerStats stats, ContainerLabels labels) {}
 
   /**
    * @param cache the metadata, kept current elsewhere
@@ -86,15 +88,13 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     this.reader = reader;
     this.pollerFactory = pollerFactory;
     this.resources = List.copyOf(resources);
-    List<String> names = new ArrayList<>(List.of("id", "name", "image"));
-    settings.labelAllowList().forEach(l -> names.add(ContainerSettings.labelName(l)));
-    this.baseNames = names.toArray(String[]::new);
   }
 
   @Override
   public MetricSnapshots collect() {
     ContainerCache.Snapshot snapshot = cache.snapshot();
     located.keySet().retainAll(snapshot.containers().keySet());
+    labels.keySet().retainAll(snapshot.containers().keySet());
     List<Row> rows = new ArrayList<>();
     Set<String> wantApi = new HashSet<>();
     boolean anyFromApi = false;
@@ -109,18 +109,20 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
         stats = settings.statsSource() == StatsSource.API ? null : fromCgroup(c);
         if (stats == null && settings.statsSource() != StatsSource.CGROUP) {
           wantApi.add(c.id());
-          ApiStatsPoller p = poller();
-          stats = p == null ? null : p.get(c.id()).orElse(null);
+          stats = poller().get(c.id()).orElse(null);
           anyFromApi |= stats != null;
         }
       }
-      rows.add(new Row(c, stats, labelValues(c)));
-    }
-    if (!wantApi.isEmpty() || poller != null) {
-      ApiStatsPoller p = poller();
-      if (p != null) {
-        p.want(wantApi);
+      ContainerLabels l = labels.get(c.id());
+      if (l == null || l.info != c) {
+        l = new ContainerLabels(c, settings.labelAllowList());
+        labels.put(c.id(), l);
       }
+      rows.add(new Row(c, stats, l));
+    }
+    ApiStatsPoller p = poller;
+    if (p != null) {
+      p.want(wantApi);
     }
     return render(rows, snapshot.up(), anyFromApi);
   }
@@ -154,59 +156,41 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     return p;
   }
 
-  private String[] labelValues(ContainerInfo c) {
-    String[] values = new String[baseNames.length];
-    values[0] = "/docker/" + c.id();
-    values[1] = c.name();
-    values[2] = c.image();
-    List<String> allow = settings.labelAllowList();
-    for (int i = 0; i < allow.size(); i++) {
-      String v = c.labels().get(allow.get(i));
-      values[3 + i] = v == null ? "" : v;
-    }
-    return values;
-  }
-
   private MetricSnapshots render(List<Row> rows, boolean up, boolean anyFromApi) {
     String cached = anyFromApi ? " Where cgroup files cannot be read, cached from the Docker stats"
         + " API, refreshed every " + format(settings.apiStatsInterval()) + "." : "";
-    List<MetricSnapshot> out = new ArrayList<>();
-    double now = System.currentTimeMillis() / 1000.0;
+    List<MetricSnapshot> out = new ArrayList<>(48);
 
     // Metadata, for every container.
-    String[] infoNames = concat(baseNames, "image_id");
-    MetricFamily info = MetricFamily.info("microc_container_info",
-        "Container metadata; value 1.", infoNames);
-    MetricFamily state = gauge("microc_container_state",
-        "Container state: 1 for the current one.", "state");
-    MetricFamily restarts = gauge("microc_container_restart_count",
+    Family info = Family.info("microc_container_info", "Container metadata; value 1.");
+    Family state = Family.gauge("microc_container_state", "Container state: 1 for the current one.");
+    Family restarts = Family.gauge("microc_container_restart_count",
         "Restarts by the daemon's restart policy.");
-    MetricFamily exitCode = gauge("microc_container_exit_code", "The container's last exit code.");
-    MetricFamily oomKilled = gauge("microc_container_oom_killed",
+    Family exitCode = Family.gauge("microc_container_exit_code", "The container's last exit code.");
+    Family oomKilled = Family.gauge("microc_container_oom_killed",
         "1 when the container's last exit was an OOM kill.");
-    MetricFamily oomEvents = counter("container_oom_events_total",
+    Family oomEvents = Family.counter("container_oom_events_total",
         "Count of out of memory events observed for the container.");
-    MetricFamily health = gauge("container_health_state",
-        "Health check state: 1 for the current one; only containers with a health check.", "health");
+    Family health = Family.gauge("container_health_state",
+        "Health check state: 1 for the current one; only containers with a health check.");
     for (Row r : rows) {
       ContainerInfo c = r.info();
-      String[] l = r.labels();
-      info.addInfo(concat(l, c.imageId()));
-      boolean known = STATES.contains(c.state());
-      for (String s : STATES) {
-        state.add(s.equals(c.state()) ? 1 : 0, concat(l, s));
+      ContainerLabels l = r.labels();
+      info.add(1, l.infoLabels);
+      for (int i = 0; i < STATES.size(); i++) {
+        state.add(STATES.get(i).equals(c.state()) ? 1 : 0, l.states[i]);
       }
-      if (!known) {
-        state.add(1, concat(l, c.state()));
+      if (!STATES.contains(c.state())) {
+        state.add(1, l.state(c.state()));
       }
-      restarts.add(c.restartCount(), l);
-      exitCode.add(c.exitCode(), l);
-      oomKilled.add(c.oomKilled() ? 1 : 0, l);
+      restarts.add(c.restartCount(), l.base);
+      exitCode.add(c.exitCode(), l.base);
+      oomKilled.add(c.oomKilled() ? 1 : 0, l.base);
       long kernelOoms = r.stats() == null ? 0 : r.stats().oomKills();
-      oomEvents.add(Math.max(c.oomEvents(), kernelOoms), l);
+      oomEvents.add(Math.max(c.oomEvents(), kernelOoms), l.base);
       if (!c.health().isEmpty()) {
-        for (String s : HEALTH_STATES) {
-          health.add(s.equals(c.health()) ? 1 : 0, concat(l, s));
+        for (int i = 0; i < HEALTH_STATES.size(); i++) {
+          health.add(HEALTH_STATES.get(i).equals(c.health()) ? 1 : 0, l.health[i]);
         }
       }
     }
@@ -222,163 +206,119 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
 
     // Resources, for running containers whose stats could be read.
     List<Row> live = rows.stream().filter(r -> r.stats() != null).toList();
-    MetricFamily startTime = gauge("container_start_time_seconds",
+    Family startTime = Family.gauge("container_start_time_seconds",
         "Start time of the container since unix epoch in seconds.");
-    MetricFamily lastSeen = gauge("container_last_seen",
+    Family lastSeen = Family.gauge("container_last_seen",
         "Last time a container was seen by the exporter");
-    MetricFamily cpuTotal = counter("container_cpu_usage_seconds_total",
-        "Cumulative cpu time consumed in seconds." + cached, "cpu");
-    MetricFamily quota = gauge("container_spec_cpu_quota", "CPU quota of the container.");
-    MetricFamily period = gauge("container_spec_cpu_period", "CPU period of the container.");
-    MetricFamily shares = gauge("container_spec_cpu_shares", "CPU share of the container.");
-    MetricFamily pids = gauge("microc_container_pids",
-        "Number of processes and threads in the container." + cached);
+    Family cpuTotal = Family.counter("container_cpu_usage_seconds_total",
+        "Cumulative cpu time consumed in seconds." + cached);
+    Family quota = Family.gauge("container_spec_cpu_quota", "CPU quota of the container.");
+    Family period = Family.gauge("container_spec_cpu_period", "CPU period of the container.");
+    Family shares = Family.gauge("container_spec_cpu_shares", "CPU share of the container.");
+    double now = Math.floor(System.currentTimeMillis() / 1000.0);
     for (Row r : live) {
       ContainerInfo c = r.info();
-      ContainerStats s = r.stats();
+      Labels l = r.labels().base;
       if (c.startedAt() != null) {
-        startTime.add(c.startedAt().toEpochMilli() / 1000.0, r.labels());
+        startTime.add(c.startedAt().toEpochMilli() / 1000.0, l);
       }
-      lastSeen.add(Math.floor(now), r.labels());
-      if (s.cpuUsageNanos() >= 0) {
-        cpuTotal.add(s.cpuUsageNanos() / NANOS, concat(r.labels(), "total"));
-      }
+      lastSeen.add(now, l);
+      cpuTotal.addKnown(nanos(r.stats().cpuUsageNanos()), r.labels().cpuTotal);
       if (c.cpuQuota() > 0) {
-        quota.add(c.cpuQuota(), r.labels());
+        quota.add(c.cpuQuota(), l);
       }
-      period.add(c.cpuPeriod(), r.labels());
-      shares.add(c.cpuShares(), r.labels());
-      if (s.pids() >= 0) {
-        pids.add(s.pids(), r.labels());
-      }
+      period.add(c.cpuPeriod(), l);
+      shares.add(c.cpuShares(), l);
     }
     out.add(startTime.build());
     out.add(lastSeen.build());
     out.add(cpuTotal.build());
-    out.add(counter("container_cpu_user_seconds_total",
-        "Cumulative user cpu time consumed in seconds." + cached, live, s -> nanos(s.cpuUserNanos())));
-    out.add(counter("container_cpu_system_seconds_total",
-        "Cumulative system cpu time consumed in seconds." + cached, live, s -> nanos(s.cpuSystemNanos())));
-    out.add(counter("container_cpu_cfs_periods_total",
-        "Number of elapsed enforcement period intervals." + cached, live, s -> (double) s.cfsPeriods()));
-    out.add(counter("container_cpu_cfs_throttled_periods_total",
-        "Number of throttled period intervals." + cached, live, s -> (double) s.cfsThrottledPeriods()));
-    out.add(counter("container_cpu_cfs_throttled_seconds_total",
-        "Total time duration the container has been throttled." + cached, live,
+    out.add(family(Family.counter("container_cpu_user_seconds_total",
+        "Cumulative user cpu time consumed in seconds." + cached), live, s -> nanos(s.cpuUserNanos())));
+    out.add(family(Family.counter("container_cpu_system_seconds_total",
+        "Cumulative system cpu time consumed in seconds." + cached), live, s -> nanos(s.cpuSystemNanos())));
+    out.add(family(Family.counter("container_cpu_cfs_periods_total",
+        "Number of elapsed enforcement period intervals." + cached), live, s -> (double) s.cfsPeriods()));
+    out.add(family(Family.counter("container_cpu_cfs_throttled_periods_total",
+        "Number of throttled period intervals." + cached), live, s -> (double) s.cfsThrottledPeriods()));
+    out.add(family(Family.counter("container_cpu_cfs_throttled_seconds_total",
+        "Total time duration the container has been throttled." + cached), live,
         s -> nanos(s.cfsThrottledNanos())));
     out.add(quota.build());
     out.add(period.build());
     out.add(shares.build());
-    out.add(gauge("container_memory_usage_bytes",
+    out.add(family(Family.gauge("container_memory_usage_bytes",
         "Current memory usage in bytes, including all memory regardless of when it was accessed."
-            + cached, live, s -> (double) s.memoryUsage()));
-    out.add(gauge("container_memory_working_set_bytes", "Current working set in bytes." + cached,
-        live, s -> (double) s.memoryWorkingSet()));
-    out.add(gauge("container_memory_rss", "Size of RSS in bytes." + cached, live,
+            + cached), live, s -> (double) s.memoryUsage()));
+    out.add(family(Family.gauge("container_memory_working_set_bytes",
+        "Current working set in bytes." + cached), live, s -> (double) s.memoryWorkingSet()));
+    out.add(family(Family.gauge("container_memory_rss", "Size of RSS in bytes." + cached), live,
         s -> (double) s.memoryRss()));
-    out.add(gauge("container_memory_cache", "Number of bytes of page cache memory." + cached, live,
-        s -> (double) s.memoryCache()));
-    out.add(gauge("container_memory_swap", "Container swap usage in bytes." + cached, live,
-        s -> (double) s.memorySwap()));
-    out.add(gauge("container_memory_failcnt", "Number of memory usage hits limits." + cached, live,
-        s -> (double) s.memoryFailcnt()));
-    out.add(gauge("container_spec_memory_limit_bytes", "Memory limit for the container; 0: none."
-        + cached, live, s -> (double) s.memoryLimit()));
-    out.add(pids.build());
-    out.add(io("container_fs_reads_bytes_total", "Cumulative count of bytes read." + cached, live,
-        BlockIo::readBytes));
-    out.add(io("container_fs_writes_bytes_total", "Cumulative count of bytes written." + cached,
-        live, BlockIo::writeBytes));
-    net(out, live, cached);
+    out.add(family(Family.gauge("container_memory_cache",
+        "Number of bytes of page cache memory." + cached), live, s -> (double) s.memoryCache()));
+    out.add(family(Family.gauge("container_memory_swap", "Container swap usage in bytes." + cached),
+        live, s -> (double) s.memorySwap()));
+    out.add(family(Family.gauge("container_memory_failcnt",
+        "Number of memory usage hits limits." + cached), live, s -> (double) s.memoryFailcnt()));
+    Family memoryLimit = Family.gauge("container_spec_memory_limit_bytes",
+        "Memory limit for the container; 0: none.");
+    live.forEach(r -> memoryLimit.add(r.info().memoryLimit(), r.labels().base));
+    out.add(memoryLimit.build());
+    out.add(family(Family.gauge("microc_container_pids",
+        "Number of processes and threads in the container." + cached), live, s -> (double) s.pids()));
+    out.add(io(Family.counter("container_fs_reads_bytes_total",
+        "Cumulative count of bytes read." + cached), live, BlockIo::readBytes));
+    out.add(io(Family.counter("container_fs_writes_bytes_total",
+        "Cumulative count of bytes written." + cached), live, BlockIo::writeBytes));
+    for (Net n : NETWORK) {
+      Family f = Family.counter("container_network_" + n.suffix(), n.help() + "." + cached);
+      for (Row r : live) {
+        for (NetInterface i : r.stats().network()) {
+          f.addKnown(n.value().applyAsLong(i), r.labels().networkInterface(i.name()));
+        }
+      }
+      out.add(f.build());
+    }
     out.add(MetricFamily.gauge("microc_docker_up",
         "1 when the Docker daemon answered the last metadata request.", up ? 1 : 0));
     return new MetricSnapshots(out);
   }
 
-  private void net(List<MetricSnapshot> out, List<Row> live, String cached) {
-    record Net(String suffix, String help, Function<NetInterface, Long> value) {}
-    List<Net> nets = List.of(
-        new Net("receive_bytes_total", "Cumulative count of bytes received", NetInterface::rxBytes),
-        new Net("receive_packets_total", "Cumulative count of packets received", NetInterface::rxPackets),
-        new Net("receive_errors_total", "Cumulative count of errors encountered while receiving",
-            NetInterface::rxErrors),
-        new Net("receive_packets_dropped_total", "Cumulative count of packets dropped while receiving",
-            NetInterface::rxDropped),
-        new Net("transmit_bytes_total", "Cumulative count of bytes transmitted", NetInterface::txBytes),
-        new Net("transmit_packets_total", "Cumulative count of packets transmitted",
-            NetInterface::txPackets),
-        new Net("transmit_errors_total", "Cumulative count of errors encountered while transmitting",
-            NetInterface::txErrors),
-        new Net("transmit_packets_dropped_total",
-            "Cumulative count of packets dropped while transmitting", NetInterface::txDropped));
-    for (Net n : nets) {
-      MetricFamily f = counter("container_network_" + n.suffix(), n.help() + "." + cached, "interface");
-      for (Row r : live) {
-        for (NetInterface i : r.stats().network()) {
-          long v = n.value().apply(i);
-          if (v >= 0) {
-            f.add(v, concat(r.labels(), i.name()));
-          }
-        }
-      }
-      out.add(f.build());
-    }
-  }
+  private record Net(String suffix, String help, ToLongFunction<NetInterface> value) {}
 
-  private MetricSnapshot io(String name, String help, List<Row> live, Function<BlockIo, Long> value) {
-    MetricFamily f = counter(name, help, "device");
+  private static final List<Net> NETWORK = List.of(
+      new Net("receive_bytes_total", "Cumulative count of bytes received", NetInterface::rxBytes),
+      new Net("receive_packets_total", "Cumulative count of packets received", NetInterface::rxPackets),
+      new Net("receive_errors_total", "Cumulative count of errors encountered while receiving",
+          NetInterface::rxErrors),
+      new Net("receive_packets_dropped_total", "Cumulative count of packets dropped while receiving",
+          NetInterface::rxDropped),
+      new Net("transmit_bytes_total", "Cumulative count of bytes transmitted", NetInterface::txBytes),
+      new Net("transmit_packets_total", "Cumulative count of packets transmitted",
+          NetInterface::txPackets),
+      new Net("transmit_errors_total", "Cumulative count of errors encountered while transmitting",
+          NetInterface::txErrors),
+      new Net("transmit_packets_dropped_total",
+          "Cumulative count of packets dropped while transmitting", NetInterface::txDropped));
+
+  private static MetricSnapshot io(Family f, List<Row> live, ToLongFunction<BlockIo> value) {
     for (Row r : live) {
       for (BlockIo d : r.stats().io()) {
-        f.add(value.apply(d), concat(r.labels(), d.device()));
+        f.addKnown(value.applyAsLong(d), r.labels().device(d.device()));
       }
     }
     return f.build();
   }
 
-  private MetricSnapshot gauge(String name, String help, List<Row> live,
-      Function<ContainerStats, Double> value) {
-    MetricFamily f = gauge(name, help);
+  private static MetricSnapshot family(Family f, List<Row> live, ToDoubleFunction<ContainerStats> value) {
     for (Row r : live) {
-      double v = value.apply(r.stats());
-      if (v >= 0) {
-        f.add(v, r.labels());
-      }
+      f.addKnown(value.applyAsDouble(r.stats()), r.labels().base);
     }
     return f.build();
-  }
-
-  private MetricSnapshot counter(String name, String help, List<Row> live,
-      Function<ContainerStats, Double> value) {
-    MetricFamily f = counter(name, help);
-    for (Row r : live) {
-      double v = value.apply(r.stats());
-      if (v >= 0) {
-        f.add(v, r.labels());
-      }
-    }
-    return f.build();
-  }
-
-  private MetricFamily gauge(String name, String help, String... extra) {
-    return MetricFamily.gauge(name, help, concat(baseNames, extra));
-  }
-
-  private MetricFamily counter(String name, String help, String... extra) {
-    return MetricFamily.counter(name, help, concat(baseNames, extra));
   }
 
   private static double nanos(long value) {
     return value < 0 ? -1 : value / NANOS;
-  }
-
-  private static String[] concat(String[] base, String... extra) {
-    if (extra.length == 0) {
-      return base;
-    }
-    String[] out = new String[base.length + extra.length];
-    System.arraycopy(base, 0, out, 0, base.length);
-    System.arraycopy(extra, 0, out, base.length, extra.length);
-    return out;
   }
 
   private static String format(Duration d) {

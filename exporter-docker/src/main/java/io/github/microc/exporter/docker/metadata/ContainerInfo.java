@@ -26,6 +26,7 @@ import java.util.TreeMap;
  * @param cpuQuota CFS quota in microseconds per period, 0 when unlimited
  * @param cpuPeriod CFS period in microseconds
  * @param cpuShares relative CPU weight
+ * @param memoryLimit the memory limit in bytes, 0 for none
  * @param oomEvents OOM events seen on the events stream since Microc started
  */
 public record ContainerInfo(
@@ -45,6 +46,7 @@ public record ContainerInfo(
     long cpuQuota,
     long cpuPeriod,
     long cpuShares,
+    long memoryLimit,
     long oomEvents) {
 
   /** The kernel's default CFS period, which Docker uses for {@code --cpus}. */
@@ -62,7 +64,7 @@ public record ContainerInfo(
   /** The same container with {@code n} more OOM events. */
   public ContainerInfo withOomEvents(long n) {
     return new ContainerInfo(id, name, image, imageId, labels, state, pid, exitCode, restartCount,
-        oomKilled, startedAt, health, networkMode, cpuQuota, cpuPeriod, cpuShares, n);
+        oomKilled, startedAt, health, networkMode, cpuQuota, cpuPeriod, cpuShares, memoryLimit, n);
   }
 
   /** Reads an inspect response; {@code oomEvents} carries over the count seen so far. */
@@ -76,6 +78,7 @@ public record ContainerInfo(
     long quota = 0;
     long period = DEFAULT_CFS_PERIOD_US;
     long shares = 1024;
+    long memory = 0;
     String networkMode = "";
     if (host != null) {
       long nanoCpus = host.getNanoCPUs() == null ? 0 : host.getNanoCPUs();
@@ -93,6 +96,7 @@ public record ContainerInfo(
         shares = host.getCpuShares();
       }
       networkMode = host.getNetworkMode() == null ? "" : host.getNetworkMode();
+      memory = host.getMemory() == null || host.getMemory() < 0 ? 0 : host.getMemory();
     }
     String health = "";
     if (s != null && s.getHealth() != null && s.getHealth().getStatus() != null) {
@@ -115,6 +119,7 @@ public record ContainerInfo(
         quota,
         period,
         shares,
+        memory,
         oomEvents);
   }
 
