@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,23 +35,20 @@ class AlertRulesIT {
 
   @Test
   void rulesPassCheckRules() {
-    String output = Command.run(TIMEOUT, rules, List.of(promtool.toString(), "check", "rules",
-        "microc-alerts.yml")).orFail();
+    String output = promtool(rules, "check", "rules", "microc-alerts.yml").orFail();
     assertThat(output).contains("SUCCESS");
   }
 
   /** The shipped scrape configuration, with its file_sd targets and rule files, is valid. */
   @Test
   void scrapeConfigPassesCheckConfig() {
-    String output = Command.run(TIMEOUT, rules.getParent(), List.of(promtool.toString(), "check",
-        "config", "prometheus.yml")).orFail();
+    String output = promtool(rules.getParent(), "check", "config", "prometheus.yml").orFail();
     assertThat(output).contains("SUCCESS: 1 rule files found").doesNotContain("WARNING");
   }
 
   @Test
   void ruleUnitTestsPass() {
-    String output = Command.run(TIMEOUT, rules, List.of(promtool.toString(), "test", "rules",
-        "microc-alerts.test.yml")).orFail();
+    String output = promtool(rules, "test", "rules", "microc-alerts.test.yml").orFail();
     assertThat(output).contains("SUCCESS");
   }
 
@@ -79,10 +77,15 @@ class AlertRulesIT {
     Files.writeString(dir.resolve("microc-alerts.yml"), broken);
     Files.copy(rules.resolve("microc-alerts.test.yml"), dir.resolve("microc-alerts.test.yml"));
 
-    Command.Result result = Command.run(TIMEOUT, dir, List.of(promtool.toString(), "test", "rules",
-        "microc-alerts.test.yml"));
+    Command.Result result = promtool(dir, "test", "rules", "microc-alerts.test.yml");
 
     assertThat(result.succeeded()).as(result.output()).isFalse();
     assertThat(result.output()).contains("alertname: MicrocDockerDown").doesNotContain("MicrocExporterDown");
+  }
+
+  private static Command.Result promtool(Path directory, String... args) {
+    List<String> command = new ArrayList<>(List.of(promtool.toString()));
+    command.addAll(List.of(args));
+    return Command.run(TIMEOUT, directory, command);
   }
 }

@@ -140,9 +140,15 @@ class ContainerImageIT {
 
   @Test
   void otherContainersAppear() {
-    String metrics = scrape();
-    assertThat(value(metrics, "microc_docker_up", "")).isEqualTo(1.0);
     String peer = "name=\"" + run + "-peer\"";
+    // The metadata watcher connects to Docker in the background; give it a moment on a busy host.
+    String metrics = scrape();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!(metrics.contains("microc_docker_up 1") && metrics.contains(peer)) && System.nanoTime() < deadline) {
+      DashboardsIT.sleep(500);
+      metrics = scrape();
+    }
+    assertThat(value(metrics, "microc_docker_up", "")).isEqualTo(1.0);
     assertThat(series(metrics, "microc_container_state", peer + ".*state=\"running\"")).endsWith(" 1.0");
     assertThat(value(metrics, "container_memory_working_set_bytes", peer)).isPositive();
     assertThat(value(metrics, "container_cpu_usage_seconds_total", peer)).isPositive();

@@ -2,25 +2,20 @@ package io.github.microc.e2e.support;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /** The app jar running as a process on a loopback port, its output in a log file. */
-public final class MicrocProcess implements AutoCloseable {
+public final class MicrocProcess extends LoggedProcess {
 
-  private final Process process;
   private final int port;
-  private final Path log;
 
   private MicrocProcess(Process process, int port, Path log) {
-    this.process = process;
+    super(process, log);
     this.port = port;
-    this.log = log;
   }
 
   /**
@@ -75,33 +70,6 @@ public final class MicrocProcess implements AutoCloseable {
     return response.body();
   }
 
-  public String log() {
-    try {
-      return Files.readString(log);
-    } catch (IOException e) {
-      return "(log unreadable: " + e + ")";
-    }
-  }
 
-  @Override
-  public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      process.destroyForcibly();
-    }
-  }
 
-  static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted", e);
-    }
-  }
 }

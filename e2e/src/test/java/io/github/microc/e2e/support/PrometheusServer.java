@@ -6,14 +6,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** A real Prometheus server on a loopback port with its data in a temporary directory. */
-public final class PrometheusServer implements AutoCloseable {
+public final class PrometheusServer extends LoggedProcess {
 
   /** A query the server refused (bad PromQL, for one). */
   public static final class QueryError extends RuntimeException {
@@ -24,14 +22,11 @@ public final class PrometheusServer implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Process process;
   private final String base;
-  private final Path log;
 
   private PrometheusServer(Process process, int port, Path log) {
-    this.process = process;
+    super(process, log);
     this.base = "http://127.0.0.1:" + port;
-    this.log = log;
   }
 
   /** Starts {@code prometheus} on {@code config}, keeping its TSDB and log under {@code dir}. */
@@ -60,7 +55,7 @@ public final class PrometheusServer implements AutoCloseable {
       if (Http.get(base + "/-/ready").status() == 200) {
         return this;
       }
-      MicrocProcess.sleep(200);
+      sleep(200);
     }
     throw new AssertionError("prometheus not ready within " + timeout + ":\n" + log());
   }
@@ -86,24 +81,5 @@ public final class PrometheusServer implements AutoCloseable {
     return body.path("data");
   }
 
-  public String log() {
-    try {
-      return Files.readString(log);
-    } catch (IOException e) {
-      return "(log unreadable: " + e + ")";
-    }
-  }
 
-  @Override
-  public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      process.destroyForcibly();
-    }
-  }
 }
