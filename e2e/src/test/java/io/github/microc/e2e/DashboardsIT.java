@@ -95,9 +95,10 @@ class DashboardsIT {
 
       filling = Files.createDirectories(dir.resolve("filling"));
       docker("version"); // fail early, with output, if the CLI itself is broken
-      Command.run(Duration.ofSeconds(10), "mount", "-t", "tmpfs", "-o", "size=64m", "microc-it-fill",
-          filling.toString()).orFail();
-      mounted = true;
+      Command.Result mount = Command.run(Duration.ofSeconds(10), "mount", "-t", "tmpfs", "-o", "size=64m",
+          "microc-it-fill", filling.toString());
+      mounted = mount.succeeded();
+      Engines.require(mounted, "cannot mount a tmpfs for the disk-filling scenario: " + mount.output().strip());
 
       instances.addAll(startInstances(jar));
       int dead = FreePort.loopback();
