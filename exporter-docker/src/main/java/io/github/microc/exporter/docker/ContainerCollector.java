@@ -54,9 +54,6 @@ import java.util.function.Supplier;
  */
 public final class ContainerCollector implements MultiCollector, AutoCloseable {
 
-  /** Docker's container states, exposed as one {@code microc_container_state} series each. */
-  static final List<String> STATES =
-      List.of("created", "restarting", "running", "removing", "paused", "exited", "dead");
   static final List<String> HEALTH_STATES = List.of("starting", "healthy", "unhealthy");
   private static final double NANOS = 1e9;
 
@@ -163,7 +160,9 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
 
     // Metadata, for every container.
     Family info = Family.info("microc_container_info", "Container metadata; value 1.");
-    Family state = Family.gauge("microc_container_state", "Container state: 1 for the current one.");
+    Family state = Family.gauge("microc_container_state",
+        "The container's current state (created, restarting, running, removing, paused, exited,"
+            + " dead); always 1.");
     Family restarts = Family.gauge("microc_container_restart_count",
         "Restarts by the daemon's restart policy.");
     Family exitCode = Family.gauge("microc_container_exit_code", "The container's last exit code.");
@@ -177,12 +176,7 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
       ContainerInfo c = r.info();
       ContainerLabels l = r.labels();
       info.add(1, l.infoLabels);
-      for (int i = 0; i < STATES.size(); i++) {
-        state.add(STATES.get(i).equals(c.state()) ? 1 : 0, l.states[i]);
-      }
-      if (!STATES.contains(c.state())) {
-        state.add(1, l.state(c.state()));
-      }
+      state.add(1, l.state(c.state()));
       restarts.add(c.restartCount(), l.base);
       exitCode.add(c.exitCode(), l.base);
       oomKilled.add(c.oomKilled() ? 1 : 0, l.base);

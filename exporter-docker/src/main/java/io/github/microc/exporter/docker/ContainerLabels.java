@@ -20,8 +20,8 @@ final class ContainerLabels {
   final Labels base;
   final Labels cpuTotal;
   final Labels infoLabels;
-  final Labels[] states;
   final Labels[] health;
+  private final Map<String, Labels> states = new ConcurrentHashMap<>();
   private final Map<String, Labels> interfaces = new ConcurrentHashMap<>();
   private final Map<String, Labels> devices = new ConcurrentHashMap<>();
 
@@ -45,10 +45,6 @@ final class ContainerLabels {
     this.base = Labels.of(names, values);
     this.cpuTotal = base.add("cpu", "total");
     this.infoLabels = info.imageId().isEmpty() ? base : base.add("image_id", info.imageId());
-    this.states = new Labels[ContainerCollector.STATES.size()];
-    for (int i = 0; i < states.length; i++) {
-      states[i] = base.add("state", ContainerCollector.STATES.get(i));
-    }
     this.health = new Labels[ContainerCollector.HEALTH_STATES.size()];
     for (int i = 0; i < health.length; i++) {
       health[i] = base.add("health", ContainerCollector.HEALTH_STATES.get(i));
@@ -56,7 +52,7 @@ final class ContainerLabels {
   }
 
   Labels state(String state) {
-    return base.add("state", state);
+    return states.computeIfAbsent(state, s -> base.add("state", s));
   }
 
   Labels networkInterface(String name) {

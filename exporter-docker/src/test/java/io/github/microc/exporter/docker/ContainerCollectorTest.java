@@ -1,0 +1,199 @@
+package io.github.microc.exporter.docker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.microc.exporter.core.spi.HostPaths;
+import io.github.microc.exporter.docker.cgroup.CgroupReader;
+import io.github.microc.exporter.docker.metadata.Caches;
+import io.github.microc.exporter.docker.metadata.ContainerCache;
+import io.github.microc.exporter.docker.metadata.ContainerInfo;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The collector over the real cgroup v1 capture and hand-made metadata: golden exposition. */
+class ContainerCollectorTest {
+
+  static final String ID = "a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87";
+
+  static ContainerInfo running() {
+    return new ContainerInfo(ID, "fixture", "microc-test/busybox:1", "sha256:d5d2",
+        Map.of("com.docker.compose.project", "shop", "not.allowed", "x"), "running", 7750, 0, 2,
+        false, Instant.parse("2026-11-21T19:53:53.5Z"), "healthy", "default", 50_000, 100_000,
+        1024, 64L << 20, 0);
+  }
+
+  static ContainerInfo exited() {
+    return new ContainerInfo("b".repeat(64), "done", "microc-test/busybox:1", "sha256:d5d2",
+        Map.of(), "exited", 0, 137, 0, true, Instant.parse("2026-11-21T19:00:00Z"), "",
+        "default", 0, 100_000, 1024, 0, 1);
+  }
+
+  static String render(MetricSnapshots snapshots) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrometheusTextFormatWriter.create().write(out, snapshots);
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  ContainerCollector collector(ContainerCache cache, String hocon) throws URISyntaxException {
+    Path root = Path.of(getClass().getResource("/fixtures/cgroup-v1").toURI());
+    CgroupReader reader = new CgroupReader(new HostPaths(root.resolve("proc"), root.resolve("sys"), root));
+    return new ContainerCollector(ContainerSettingsTest.settings(hocon), cache, reader,
+        () -> {
+          throw new AssertionError("no stats API with stats-source = cgroup");
+        }, List.of());
+  }
+
+  @Test
+  void exposesCadvisorNamesAndMicrocStateFromCgroupFiles() throws Exception {
+    ContainerCollector collector = collector(Caches.of(true, running(), exited()),
+        "stats-source = cgroup\nlabel-allow-list = [\"com.docker.compose.project\"]");
+    String text = render(collector.collect()).lines()
+        .filter(l -> !l.startsWith("container_last_seen"))
+        .collect(Collectors.joining("\n", "", "\n"));
+    assertThat(text).isEqualTo(GOLDEN);
+  }
+
+  @Test
+  void aDaemonThatIsDownIsAGaugeNotAFailure() throws Exception {
+    ContainerCollector collector = collector(Caches.of(false), "stats-source = cgroup");
+    String text = render(collector.collect());
+    assertThat(text).contains("microc_docker_up 0.0");
+  }
+
+  @Test
+  void labelValuesThatCouldBreakTheExpositionAreEscaped() throws Exception {
+    ContainerInfo evil = new ContainerInfo("c".repeat(64), "evil", "img", "",
+        Map.of("com.docker.compose.project", "a\"b\\c\nd}, x=\"y"), "created", 0, 0, 0, false,
+        null, "", "default", 0, 100_000, 1024, 0, 0);
+    String text = render(collector(Caches.of(true, evil), "stats-source = cgroup").collect());
+    assertThat(text).contains("container_label_com_docker_compose_project=\"a\\\"b\\\\c\\nd}, x=\\\"y\"");
+    Exposition parsed = Exposition.parse(text);
+    assertThat(parsed.find("microc_container_info", "evil", s -> true).orElseThrow()
+        .label("container_label_com_docker_compose_project")).isEqualTo("a\"b\\c\nd}, x=\"y");
+  }
+
+  static final String GOLDEN = """
+      # HELP container_cpu_cfs_periods_total Number of elapsed enforcement period intervals.
+      # TYPE container_cpu_cfs_periods_total counter
+      container_cpu_cfs_periods_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 1274.0
+      # HELP container_cpu_cfs_throttled_periods_total Number of throttled period intervals.
+      # TYPE container_cpu_cfs_throttled_periods_total counter
+      container_cpu_cfs_throttled_periods_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 992.0
+      # HELP container_cpu_cfs_throttled_seconds_total Total time duration the container has been throttled.
+      # TYPE container_cpu_cfs_throttled_seconds_total counter
+      container_cpu_cfs_throttled_seconds_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 40.796332182
+      # HELP container_cpu_system_seconds_total Cumulative system cpu time consumed in seconds.
+      # TYPE container_cpu_system_seconds_total counter
+      container_cpu_system_seconds_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 35.28
+      # HELP container_cpu_usage_seconds_total Cumulative cpu time consumed in seconds.
+      # TYPE container_cpu_usage_seconds_total counter
+      container_cpu_usage_seconds_total{container_label_com_docker_compose_project="shop",cpu="total",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 59.49210881
+      # HELP container_cpu_user_seconds_total Cumulative user cpu time consumed in seconds.
+      # TYPE container_cpu_user_seconds_total counter
+      container_cpu_user_seconds_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 24.2
+      # HELP container_health_state Health check state: 1 for the current one; only containers with a health check.
+      # TYPE container_health_state gauge
+      container_health_state{container_label_com_docker_compose_project="shop",health="healthy",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 1.0
+      container_health_state{container_label_com_docker_compose_project="shop",health="starting",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 0.0
+      container_health_state{container_label_com_docker_compose_project="shop",health="unhealthy",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 0.0
+      # HELP container_last_seen Last time a container was seen by the exporter
+      # TYPE container_last_seen gauge
+      # HELP container_memory_cache Number of bytes of page cache memory.
+      # TYPE container_memory_cache gauge
+      container_memory_cache{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 7340032.0
+      # HELP container_memory_failcnt Number of memory usage hits limits.
+      # TYPE container_memory_failcnt gauge
+      container_memory_failcnt{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 0.0
+      # HELP container_memory_rss Size of RSS in bytes.
+      # TYPE container_memory_rss gauge
+      container_memory_rss{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 57344.0
+      # HELP container_memory_swap Container swap usage in bytes.
+      # TYPE container_memory_swap gauge
+      container_memory_swap{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 0.0
+      # HELP container_memory_usage_bytes Current memory usage in bytes, including all memory regardless of when it was accessed.
+      # TYPE container_memory_usage_bytes gauge
+      container_memory_usage_bytes{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 8142848.0
+      # HELP container_memory_working_set_bytes Current working set in bytes.
+      # TYPE container_memory_working_set_bytes gauge
+      container_memory_working_set_bytes{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 8142848.0
+      # HELP container_network_receive_bytes_total Cumulative count of bytes received.
+      # TYPE container_network_receive_bytes_total counter
+      container_network_receive_bytes_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",interface="eth0",name="fixture"} 1016.0
+      # HELP container_network_receive_errors_total Cumulative count of errors encountered while receiving.
+      # TYPE container_network_receive_errors_total counter
+      container_network_receive_errors_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",interface="eth0",name="fixture"} 0.0
+      # HELP container_network_receive_packets_total Cumulative count of packets received.
+      # TYPE container_network_receive_packets_total counter
+      container_network_receive_packets_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",interface="eth0",name="fixture"} 12.0
+      # HELP container_network_receive_packets_dropped_total Cumulative count of packets dropped while receiving.
+      # TYPE container_network_receive_packets_dropped_total counter
+      container_network_receive_packets_dropped_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",interface="eth0",name="fixture"} 0.0
+      # HELP container_network_transmit_bytes_total Cumulative count of bytes transmitted.
+      # TYPE container_network_transmit_bytes_total counter
+      container_network_transmit_bytes_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",interface="eth0",name="fixture"} 0.0
+      # HELP container_network_transmit_errors_total Cumulative count of errors encountered while transmitting.
+      # TYPE container_network_transmit_errors_total counter
+      container_network_transmit_errors_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",interface="eth0",name="fixture"} 0.0
+      # HELP container_network_transmit_packets_total Cumulative count of packets transmitted.
+      # TYPE container_network_transmit_packets_total counter
+      container_network_transmit_packets_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",interface="eth0",name="fixture"} 0.0
+      # HELP container_network_transmit_packets_dropped_total Cumulative count of packets dropped while transmitting.
+      # TYPE container_network_transmit_packets_dropped_total counter
+      container_network_transmit_packets_dropped_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",interface="eth0",name="fixture"} 0.0
+      # HELP container_oom_events_total Count of out of memory events observed for the container.
+      # TYPE container_oom_events_total counter
+      container_oom_events_total{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 0.0
+      container_oom_events_total{id="/docker/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",image="microc-test/busybox:1",name="done"} 1.0
+      # HELP container_spec_cpu_period CPU period of the container.
+      # TYPE container_spec_cpu_period gauge
+      container_spec_cpu_period{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 100000.0
+      # HELP container_spec_cpu_quota CPU quota of the container.
+      # TYPE container_spec_cpu_quota gauge
+      container_spec_cpu_quota{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 50000.0
+      # HELP container_spec_cpu_shares CPU share of the container.
+      # TYPE container_spec_cpu_shares gauge
+      container_spec_cpu_shares{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 1024.0
+      # HELP container_spec_memory_limit_bytes Memory limit for the container; 0: none.
+      # TYPE container_spec_memory_limit_bytes gauge
+      container_spec_memory_limit_bytes{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 6.7108864E7
+      # HELP container_start_time_seconds Start time of the container since unix epoch in seconds.
+      # TYPE container_start_time_seconds gauge
+      container_start_time_seconds{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 1.7952908335E9
+      # HELP microc_container_info Container metadata; value 1.
+      # TYPE microc_container_info gauge
+      microc_container_info{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",image_id="sha256:d5d2",name="fixture"} 1
+      microc_container_info{id="/docker/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",image="microc-test/busybox:1",image_id="sha256:d5d2",name="done"} 1
+      # HELP microc_container_exit_code The container's last exit code.
+      # TYPE microc_container_exit_code gauge
+      microc_container_exit_code{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 0.0
+      microc_container_exit_code{id="/docker/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",image="microc-test/busybox:1",name="done"} 137.0
+      # HELP microc_container_oom_killed 1 when the container's last exit was an OOM kill.
+      # TYPE microc_container_oom_killed gauge
+      microc_container_oom_killed{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 0.0
+      microc_container_oom_killed{id="/docker/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",image="microc-test/busybox:1",name="done"} 1.0
+      # HELP microc_container_pids Number of processes and threads in the container.
+      # TYPE microc_container_pids gauge
+      microc_container_pids{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 1.0
+      # HELP microc_container_restart_count Restarts by the daemon's restart policy.
+      # TYPE microc_container_restart_count gauge
+      microc_container_restart_count{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 2.0
+      microc_container_restart_count{id="/docker/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",image="microc-test/busybox:1",name="done"} 0.0
+      # HELP microc_container_state The container's current state (created, restarting, running, removing, paused, exited, dead); always 1.
+      # TYPE microc_container_state gauge
+      microc_container_state{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture",state="running"} 1.0
+      microc_container_state{id="/docker/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",image="microc-test/busybox:1",name="done",state="exited"} 1.0
+      # HELP microc_docker_up 1 when the Docker daemon answered the last metadata request.
+      # TYPE microc_docker_up gauge
+      microc_docker_up 1.0
+      """;
+}
