@@ -24,8 +24,7 @@ class ApiStatsSourceIT {
   static void start() throws Exception {
     docker = DockerCli.requireLocal();
     docker.removeLabelled("api");
-    docker.run("run", "-d", "--name", NAME, "--label", "microc.it=api", "--network", "none",
-        "--memory", "32m", IMAGE, "sh", "-c", "head -c 10000000 /dev/zero > /dev/shm/fill; sleep 3600");
+    docker.runDetached(NAME, "api", "--network", "none", "--memory", "32m", IMAGE, "sh", "-c", "head -c 10000000 /dev/zero > /dev/shm/fill; sleep 3600");
     exporter = TestExporter.start(Map.of(
         "microc.collectors.containers.name-include", NAME,
         "microc.collectors.containers.stats-source", "api",

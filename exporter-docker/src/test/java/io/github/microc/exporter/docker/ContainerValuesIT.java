@@ -34,7 +34,7 @@ class ContainerValuesIT {
     docker.removeLabelled("values");
     docker.exit("network", "rm", P + "net");
     docker.run("network", "create", P + "net");
-    run("cpu", "--network", "none", "--cpus", "0.5", IMAGE, "sh", "-c", "while :; do :; done");
+    run("cpu", "--network", "none", "--cpus", "0.5", "--label", "com.docker.compose.project=shop", IMAGE, "sh", "-c", "while :; do :; done");
     run("mem", "--network", "none", "--memory", "64m", IMAGE, "sh", "-c",
         "head -c 20000000 /dev/zero > /dev/shm/fill; sleep 3600");
     run("pids", "--network", "none", IMAGE, "sh", "-c", "sleep 1000 & sleep 1000 & sleep 1000 & wait");
@@ -66,15 +66,7 @@ class ContainerValuesIT {
   }
 
   private static void run(String name, String... args) {
-    String[] command = new String[args.length + 6];
-    command[0] = "run";
-    command[1] = "-d";
-    command[2] = "--name";
-    command[3] = P + name;
-    command[4] = "--label";
-    command[5] = "microc.it=values";
-    System.arraycopy(args, 0, command, 6, args.length);
-    docker.run(command);
+    docker.runDetached(P + name, "values", args);
   }
 
   /**
@@ -162,7 +154,8 @@ class ContainerValuesIT {
     String id = docker.run("inspect", "-f", "{{.Id}}", P + "cpu");
     Exposition.Sample s = e.find("container_cpu_usage_seconds_total", P + "cpu", x -> true).orElseThrow();
     assertThat(s.labels()).containsEntry("id", "/docker/" + id).containsEntry("image", IMAGE)
-        .containsEntry("cpu", "total").containsKey("container_label_com_docker_compose_project");
+        .containsEntry("cpu", "total").containsEntry("container_label_com_docker_compose_project", "shop")
+        .doesNotContainKey("container_label_io_kubernetes_pod_name"); // allow-listed, but not set
     Exposition.Sample info = e.find("microc_container_info", P + "cpu", x -> true).orElseThrow();
     assertThat(info.label("image_id")).isEqualTo(docker.run("inspect", "-f", "{{.Image}}", P + "cpu"));
     double started = e.value("container_start_time_seconds", P + "cpu").orElseThrow();

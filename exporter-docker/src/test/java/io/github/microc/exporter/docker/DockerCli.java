@@ -52,6 +52,16 @@ public final class DockerCli {
     return exec(args).code;
   }
 
+  /**
+   * {@code docker run -d --name <name> --label microc.it=<test> <args...>}: a container that
+   * {@link #removeLabelled} removes again.
+   */
+  public String runDetached(String name, String test, String... args) {
+    List<String> command = new ArrayList<>(List.of("run", "-d", "--name", name, "--label", "microc.it=" + test));
+    command.addAll(List.of(args));
+    return run(command.toArray(String[]::new));
+  }
+
   /** Removes every container with the label {@code microc.it=<value>}. */
   public void removeLabelled(String value) {
     String ids = exec("ps", "-aq", "--filter", "label=microc.it=" + value).out.trim();

@@ -204,6 +204,8 @@ class HostileMetadataIT {
           scrape_timeout: 1s
         scrape_configs:
           - job_name: microc
+            params:
+              'collect[]': [containers]
             static_configs:
               - targets: ['127.0.0.1:%d']
         """.formatted(exporter.port()));

@@ -41,17 +41,11 @@ class LifecycleIT {
   }
 
   private static void run(String name, String... args) {
-    String[] command = new String[args.length + 8];
-    command[0] = "run";
-    command[1] = "-d";
-    command[2] = "--name";
-    command[3] = P + name;
-    command[4] = "--label";
-    command[5] = "microc.it=lifecycle";
-    command[6] = "--network";
-    command[7] = "none";
-    System.arraycopy(args, 0, command, 8, args.length);
-    docker.run(command);
+    String[] all = new String[args.length + 2];
+    all[0] = "--network";
+    all[1] = "none";
+    System.arraycopy(args, 0, all, 2, args.length);
+    docker.runDetached(P + name, "lifecycle", all);
   }
 
   private static double state(Exposition e, String name, String state) {

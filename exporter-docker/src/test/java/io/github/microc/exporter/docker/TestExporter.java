@@ -12,8 +12,9 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * Microc with the plugins of the test class path (the containers collector) behind a real
- * HTTP endpoint on a loopback port, scraped over HTTP as Prometheus would.
+ * Microc with the plugins of the test class path behind a real HTTP endpoint on a loopback
+ * port, scraped over HTTP as Prometheus would, the containers collector alone
+ * ({@code collect[]=containers}): the host collectors are exporter-core's to test.
  *
  * <p>Also a {@code main} for bench/containers-bench.sh: {@code TestExporter PORT [key=value...]}.
  */
@@ -46,10 +47,10 @@ final class TestExporter implements AutoCloseable {
     return server.port();
   }
 
-  /** One scrape; throws on anything but 200. */
+  /** One scrape of the containers collector alone, as {@code collect[]=containers}; throws on anything but 200. */
   String scrape() throws IOException, InterruptedException {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + port() + "/metrics"))
+            URI.create("http://127.0.0.1:" + port() + "/metrics?collect%5B%5D=containers"))
         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IOException("scrape: HTTP " + r.statusCode());
