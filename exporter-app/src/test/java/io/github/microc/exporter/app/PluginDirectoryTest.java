@@ -8,7 +8,6 @@ import io.github.microc.exporter.core.StartupException;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.ConfigError;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.model.registry.MultiCollector;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +17,8 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class PluginDirectoryTest {
 
@@ -59,29 +60,21 @@ class PluginDirectoryTest {
     }
   }
 
-  @Test
-  void jarBundlingTheSpiIsRejected() throws IOException {
+  @ParameterizedTest
+  @CsvSource({
+      "io.github.microc.exporter.core.spi.CollectorPlugin, bundles Microc's SPI",
+      "io.prometheus.metrics.model.registry.MultiCollector, bundles the Prometheus client"})
+  void jarBundlingMicrocsOwnApiIsRejected(String bundled, String reason) throws Exception {
+    Class<?> type = Class.forName(bundled);
     jars.jar().classes("sample/greeting").services("sample.greeting.GreetingPlugin")
-        .copyOf(CollectorPlugin.class).writeTo(dir.resolve("fat.jar"));
+        .copyOf(type).writeTo(dir.resolve("fat.jar"));
 
     assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
         .isInstanceOf(StartupException.class)
         .hasMessageContaining("fat.jar")
-        .hasMessageContaining("bundles Microc's SPI")
-        .hasMessageContaining("io/github/microc/exporter/core/spi/CollectorPlugin.class")
+        .hasMessageContaining(reason)
+        .hasMessageContaining(bundled.replace('.', '/') + ".class")
         .hasMessageContaining("provided scope");
-  }
-
-  @Test
-  void jarBundlingThePrometheusClientIsRejected() throws IOException {
-    jars.jar().classes("sample/greeting").services("sample.greeting.GreetingPlugin")
-        .copyOf(MultiCollector.class).writeTo(dir.resolve("prom.jar"));
-
-    assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
-        .isInstanceOf(StartupException.class)
-        .hasMessageContaining("prom.jar")
-        .hasMessageContaining("bundles the Prometheus client")
-        .hasMessageContaining("io/prometheus/metrics/model/registry/MultiCollector.class");
   }
 
   @Test
