@@ -170,6 +170,13 @@ class CliIT {
       Result typo = ExporterProcess.run(work, "--plugins", dir.toString(),
           "--collector.greeting.whom=you", "--check-config");
       assertOneLineError(typo, 1, "flag --collector.greeting.whom: microc.collectors.greeting.whom: unknown key");
+
+      // The same directory from the configuration file, relative to the file.
+      Path file = config("plugins.conf", "microc.plugins-dir = \"plugins-good\"\n"
+          + "microc.collectors.greeting.who = \"file\"\n");
+      Result fromFile = ExporterProcess.run(work, "--config", file.toString(), "--check-config");
+      assertThat(fromFile.status()).as(fromFile.err()).isZero();
+      assertThat(fromFile.out()).contains("greeting");
     }
 
     @Test
