@@ -95,7 +95,7 @@ public final class CgroupReader {
     // The memory controller first: when the container is gone this throws and nothing else is read.
     // The limit comes from inspect and OOM kills from the events stream: two files fewer.
     long usage = parseLong(read(p.memory().resolve("memory.usage_in_bytes")));
-    Map<String, Long> memStat = parseFlatKeyed(read(p.memory().resolve("memory.stat")));
+    Map<String, Long> memStat = parseFlatKeyed(read(p.memory().resolve("memory.stat")), MEMORY_STAT_KEYS);
     long failcnt = parseLongOr(readOptional(p.memory().resolve("memory.failcnt")));
     applyMemoryV1(b, usage, memStat, failcnt, ContainerStats.UNKNOWN);
     if (p.cpuacct() != null) {
@@ -124,7 +124,7 @@ public final class CgroupReader {
   private ContainerStats.Builder readV2(Path dir) throws IOException {
     ContainerStats.Builder b = ContainerStats.builder();
     long usage = parseLong(read(dir.resolve("memory.current")));
-    Map<String, Long> memStat = parseFlatKeyed(read(dir.resolve("memory.stat")));
+    Map<String, Long> memStat = parseFlatKeyed(read(dir.resolve("memory.stat")), MEMORY_STAT_KEYS);
     Map<String, Long> events = parseFlatKeyed(readOptional(dir.resolve("memory.events")));
     long swap = parseLongOr(readOptional(dir.resolve("memory.swap.current")));
     applyMemoryV2(b, usage, memStat, events, swap, ContainerStats.UNKNOWN);
@@ -212,6 +212,14 @@ public final class CgroupReader {
 
   /** Lines of {@code key value}: memory.stat, cpu.stat, cpuacct.stat, memory.events. */
   static Map<String, Long> parseFlatKeyed(String text) {
+    return parseFlatKeyed(text, null);
+  }
+
+  /**
+   * The same, keeping only {@code wanted} keys (null: all): memory.stat has some 40 lines of
+   * which a scrape needs a few, and every container's is parsed on every scrape.
+   */
+  static Map<String, Long> parseFlatKeyed(String text, List<String> wanted) {
     Map<String, Long> values = new HashMap<>();
     if (text == null) {
       return values;
@@ -224,7 +232,7 @@ public final class CgroupReader {
         end = length;
       }
       int space = text.indexOf(' ', start);
-      if (space > start && space < end) {
+      if (space > start && space < end && (wanted == null || isWanted(text, start, space, wanted))) {
         try {
           values.put(text.substring(start, space), Long.parseLong(text.substring(space + 1, end).trim()));
         } catch (NumberFormatException ignored) {
@@ -235,6 +243,19 @@ public final class CgroupReader {
     }
     return values;
   }
+
+  private static boolean isWanted(String text, int start, int end, List<String> wanted) {
+    for (String key : wanted) {
+      if (key.length() == end - start && text.regionMatches(start, key, 0, key.length())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The memory.stat fields that cgroup v1 (total_*, else the local ones) and v2 give. */
+  private static final List<String> MEMORY_STAT_KEYS = List.of("total_inactive_file",
+      "inactive_file", "total_rss", "rss", "total_cache", "cache", "total_swap", "swap", "anon", "file");
 
   /** cgroup v1's memory counters, combined as cAdvisor does. */
   static void applyMemoryV1(ContainerStats.Builder b, long usage, Map<String, Long> stat,
