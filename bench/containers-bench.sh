@@ -105,7 +105,7 @@ for n in "${SIZES[@]}"; do
     [ "$seen" -ge "$n" ] && break
     sleep 0.2
   done
-  for _ in $(seq 1 30); do curl -s -o /dev/null "$URL"; done   # warm-up
+  for _ in $(seq 1 200); do curl -s -o /dev/null "$URL"; done   # warm-up: lets the JIT settle
   : >"$work/lat"
   c0=$(cpu_ticks)
   for _ in $(seq 1 "$SCRAPES"); do

@@ -84,12 +84,17 @@ public record ContainerSettings(
             + "\" would both be exported as " + labelName(label));
       }
     }
+    String host = c.getString("docker-host");
+    if (!host.isEmpty() && !host.matches("(unix|tcp|npipe)://.+")) {
+      throw c.error("docker-host", "not a Docker host: \"" + host
+          + "\"; use unix:///path/docker.sock or tcp://host:port");
+    }
     int parallelism = c.getInt("api-stats-parallelism");
     if (parallelism < 1) {
       throw c.error("api-stats-parallelism", "must be at least 1, got " + parallelism);
     }
     return new ContainerSettings(
-        c.getString("docker-host"),
+        host,
         c.getEnum("stats-source", StatsSource.class),
         c.getPositiveDuration("relist-interval"),
         c.getPositiveDuration("request-timeout"),

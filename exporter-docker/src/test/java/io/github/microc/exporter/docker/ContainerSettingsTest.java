@@ -118,6 +118,14 @@ class ContainerSettingsTest {
   }
 
   @Test
+  void dockerHostMustBeAUnixOrTcpAddress() {
+    assertThat(settings("docker-host = \"tcp://10.0.0.5:2375\"").dockerHost()).isEqualTo("tcp://10.0.0.5:2375");
+    assertThatThrownBy(() -> settings("docker-host = \"/var/run/docker.sock\""))
+        .isInstanceOf(ConfigError.class)
+        .hasMessageContaining(PATH + ".docker-host: not a Docker host: \"/var/run/docker.sock\"");
+  }
+
+  @Test
   void parallelismMustBePositive() {
     assertThatThrownBy(() -> settings("api-stats-parallelism = 0"))
         .isInstanceOf(ConfigError.class)

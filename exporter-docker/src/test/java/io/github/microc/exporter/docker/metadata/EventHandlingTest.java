@@ -1,0 +1,49 @@
+package io.github.microc.exporter.docker.metadata;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.model.Event;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What the watcher does with each kind of event, before any Docker call. */
+class EventHandlingTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static Event event(String action, String id) throws Exception {
+    return JSON.readValue("{\"Type\":\"container\",\"Action\":\"" + action + "\",\"Actor\":{\"ID\":\""
+        + id + "\",\"Attributes\":{}},\"time\":1}", Event.class);
+  }
+
+  private final ContainerCache cache = new ContainerCache();
+  /** Never started: no thread, no Docker call; the clients are not used. */
+  private final MetadataWatcher watcher = new MetadataWatcher("unix:///nowhere", null, null, cache,
+      Duration.ofSeconds(30));
+
+  @Test
+  void destroyRemovesTheContainerAtOnce() throws Exception {
+    cache.replaceAll(List.of(ContainerCacheTest.container("a", "exited")));
+    watcher.onEvent(event("destroy", "a"));
+    assertThat(cache.snapshot().containers()).isEmpty();
+  }
+
+  @Test
+  void oomIsCountedAtOnce() throws Exception {
+    cache.replaceAll(List.of(ContainerCacheTest.container("a", "running")));
+    watcher.onEvent(event("oom", "a"));
+    assertThat(cache.snapshot().containers().get("a").oomEvents()).isEqualTo(1);
+  }
+
+  @Test
+  void execAndAttachEventsOfHealthChecksAreIgnored() throws Exception {
+    cache.replaceAll(List.of(ContainerCacheTest.container("a", "running")));
+    ContainerCache.Snapshot before = cache.snapshot();
+    watcher.onEvent(event("exec_create: test -f /tmp/ok", "a"));
+    watcher.onEvent(event("exec_die", "a"));
+    watcher.onEvent(event("attach", "a"));
+    assertThat(cache.snapshot()).isSameAs(before);
+  }
+}
