@@ -60,6 +60,21 @@ if ! answers; then
 fi
 echo "docker-setup: dockerd $(docker version --format '{{.Server.Version}}') answers on $SOCKET"
 
+# A second dockerd started with --bridge=none in the host's network namespace deletes the
+# host's docker0; the running daemon then fails every container on the default bridge.
+# Put it back with the address the daemon gave it.
+if ! ip link show docker0 >/dev/null 2>&1; then
+  subnet="$(docker network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}/{{.Subnet}}{{end}}' 2>/dev/null || true)"
+  gateway="${subnet%%/*}"
+  prefix="${subnet##*/}"
+  if [ -n "$gateway" ] && [ -n "$prefix" ]; then
+    echo "docker-setup: docker0 is missing; recreating it as $gateway/$prefix"
+    as_root ip link add docker0 type bridge
+    as_root ip addr add "$gateway/$prefix" dev docker0
+    as_root ip link set docker0 up
+  fi
+fi
+
 if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
   busybox="$(find_busybox)" || { echo "docker-setup: no static busybox found" >&2; exit 1; }
   echo "docker-setup: building $IMAGE from $busybox"
