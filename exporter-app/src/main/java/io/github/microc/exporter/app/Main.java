@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -217,8 +218,8 @@ public final class Main {
     }
     microc.warmUp();
     ListenAddress bound = new ListenAddress(microc.settings().listen().host(), server.port());
-    log().info("Microc {} listening on {} with collectors: {}", Microc.version(), bound,
-        String.join(", ", microc.engine().enabledCollectors()));
+    log().info("Microc {} listening on {} with collectors: {} (started in {} ms)", Microc.version(),
+        bound, String.join(", ", microc.engine().enabledCollectors()), sinceProcessStart());
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runnable stop = () -> {
@@ -342,6 +343,11 @@ public final class Main {
         .setOriginComments(true)
         .setComments(true)
         .setFormatted(true));
+  }
+
+  /** Milliseconds since the JVM started. */
+  private static long sinceProcessStart() {
+    return ManagementFactory.getRuntimeMXBean().getUptime();
   }
 
   private static Logger log() {
