@@ -69,12 +69,7 @@ class PluginDirectoryTest {
     jars.jar().classes("sample/greeting").services("sample.greeting.GreetingPlugin")
         .copyOf(type).writeTo(dir.resolve("fat.jar"));
 
-    assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
-        .isInstanceOf(StartupException.class)
-        .hasMessageContaining("fat.jar")
-        .hasMessageContaining(reason)
-        .hasMessageContaining(bundled.replace('.', '/') + ".class")
-        .hasMessageContaining("provided scope");
+    assertLoadFails("fat.jar", reason, bundled.replace('.', '/') + ".class", "provided scope");
   }
 
   @Test
@@ -96,10 +91,7 @@ class PluginDirectoryTest {
   void corruptJarFailsNamingIt() throws IOException {
     Files.writeString(dir.resolve("corrupt.jar"), "this is not a zip file");
 
-    assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
-        .isInstanceOf(StartupException.class)
-        .hasMessageContaining("corrupt.jar")
-        .hasMessageContaining("not a readable jar (zip) file");
+    assertLoadFails("corrupt.jar", "not a readable jar (zip) file");
   }
 
   @Test
@@ -107,11 +99,7 @@ class PluginDirectoryTest {
     jars.jar().classes("sample/broken").services("sample.broken.BrokenPlugin")
         .writeTo(dir.resolve("broken.jar"));
 
-    assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
-        .isInstanceOf(StartupException.class)
-        .hasMessageContaining("broken.jar")
-        .hasMessageContaining("cannot load its collector plugin")
-        .hasMessageContaining("sample/missing/Base");
+    assertLoadFails("broken.jar", "cannot load its collector plugin", "sample/missing/Base");
   }
 
   @Test
@@ -119,20 +107,14 @@ class PluginDirectoryTest {
     jars.jar().classes("sample/greeting").services("sample.greeting.Nope")
         .writeTo(dir.resolve("typo.jar"));
 
-    assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
-        .isInstanceOf(StartupException.class)
-        .hasMessageContaining("typo.jar")
-        .hasMessageContaining("sample.greeting.Nope not found");
+    assertLoadFails("typo.jar", "sample.greeting.Nope not found");
   }
 
   @Test
   void jarWithoutPluginFailsNamingIt() throws IOException {
     jars.jar().classes("sample/missing").writeTo(dir.resolve("library.jar"));
 
-    assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
-        .isInstanceOf(StartupException.class)
-        .hasMessageContaining("library.jar")
-        .hasMessageContaining("contains no collector plugin");
+    assertLoadFails("library.jar", "contains no collector plugin");
   }
 
   @Test
@@ -141,6 +123,13 @@ class PluginDirectoryTest {
         .isInstanceOf(StartupException.class)
         .hasMessageContaining("plugins directory")
         .hasMessageContaining("does not exist");
+  }
+
+  /** Loading {@link #dir} fails with a message holding each of {@code fragments}. */
+  private void assertLoadFails(String... fragments) {
+    assertThatThrownBy(() -> PluginDirectory.load(dir, getClass().getClassLoader()))
+        .isInstanceOf(StartupException.class)
+        .message().contains(fragments);
   }
 
   private static Microc.Builder builder(PluginDirectory directory) {
