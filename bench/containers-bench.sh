@@ -83,7 +83,7 @@ percentile() { sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {i=int(NR*p/100+0.99
 
 echo "== machine"
 echo "cpus: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-echo "kernel: $(uname -r); cgroup: $(stat -fc %T /sys/fs/cgroup); docker: $(docker version --format '{{.Server.Version}}'); $(java -version 2>&1 | head -1)"
+echo "kernel: $(uname -r); cgroup: $([ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && echo v2 || echo v1); docker: $(docker version --format '{{.Server.Version}}'); $(java -version 2>&1 | head -1)"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== command"
 echo "MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX ${cmd[*]}" | sed "s#$work#\$WORK#g" | cut -c1-400
