@@ -29,9 +29,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
-import java.util.function.Supplier;
 
 /**
  * Every container's CPU, memory, network, block I/O and state, under cAdvisor's names and
@@ -48,7 +48,7 @@ import java.util.function.Supplier;
  * </pre>
  *
  * <p>Each series also carries {@code container_label_<name>} for every allow-listed
- * container label (empty when the container lacks it). Stopped containers keep their
+ * container label the container has. Stopped containers keep their
  * info, state, restart count, exit code and OOM series, never stale resource values.
  * Thread-safe.
  */
