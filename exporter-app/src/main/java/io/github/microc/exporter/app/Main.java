@@ -49,6 +49,7 @@ import picocli.CommandLine.Unmatched;
 public final class Main {
 
   private static final String PLUGINS_DIR_KEY = "microc.plugins-dir";
+  private static final int HELP_WIDTH = 100;
   private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error", "off");
 
   @Option(names = "--config", paramLabel = "FILE",
@@ -317,11 +318,31 @@ public final class Main {
             + "%n--collector.<name>.<key>=VALUE sets microc.collectors.<name>.<key>):%n"));
     for (CollectorPlugin plugin : byName.values()) {
       String description = plugin.description() == null ? "" : plugin.description().trim();
-      text.append(String.format("  %-" + width + "s  %s%s%n", "--[no-]collector." + plugin.name(),
-          description.isEmpty() ? "" : description + " ",
-          plugin.enabledByDefault() ? "(enabled by default)" : "(disabled by default)"));
+      List<String> words = new ArrayList<>(description.isEmpty() ? List.of()
+          : List.of(description.split("\\s+")));
+      words.add(plugin.enabledByDefault() ? "(enabled by default)" : "(disabled by default)");
+      text.append(String.format("  %-" + width + "s", "--[no-]collector." + plugin.name()));
+      text.append(wrap(words, width + 4, HELP_WIDTH)).append(System.lineSeparator());
     }
     return text.toString();
+  }
+
+  /** Words after a column of {@code indent}, continued on indented lines within {@code width}. */
+  private static String wrap(List<String> words, int indent, int width) {
+    StringBuilder out = new StringBuilder("  ");
+    int column = indent;
+    for (String word : words) {
+      if (column > indent && column + 1 + word.length() > width) {
+        out.append(System.lineSeparator()).append(" ".repeat(indent));
+        column = indent;
+      } else if (column > indent) {
+        out.append(' ');
+        column++;
+      }
+      out.append(word);
+      column += word.length();
+    }
+    return out.toString();
   }
 
   /**
