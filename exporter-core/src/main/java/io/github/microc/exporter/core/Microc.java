@@ -158,10 +158,12 @@ public final class Microc implements AutoCloseable {
     }
     PrometheusRegistry registry = new PrometheusRegistry();
     registry.register(engine);
-    if (settings.exporterMetrics()) {
-      JvmMetrics.builder().register(registry);
-    }
     server = ExporterServer.start(listen, registry, engine, version());
+    if (settings.exporterMetrics()) {
+      // About 90 ms of class loading: done after the port is open, so that the host and
+      // container metrics are served as early as possible.
+      scheduler.execute(() -> JvmMetrics.builder().register(registry));
+    }
     return server;
   }
 
@@ -311,13 +313,25 @@ public final class Microc implements AutoCloseable {
         throw e;
       } catch (ConfigException e) {
         throw new ConfigError(context.config().path() + ": " + e.getMessage(), e);
-      } catch (Exception | LinkageError e) {
-        // The collector cannot work here (a missing file, a platform it does not support).
-        // It stays listed and reports success 0 with the reason, instead of stopping the rest.
-        String reason = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-        log.warn("collector {} could not start: {}", plugin.name(), reason);
-        return new FailedCollector("could not start: " + reason);
+      } catch (LinkageError e) {
+        if (plugin.getClass().getClassLoader() != Microc.class.getClassLoader()) {
+          // A plugin jar that lacks a class it needs is a broken jar, not a host problem.
+          throw new StartupException("plugin " + describe(plugin) + ": " + e, e);
+        }
+        return failed(plugin, e);
+      } catch (Exception e) {
+        return failed(plugin, e);
       }
+    }
+
+    /**
+     * The collector cannot work here (a missing file, a platform it does not support). It
+     * stays listed and reports success 0 with the reason, instead of stopping the rest.
+     */
+    private static MultiCollector failed(CollectorPlugin plugin, Throwable e) {
+      String reason = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+      log.warn("collector {} could not start: {}", plugin.name(), reason);
+      return new FailedCollector("could not start: " + reason);
     }
 
     private static List<CollectorPlugin> discover(ClassLoader classLoader) {

@@ -68,7 +68,13 @@ class ExporterServerTest {
   @Test
   void metricsInTextFormatWithSelfAndProcessMetrics() throws Exception {
     gate.countDown();
+    // The exporter's own JVM metrics are registered just after the port opens.
     HttpResponse<String> response = get("/metrics");
+    for (int i = 0; i < 100 && !(response.body().contains("jvm_memory_used_bytes")
+        && response.body().contains("process_cpu_seconds_total")); i++) {
+      Thread.sleep(50);
+      response = get("/metrics");
+    }
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
