@@ -10,6 +10,7 @@ import io.github.microc.exporter.docker.cgroup.CgroupReader;
 import io.github.microc.exporter.docker.cgroup.ContainerStats;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.BlockIo;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.NetInterface;
+import io.github.microc.exporter.docker.cgroup.OpenFiles;
 import io.github.microc.exporter.docker.client.DockerClients;
 import io.github.microc.exporter.docker.metadata.ContainerCache;
 import io.github.microc.exporter.docker.metadata.ContainerInfo;
@@ -66,8 +67,8 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
   private final Map<String, ContainerLabels> labels = new ConcurrentHashMap<>();
   private volatile ApiStatsPoller poller;
 
-  /** Where a container's cgroup was found, for the process it was found for. */
-  private record Located(long pid, CgroupPaths paths) {}
+  /** Where a container's cgroup was found, for the process it was found for, and its open files. */
+  private record Located(long pid, CgroupPaths paths, OpenFiles files) {}
 
   /** One exported container with its stats (null when none) and label sets. */
   private record Row(ContainerInfo info, ContainerStats stats, ContainerLabels labels) {}
@@ -90,7 +91,12 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
   @Override
   public MetricSnapshots collect() {
     ContainerCache.Snapshot snapshot = cache.snapshot();
-    located.keySet().retainAll(snapshot.containers().keySet());
+    for (String id : located.keySet()) {
+      ContainerInfo c = snapshot.containers().get(id);
+      if (c == null || !c.running()) {
+        forget(id);
+      }
+    }
     labels.keySet().retainAll(snapshot.containers().keySet());
     List<Row> rows = new ArrayList<>();
     Set<String> wantApi = new HashSet<>();
@@ -125,17 +131,29 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
   }
 
   private ContainerStats fromCgroup(ContainerInfo c) {
-    Located where = located.compute(c.id(), (id, old) -> old != null && old.pid() == c.pid() ? old
-        : new Located(c.pid(), reader.locate(c.id(), c.pid()).orElse(null)));
+    Located where = located.get(c.id());
+    if (where == null || where.pid() != c.pid()) {
+      forget(c.id());
+      CgroupPaths paths = reader.locate(c.id(), c.pid()).orElse(null);
+      where = new Located(c.pid(), paths, paths == null ? null : new OpenFiles());
+      located.put(c.id(), where);
+    }
     if (where.paths() == null) {
       return null;
     }
     try {
-      return reader.read(where.paths(), c.networkMode().equals("host") ? 0 : c.pid());
+      return reader.read(where.paths(), c.networkMode().equals("host") ? 0 : c.pid(), where.files());
     } catch (IOException e) {
       // Stopped since the metadata said running: no stats rather than stale ones.
-      located.remove(c.id());
+      forget(c.id());
       return null;
+    }
+  }
+
+  private void forget(String id) {
+    Located gone = located.remove(id);
+    if (gone != null && gone.files() != null) {
+      gone.files().close();
     }
   }
 
@@ -321,6 +339,7 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
 
   @Override
   public void close() {
+    located.keySet().forEach(this::forget);
     ApiStatsPoller p = poller;
     if (p != null) {
       p.close();

@@ -54,9 +54,13 @@ class LifecycleIT {
 
   @Test
   void exitingWithThreeShowsExitedAndExitCodeThree() throws Exception {
-    run("exit3", IMAGE, "sh", "-c", "sleep 1; exit 3");
+    run("exit3", IMAGE, "sh", "-c", "sleep 2; exit 3");
     await("state running", Duration.ofSeconds(20), () -> state(exporter.metrics(), "exit3", "running") == 1);
+    String id = docker.run("inspect", "-f", "{{.Id}}", P + "exit3");
+    String pid = docker.run("inspect", "-f", "{{.State.Pid}}", P + "exit3");
+    assertThat(openFilesOf(id, pid)).as("cgroup and net/dev files kept open while it runs").isNotEmpty();
     await("state exited", Duration.ofSeconds(20), () -> state(exporter.metrics(), "exit3", "exited") == 1);
+    assertThat(openFilesOf(id, pid)).as("closed once it stopped (no dead network namespace kept)").isEmpty();
     Exposition e = exporter.metrics();
     assertThat(e.value("microc_container_exit_code", P + "exit3")).contains(3.0);
     assertThat(state(e, "exit3", "running")).as("one series, for the current state").isEqualTo(-1);
@@ -68,6 +72,24 @@ class LifecycleIT {
         .as("a stopped container has no stale stats").isEmpty();
     assertThat(e.value("container_memory_working_set_bytes", P + "exit3")).isEmpty();
     assertThat(e.value("container_last_seen", P + "exit3")).isEmpty();
+  }
+
+  /** This JVM's descriptors (the exporter runs in it) on the container's cgroup or its process. */
+  private static java.util.List<String> openFilesOf(String id, String pid) throws java.io.IOException {
+    java.util.List<String> open = new java.util.ArrayList<>();
+    try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+      for (java.nio.file.Path fd : fds.toList()) {
+        try {
+          String target = java.nio.file.Files.readSymbolicLink(fd).toString();
+          if (target.contains(id) || target.startsWith("/proc/" + pid + "/")) {
+            open.add(target);
+          }
+        } catch (java.io.IOException gone) {
+          // Closed while listing.
+        }
+      }
+    }
+    return open;
   }
 
   @Test

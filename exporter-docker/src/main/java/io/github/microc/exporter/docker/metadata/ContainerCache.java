@@ -27,6 +27,8 @@ public final class ContainerCache {
 
   private final AtomicReference<Snapshot> current =
       new AtomicReference<>(new Snapshot(Map.of(), false, false));
+  /** OOM events of containers not inspected yet (an event can overtake the inspect). */
+  private final Map<String, Long> pendingOoms = new HashMap<>();
 
   public Snapshot snapshot() {
     return current.get();
@@ -51,6 +53,7 @@ public final class ContainerCache {
   }
 
   synchronized void remove(String id) {
+    pendingOoms.remove(id);
     Snapshot s = current.get();
     if (s.containers().containsKey(id)) {
       Map<String, ContainerInfo> next = new HashMap<>(s.containers());
@@ -63,11 +66,13 @@ public final class ContainerCache {
   synchronized void oom(String id) {
     Snapshot s = current.get();
     ContainerInfo c = s.containers().get(id);
-    if (c != null) {
-      Map<String, ContainerInfo> next = new HashMap<>(s.containers());
-      next.put(id, c.withOomEvents(c.oomEvents() + 1));
-      current.set(new Snapshot(next, s.up(), s.synced()));
+    if (c == null) {
+      pendingOoms.merge(id, 1L, Long::sum);
+      return;
     }
+    Map<String, ContainerInfo> next = new HashMap<>(s.containers());
+    next.put(id, c.withOomEvents(c.oomEvents() + 1));
+    current.set(new Snapshot(next, s.up(), s.synced()));
   }
 
   synchronized void up(boolean up) {
@@ -77,8 +82,12 @@ public final class ContainerCache {
     }
   }
 
-  private static ContainerInfo carryOver(ContainerInfo old, ContainerInfo fresh) {
-    return old == null || old.oomEvents() <= fresh.oomEvents() ? fresh
-        : fresh.withOomEvents(old.oomEvents());
+  private ContainerInfo carryOver(ContainerInfo old, ContainerInfo fresh) {
+    long count = Math.max(fresh.oomEvents(), old == null ? 0 : old.oomEvents());
+    Long pending = pendingOoms.remove(fresh.id());
+    if (pending != null) {
+      count += pending;
+    }
+    return count == fresh.oomEvents() ? fresh : fresh.withOomEvents(count);
   }
 }

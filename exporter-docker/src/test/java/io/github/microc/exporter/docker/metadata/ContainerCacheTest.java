@@ -34,11 +34,20 @@ class ContainerCacheTest {
     cache.replaceAll(List.of(container("a", "running")));
     cache.oom("a");
     cache.oom("a");
-    cache.oom("unknown");
     cache.put(container("a", "exited"));
     assertThat(cache.snapshot().containers().get("a").oomEvents()).isEqualTo(2);
     cache.replaceAll(List.of(container("a", "exited")));
     assertThat(cache.snapshot().containers().get("a").oomEvents()).isEqualTo(2);
+  }
+
+  @Test
+  void anOomEventThatOvertakesTheInspectIsKept() {
+    ContainerCache cache = new ContainerCache();
+    cache.oom("b");
+    cache.put(container("b", "exited"));
+    assertThat(cache.snapshot().containers().get("b").oomEvents()).isEqualTo(1);
+    cache.put(container("b", "exited"));
+    assertThat(cache.snapshot().containers().get("b").oomEvents()).isEqualTo(1);
   }
 
   @Test
