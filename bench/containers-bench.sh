@@ -105,7 +105,10 @@ for n in "${SIZES[@]}"; do
     [ "$seen" -ge "$n" ] && break
     sleep 0.2
   done
-  for _ in $(seq 1 200); do curl -s -o /dev/null "$URL"; done   # warm-up: lets the JIT settle
+  # Warm-up: at least 200 scrapes and 10 s, so that the JIT has settled before measuring.
+  warm_until=$(($(date +%s) + 10))
+  for _ in $(seq 1 200); do curl -s -o /dev/null "$URL"; done
+  while [ "$(date +%s)" -lt "$warm_until" ]; do curl -s -o /dev/null "$URL"; done
   : >"$work/lat"
   c0=$(cpu_ticks)
   for _ in $(seq 1 "$SCRAPES"); do
