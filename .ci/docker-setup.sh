@@ -47,7 +47,8 @@ if ! answers; then
   if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
     as_root rm -f /var/run/docker.pid
   fi
-  as_root sh -c 'nohup dockerd >>/tmp/dockerd.log 2>&1 &'
+  # A session of its own: the daemon outlives the shell (and process group) that started it.
+  as_root setsid sh -c 'nohup dockerd >>/tmp/dockerd.log 2>&1 </dev/null &'
   for _ in $(seq 1 60); do
     answers && break
     sleep 1

@@ -37,6 +37,7 @@ class WatchdogDaemonLossIT {
   @Test
   void reconnectsAfterTheDaemonIsBackAndSweepsWhatHappenedMeanwhile() throws Exception {
     Path binary = Engines.requireExecutable("dockerd", "apt-get install docker.io", "/usr/sbin/dockerd");
+    Engines.requireExecutable("unshare", "apt-get install util-linux");
     Engines.require(WatchdogIT.dockerAnswers()
         && run("docker", "image", "inspect", WatchdogIT.IMAGE).exit() == 0,
         "the local dockerd with image " + WatchdogIT.IMAGE + " (run .ci/docker-setup.sh)");
@@ -112,7 +113,9 @@ class WatchdogDaemonLossIT {
   }
 
   void startDockerd(Path binary) throws IOException {
-    List<String> command = new ArrayList<>(List.of(binary.toString(),
+    // In a network namespace of its own: a second dockerd with --bridge none in the host's
+    // namespace deletes the host's docker0, breaking the main daemon's default bridge.
+    List<String> command = new ArrayList<>(List.of("unshare", "--net", "--fork", "--kill-child", binary.toString(),
         "--host", "unix://" + dir.resolve("docker.sock"),
         "--data-root", dir.resolve("root").toString(),
         "--exec-root", dir.resolve("exec").toString(),
