@@ -98,10 +98,10 @@ class WatchdogDaemonLossIT {
     }
     if (dockerd != null && dockerd.isAlive()) {
       run("docker", "-H", "unix://" + dir.resolve("docker.sock"), "rm", "-f", NAME);
-      dockerd.destroy();
-      if (!dockerd.waitFor(20, TimeUnit.SECONDS)) {
-        dockerd.destroyForcibly();
-      }
+      // Killing unshare kills the daemon too (--kill-child); a SIGTERM would leave it shutting
+      // down in the background while its directories are removed.
+      dockerd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      awaitDaemonGone();
     }
     if (dir != null) {
       // dockerd leaves its data root mounted on itself.
@@ -109,6 +109,18 @@ class WatchdogDaemonLossIT {
       try (Stream<Path> files = Files.walk(dir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
+    }
+  }
+
+  void awaitDaemonGone() throws Exception {
+    Path pidFile = dir.resolve("docker.pid");
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    long pid = Long.parseLong(Files.readString(pidFile).trim());
+    long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < end) {
+      Thread.sleep(100);
     }
   }
 
