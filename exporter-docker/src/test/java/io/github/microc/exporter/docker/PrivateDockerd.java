@@ -66,8 +66,14 @@ public final class PrivateDockerd implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("dockerd.log").toFile()))
         .start();
-    DockerCli.await("the private dockerd (log: " + dir.resolve("dockerd.log") + ")",
-        Duration.ofSeconds(60), cli::answers);
+    try {
+      // A restart on a data root left by SIGKILL can take long on a loaded machine.
+      DockerCli.await("the private dockerd", Duration.ofSeconds(120), cli::answers);
+    } catch (AssertionError e) {
+      List<String> log = Files.readAllLines(dir.resolve("dockerd.log"));
+      throw new AssertionError(e.getMessage() + "; its log ends:\n"
+          + String.join("\n", log.subList(Math.max(0, log.size() - 30), log.size())), e);
+    }
   }
 
   /** Loads an image of the host's daemon into this one (nothing can be pulled). */
