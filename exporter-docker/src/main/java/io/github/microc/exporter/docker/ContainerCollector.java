@@ -177,18 +177,18 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     List<MetricSnapshot> out = new ArrayList<>(48);
 
     // Metadata, for every container.
-    Family info = Family.info("microc_container_info", "Container metadata; value 1.");
-    Family state = Family.gauge("microc_container_state",
+    MetricFamily info = MetricFamily.info("microc_container_info", "Container metadata; value 1.");
+    MetricFamily state = MetricFamily.gauge("microc_container_state",
         "The container's current state (created, restarting, running, removing, paused, exited,"
             + " dead); always 1.");
-    Family restarts = Family.gauge("microc_container_restart_count",
+    MetricFamily restarts = MetricFamily.gauge("microc_container_restart_count",
         "Restarts by the daemon's restart policy.");
-    Family exitCode = Family.gauge("microc_container_exit_code", "The container's last exit code.");
-    Family oomKilled = Family.gauge("microc_container_oom_killed",
+    MetricFamily exitCode = MetricFamily.gauge("microc_container_exit_code", "The container's last exit code.");
+    MetricFamily oomKilled = MetricFamily.gauge("microc_container_oom_killed",
         "1 when the container's last exit was an OOM kill.");
-    Family oomEvents = Family.counter("container_oom_events_total",
+    MetricFamily oomEvents = MetricFamily.counter("container_oom_events_total",
         "Count of out of memory events observed for the container.");
-    Family health = Family.gauge("container_health_state",
+    MetricFamily health = MetricFamily.gauge("container_health_state",
         "Health check state: 1 for the current one; only containers with a health check.");
     for (Row r : rows) {
       ContainerInfo c = r.info();
@@ -218,15 +218,15 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
 
     // Resources, for running containers whose stats could be read.
     List<Row> live = rows.stream().filter(r -> r.stats() != null).toList();
-    Family startTime = Family.gauge("container_start_time_seconds",
+    MetricFamily startTime = MetricFamily.gauge("container_start_time_seconds",
         "Start time of the container since unix epoch in seconds.");
-    Family lastSeen = Family.gauge("container_last_seen",
+    MetricFamily lastSeen = MetricFamily.gauge("container_last_seen",
         "Last time a container was seen by the exporter");
-    Family cpuTotal = Family.counter("container_cpu_usage_seconds_total",
+    MetricFamily cpuTotal = MetricFamily.counter("container_cpu_usage_seconds_total",
         "Cumulative cpu time consumed in seconds." + cached);
-    Family quota = Family.gauge("container_spec_cpu_quota", "CPU quota of the container.");
-    Family period = Family.gauge("container_spec_cpu_period", "CPU period of the container.");
-    Family shares = Family.gauge("container_spec_cpu_shares", "CPU share of the container.");
+    MetricFamily quota = MetricFamily.gauge("container_spec_cpu_quota", "CPU quota of the container.");
+    MetricFamily period = MetricFamily.gauge("container_spec_cpu_period", "CPU period of the container.");
+    MetricFamily shares = MetricFamily.gauge("container_spec_cpu_shares", "CPU share of the container.");
     double now = Math.floor(System.currentTimeMillis() / 1000.0);
     for (Row r : live) {
       ContainerInfo c = r.info();
@@ -235,7 +235,7 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
         startTime.add(c.startedAt().toEpochMilli() / 1000.0, l);
       }
       lastSeen.add(now, l);
-      cpuTotal.addKnown(nanos(r.stats().cpuUsageNanos()), r.labels().cpuTotal);
+      addKnown(cpuTotal, nanos(r.stats().cpuUsageNanos()), r.labels().cpuTotal);
       if (c.cpuQuota() > 0) {
         quota.add(c.cpuQuota(), l);
       }
@@ -245,48 +245,48 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     out.add(startTime.build());
     out.add(lastSeen.build());
     out.add(cpuTotal.build());
-    out.add(family(Family.counter("container_cpu_user_seconds_total",
+    out.add(family(MetricFamily.counter("container_cpu_user_seconds_total",
         "Cumulative user cpu time consumed in seconds." + cached), live, s -> nanos(s.cpuUserNanos())));
-    out.add(family(Family.counter("container_cpu_system_seconds_total",
+    out.add(family(MetricFamily.counter("container_cpu_system_seconds_total",
         "Cumulative system cpu time consumed in seconds." + cached), live, s -> nanos(s.cpuSystemNanos())));
-    out.add(family(Family.counter("container_cpu_cfs_periods_total",
+    out.add(family(MetricFamily.counter("container_cpu_cfs_periods_total",
         "Number of elapsed enforcement period intervals." + cached), live, s -> (double) s.cfsPeriods()));
-    out.add(family(Family.counter("container_cpu_cfs_throttled_periods_total",
+    out.add(family(MetricFamily.counter("container_cpu_cfs_throttled_periods_total",
         "Number of throttled period intervals." + cached), live, s -> (double) s.cfsThrottledPeriods()));
-    out.add(family(Family.counter("container_cpu_cfs_throttled_seconds_total",
+    out.add(family(MetricFamily.counter("container_cpu_cfs_throttled_seconds_total",
         "Total time duration the container has been throttled." + cached), live,
         s -> nanos(s.cfsThrottledNanos())));
     out.add(quota.build());
     out.add(period.build());
     out.add(shares.build());
-    out.add(family(Family.gauge("container_memory_usage_bytes",
+    out.add(family(MetricFamily.gauge("container_memory_usage_bytes",
         "Current memory usage in bytes, including all memory regardless of when it was accessed."
             + cached), live, s -> (double) s.memoryUsage()));
-    out.add(family(Family.gauge("container_memory_working_set_bytes",
+    out.add(family(MetricFamily.gauge("container_memory_working_set_bytes",
         "Current working set in bytes." + cached), live, s -> (double) s.memoryWorkingSet()));
-    out.add(family(Family.gauge("container_memory_rss", "Size of RSS in bytes." + cached), live,
+    out.add(family(MetricFamily.gauge("container_memory_rss", "Size of RSS in bytes." + cached), live,
         s -> (double) s.memoryRss()));
-    out.add(family(Family.gauge("container_memory_cache",
+    out.add(family(MetricFamily.gauge("container_memory_cache",
         "Number of bytes of page cache memory." + cached), live, s -> (double) s.memoryCache()));
-    out.add(family(Family.gauge("container_memory_swap", "Container swap usage in bytes." + cached),
+    out.add(family(MetricFamily.gauge("container_memory_swap", "Container swap usage in bytes." + cached),
         live, s -> (double) s.memorySwap()));
-    out.add(family(Family.gauge("container_memory_failcnt",
+    out.add(family(MetricFamily.gauge("container_memory_failcnt",
         "Number of memory usage hits limits." + cached), live, s -> (double) s.memoryFailcnt()));
-    Family memoryLimit = Family.gauge("container_spec_memory_limit_bytes",
+    MetricFamily memoryLimit = MetricFamily.gauge("container_spec_memory_limit_bytes",
         "Memory limit for the container; 0: none.");
     live.forEach(r -> memoryLimit.add(r.info().memoryLimit(), r.labels().base));
     out.add(memoryLimit.build());
-    out.add(family(Family.gauge("microc_container_pids",
+    out.add(family(MetricFamily.gauge("microc_container_pids",
         "Number of processes and threads in the container." + cached), live, s -> (double) s.pids()));
-    out.add(io(Family.counter("container_fs_reads_bytes_total",
+    out.add(io(MetricFamily.counter("container_fs_reads_bytes_total",
         "Cumulative count of bytes read." + cached), live, BlockIo::readBytes));
-    out.add(io(Family.counter("container_fs_writes_bytes_total",
+    out.add(io(MetricFamily.counter("container_fs_writes_bytes_total",
         "Cumulative count of bytes written." + cached), live, BlockIo::writeBytes));
     for (Net n : NETWORK) {
-      Family f = Family.counter("container_network_" + n.suffix(), n.help() + "." + cached);
+      MetricFamily f = MetricFamily.counter("container_network_" + n.suffix(), n.help() + "." + cached);
       for (Row r : live) {
         for (NetInterface i : r.stats().network()) {
-          f.addKnown(n.value().applyAsLong(i), r.labels().networkInterface(i.name()));
+          addKnown(f, n.value().applyAsLong(i), r.labels().networkInterface(i.name()));
         }
       }
       out.add(f.build());
@@ -313,18 +313,25 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
       new Net("transmit_packets_dropped_total",
           "Cumulative count of packets dropped while transmitting", NetInterface::txDropped));
 
-  private static MetricSnapshot io(Family f, List<Row> live, ToLongFunction<BlockIo> value) {
+  private static MetricSnapshot io(MetricFamily f, List<Row> live, ToLongFunction<BlockIo> value) {
     for (Row r : live) {
       for (BlockIo d : r.stats().io()) {
-        f.addKnown(value.applyAsLong(d), r.labels().device(d.device()));
+        addKnown(f, value.applyAsLong(d), r.labels().device(d.device()));
       }
     }
     return f.build();
   }
 
-  private static MetricSnapshot family(Family f, List<Row> live, ToDoubleFunction<ContainerStats> value) {
+  /** Adds a sample unless {@code value} is negative, which stands for unknown. */
+  private static void addKnown(MetricFamily f, double value, Labels labels) {
+    if (value >= 0) {
+      f.add(value, labels);
+    }
+  }
+
+  private static MetricSnapshot family(MetricFamily f, List<Row> live, ToDoubleFunction<ContainerStats> value) {
     for (Row r : live) {
-      f.addKnown(value.applyAsDouble(r.stats()), r.labels().base);
+      addKnown(f, value.applyAsDouble(r.stats()), r.labels().base);
     }
     return f.build();
   }

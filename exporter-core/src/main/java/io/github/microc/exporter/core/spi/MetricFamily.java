@@ -85,15 +85,21 @@ public final class MetricFamily {
   /** Adds a sample; for an info metric the value is ignored. */
   public MetricFamily add(double value, String... labelValues) {
     Labels labels = labels(labelValues);
-    if (!seen.add(labels)) {
-      return this;
-    }
-    switch (type) {
-      case GAUGE -> points.add(GaugeDataPointSnapshot.builder().value(value).labels(labels).build());
-      case COUNTER -> points.add(CounterDataPointSnapshot.builder().value(value).labels(labels).build());
-      case INFO -> points.add(InfoDataPointSnapshot.builder().labels(labels).build());
-      default -> throw new IllegalStateException(type.name());
-    }
+    return seen.add(labels) ? add(value, labels) : this;
+  }
+
+  /**
+   * Adds a sample with a ready-made label set, whatever the label names given to the factory:
+   * for collectors that keep their label sets from one scrape to the next, or whose series
+   * differ in label names. The caller guarantees that the set is unique in the family; it is
+   * not checked, since hashing every set would cost more than building the sample.
+   */
+  public MetricFamily add(double value, Labels labels) {
+    points.add(switch (type) {
+      case GAUGE -> GaugeDataPointSnapshot.builder().value(value).labels(labels).build();
+      case COUNTER -> CounterDataPointSnapshot.builder().value(value).labels(labels).build();
+      case INFO -> InfoDataPointSnapshot.builder().labels(labels).build();
+    });
     return this;
   }
 
