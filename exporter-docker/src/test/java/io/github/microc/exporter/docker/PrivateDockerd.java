@@ -71,8 +71,11 @@ public final class PrivateDockerd implements AutoCloseable {
       DockerCli.await("the private dockerd", Duration.ofSeconds(120), cli::answers);
     } catch (AssertionError e) {
       List<String> log = Files.readAllLines(dir.resolve("dockerd.log"));
-      throw new AssertionError(e.getMessage() + "; its log ends:\n"
-          + String.join("\n", log.subList(Math.max(0, log.size() - 30), log.size())), e);
+      Process ps = new ProcessBuilder("ps", "-eo", "pid,ppid,stat,etime,args").redirectErrorStream(true).start();
+      String procs = new String(ps.getInputStream().readAllBytes()).lines()
+          .filter(l -> l.contains(dir.toString()) || l.contains("containerd")).reduce("", (a, b) -> a + b + "\n");
+      throw new AssertionError(e.getMessage() + "; processes:\n" + procs + "its log:\n"
+          + String.join("\n", log.stream().filter(l -> !l.contains("module=grpc")).toList()), e);
     }
   }
 
@@ -87,12 +90,39 @@ public final class PrivateDockerd implements AutoCloseable {
     }
   }
 
-  /** SIGKILL, as a crash: no clean-up, the pid file stays. */
+  /**
+   * SIGKILL, as a crash: no clean-up, the pid file stays. The containerd that dockerd
+   * manages dies with it (parent-death signal), but init may reap it late, and while it
+   * is a zombie a restarted dockerd takes it for a live containerd and waits for it until
+   * it gives up. So this waits for it to be gone, and forgets its pid file if init is slow.
+   */
   public void kill() throws Exception {
     long pid = Long.parseLong(Files.readString(dir.resolve("docker.pid")).trim());
     ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     process.waitFor(20, TimeUnit.SECONDS);
     DockerCli.await("the private dockerd to die", Duration.ofSeconds(20), () -> !cli.answers());
+    Path containerdPid = dir.resolve("exec/containerd/containerd.pid");
+    if (Files.exists(containerdPid)) {
+      long containerd = Long.parseLong(Files.readString(containerdPid).trim());
+      ProcessHandle.of(containerd)
+          .filter(p -> p.info().commandLine().orElse("").contains(dir.toString()))
+          .ifPresent(ProcessHandle::destroyForcibly);
+      DockerCli.await("the private containerd to die", Duration.ofSeconds(20),
+          () -> !runningNotZombie(containerd));
+      if (ProcessHandle.of(containerd).isPresent()) {
+        Files.deleteIfExists(containerdPid);
+      }
+    }
+  }
+
+  private static boolean runningNotZombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      // The state follows the command name in parentheses: "pid (comm) S ...".
+      return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** Starts again on the same data root, as a supervisor would after a crash. */
@@ -119,6 +149,13 @@ public final class PrivateDockerd implements AutoCloseable {
       if (process != null && !process.waitFor(20, TimeUnit.SECONDS)) {
         process.destroyForcibly();
       }
+      // Shims of a containerd that died keep their containers running; stop both.
+      ProcessHandle.allProcesses()
+          .filter(p -> p.info().commandLine().orElse("").contains(dir.toString()))
+          .forEach(p -> {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+          });
     } finally {
       // dockerd bind-mounts its data root and overlay layers; unmount before deleting.
       List<String> mounts = new ArrayList<>();
