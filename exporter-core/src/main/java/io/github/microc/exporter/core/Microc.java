@@ -17,7 +17,16 @@ import io.github.microc.exporter.core.spi.HostPaths;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginConfig;
 import io.github.microc.exporter.core.spi.PluginContext;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.config.PrometheusProperties;
+import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmCompilationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmGarbageCollectorMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryPoolAllocationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
+import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
+import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -162,9 +171,28 @@ public final class Microc implements AutoCloseable {
     if (settings.exporterMetrics()) {
       // About 90 ms of class loading: done after the port is open, so that the host and
       // container metrics are served as early as possible.
-      scheduler.execute(() -> JvmMetrics.builder().register(registry));
+      scheduler.execute(() -> registerJvmMetrics(registry));
     }
     return server;
+  }
+
+  /**
+   * client_java's {@code JvmMetrics} but for {@code JvmNativeMemoryMetrics}: that one reads
+   * native memory tracking, which is off unless the JVM is started with
+   * {@code -XX:NativeMemoryTracking}, and finding that out costs the JMX platform server at
+   * start-up. Every {@code jvm_*} and {@code process_*} name is otherwise the same.
+   */
+  private static void registerJvmMetrics(PrometheusRegistry registry) {
+    PrometheusProperties config = PrometheusProperties.get();
+    JvmThreadsMetrics.builder(config).register(registry);
+    JvmBufferPoolMetrics.builder(config).register(registry);
+    JvmClassLoadingMetrics.builder(config).register(registry);
+    JvmCompilationMetrics.builder(config).register(registry);
+    JvmGarbageCollectorMetrics.builder(config).register(registry);
+    JvmMemoryPoolAllocationMetrics.builder(config).register(registry);
+    JvmMemoryMetrics.builder(config).register(registry);
+    JvmRuntimeInfoMetric.builder(config).register(registry);
+    ProcessMetrics.builder(config).register(registry);
   }
 
   /** Stops the endpoint, unregisters the collectors and closes every plugin's resources. */

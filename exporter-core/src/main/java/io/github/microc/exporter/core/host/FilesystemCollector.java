@@ -351,8 +351,13 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
     return rest.startsWith("/") ? rest : mountPoint;
   }
 
-  /** {@code statvfs(3)} through JNA: sizes in fragments, as POSIX defines them. */
+  /** {@code statvfs(3)}: sizes in fragments, as POSIX defines them. */
   static FsStats statvfs(Path path) throws IOException {
+    return Statvfs.available() ? Statvfs.stat(path) : statvfsStructure(path);
+  }
+
+  /** {@code statvfs(3)} through JNA's {@code LibC.Statvfs}, where the fast mapping is not available. */
+  static FsStats statvfsStructure(Path path) throws IOException {
     LibC.Statvfs s = new LibC.Statvfs();
     if (LibC.INSTANCE.statvfs(path.toString(), s) != 0) {
       throw new IOException("statvfs " + path + ": errno " + com.sun.jna.Native.getLastError());

@@ -2,18 +2,16 @@ package io.github.microc.exporter.core.host;
 
 import com.sun.jna.Platform;
 import io.github.microc.exporter.core.spi.PluginConfig;
+import io.github.microc.exporter.core.spi.PseudoFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /** What the host collectors share: reading small kernel files and filtering device names. */
 final class HostFiles {
-
-  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
   private HostFiles() {}
 
@@ -27,7 +25,7 @@ final class HostFiles {
    * that are not UTF-8 (a mount point may contain any) are replaced rather than failing.
    */
   static String read(Path file) throws IOException {
-    return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+    return PseudoFiles.read(file, StandardCharsets.UTF_8);
   }
 
   /**
@@ -53,8 +51,35 @@ final class HostFiles {
 
   /** The whitespace-separated fields of a line, without empty ones. */
   static String[] fields(String line) {
-    String stripped = line.strip();
-    return stripped.isEmpty() ? new String[0] : WHITESPACE.split(stripped);
+    // By hand rather than with a regex: the collectors split every line of every file.
+    int count = 0;
+    int n = line.length();
+    for (int i = 0; i < n; ) {
+      while (i < n && Character.isWhitespace(line.charAt(i))) {
+        i++;
+      }
+      if (i < n) {
+        count++;
+      }
+      while (i < n && !Character.isWhitespace(line.charAt(i))) {
+        i++;
+      }
+    }
+    String[] fields = new String[count];
+    int k = 0;
+    for (int i = 0; i < n; ) {
+      while (i < n && Character.isWhitespace(line.charAt(i))) {
+        i++;
+      }
+      int start = i;
+      while (i < n && !Character.isWhitespace(line.charAt(i))) {
+        i++;
+      }
+      if (i > start) {
+        fields[k++] = line.substring(start, i);
+      }
+    }
+    return fields;
   }
 
   /** A number, or {@code NaN} when the text is not one. */

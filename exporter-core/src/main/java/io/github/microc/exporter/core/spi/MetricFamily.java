@@ -7,11 +7,14 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapsho
 import io.prometheus.metrics.model.snapshots.InfoSnapshot;
 import io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricMetadata;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Builds one metric family from values and label values, under the name it is exposed with:
@@ -31,6 +34,9 @@ import java.util.Set;
 public final class MetricFamily {
 
   private enum Type { GAUGE, COUNTER, INFO }
+
+  private static final int METADATA_CACHE_SIZE = 4096;
+  private static final Map<String, MetricMetadata> METADATA = new ConcurrentHashMap<>();
 
   private final Type type;
   private final String name;
@@ -96,9 +102,9 @@ public final class MetricFamily {
    */
   public MetricFamily add(double value, Labels labels) {
     points.add(switch (type) {
-      case GAUGE -> GaugeDataPointSnapshot.builder().value(value).labels(labels).build();
-      case COUNTER -> CounterDataPointSnapshot.builder().value(value).labels(labels).build();
-      case INFO -> InfoDataPointSnapshot.builder().labels(labels).build();
+      case GAUGE -> new GaugeDataPointSnapshot(value, labels, null);
+      case COUNTER -> new CounterDataPointSnapshot(value, labels, null, 0);
+      case INFO -> new InfoDataPointSnapshot(labels);
     });
     return this;
   }
@@ -113,25 +119,32 @@ public final class MetricFamily {
     return points.isEmpty();
   }
 
+  @SuppressWarnings("unchecked")
   public MetricSnapshot build() {
-    switch (type) {
-      case GAUGE -> {
-        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
-        points.forEach(p -> b.dataPoint((GaugeDataPointSnapshot) p));
-        return b.build();
+    MetricMetadata metadata = metadata(name, help);
+    return switch (type) {
+      case GAUGE -> new GaugeSnapshot(metadata, (List<GaugeDataPointSnapshot>) (List<?>) points);
+      case COUNTER -> new CounterSnapshot(metadata, (List<CounterDataPointSnapshot>) (List<?>) points);
+      case INFO -> new InfoSnapshot(metadata, (List<InfoDataPointSnapshot>) (List<?>) points);
+    };
+  }
+
+  /**
+   * The metadata of a family, made once: client_java validates a name each time it makes
+   * one, with a new charset encoder, and collectors build the same families on every scrape.
+   * Names made from data (a plugin's, say) could grow the cache without bound, so it stops
+   * growing at {@value #METADATA_CACHE_SIZE} entries.
+   */
+  private static MetricMetadata metadata(String name, String help) {
+    String key = name + '\n' + help;
+    MetricMetadata cached = METADATA.get(key);
+    if (cached == null) {
+      cached = new MetricMetadata(name, help);
+      if (METADATA.size() < METADATA_CACHE_SIZE) {
+        METADATA.putIfAbsent(key, cached);
       }
-      case COUNTER -> {
-        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
-        points.forEach(p -> b.dataPoint((CounterDataPointSnapshot) p));
-        return b.build();
-      }
-      case INFO -> {
-        InfoSnapshot.Builder b = InfoSnapshot.builder().name(name).help(help);
-        points.forEach(p -> b.dataPoint((InfoDataPointSnapshot) p));
-        return b.build();
-      }
-      default -> throw new IllegalStateException(type.name());
     }
+    return cached;
   }
 
   private Labels labels(String[] values) {

@@ -229,6 +229,23 @@ class FilesystemCollectorTest {
   }
 
   @Test
+  void theDirectStatvfsReadsTheSameFieldsAsJnasStructure() throws IOException {
+    assertThat(Statvfs.available()).as("64-bit Linux").isTrue();
+    Path root = Path.of("/");
+
+    FsStats direct = Statvfs.stat(root);
+    FsStats structure = FilesystemCollector.statvfsStructure(root);
+
+    // Sizes and inode totals hold still; free space may move between the two calls.
+    assertThat(direct.size()).isEqualTo(structure.size()).isPositive();
+    assertThat(direct.files()).isEqualTo(structure.files());
+    assertThat(direct.avail()).isLessThanOrEqualTo(direct.free()).isCloseTo(structure.avail(),
+        org.assertj.core.data.Offset.offset(64.0 * 1024 * 1024));
+    assertThat(direct.filesFree()).isCloseTo(structure.filesFree(),
+        org.assertj.core.data.Offset.offset(10_000.0));
+  }
+
+  @Test
   void statvfsOfAMissingPathFails() {
     assertThatThrownBy(() -> FilesystemCollector.statvfs(Path.of("/no/such/mount/point")))
         .isInstanceOf(IOException.class).hasMessageContaining("errno 2");

@@ -1,12 +1,10 @@
 package io.github.microc.exporter.docker.cgroup;
 
 import io.github.microc.exporter.core.spi.HostPaths;
+import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.BlockIo;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.NetInterface;
-import java.io.FileInputStream;
-import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -400,32 +398,9 @@ public final class CgroupReader {
     }
   }
 
-  /**
-   * Reads a small pseudo-file with open, read until EOF and close: no stat (the size of a
-   * procfs or cgroupfs file says nothing) and one buffer per thread. A scrape reads about ten
-   * such files per container, so this is the hot path.
-   */
   private static String read(Path file) throws IOException {
-    byte[] buffer = BUFFER.get();
-    int length = 0;
-    try (FileInputStream in = new FileInputStream(file.toString())) {
-      int n;
-      while ((n = in.read(buffer, length, buffer.length - length)) > 0) {
-        length += n;
-        if (length == buffer.length) {
-          buffer = java.util.Arrays.copyOf(buffer, buffer.length * 2);
-          BUFFER.set(buffer);
-        }
-      }
-    } catch (FileNotFoundException e) {
-      NoSuchFileException missing = new NoSuchFileException(file.toString());
-      missing.initCause(e);
-      throw missing;
-    }
-    return new String(buffer, 0, length, StandardCharsets.ISO_8859_1);
+    return PseudoFiles.read(file, StandardCharsets.ISO_8859_1);
   }
-
-  private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
 
   /** A file that may be missing (a controller feature the kernel lacks); null then. */
   private static String readOptional(Path file) {
