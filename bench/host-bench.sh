@@ -6,7 +6,9 @@
 #   - scrape latency p50/p99 (curl's time_total) over N scrapes each, the two exporters
 #     scraped in turn so that both see the same machine noise, after W warm-up scrapes
 #   - CPU seconds per scrape (utime+stime of the process, /proc/<pid>/stat, over the N)
-#   - resident set size after the W + N scrapes
+#   - resident set size after the W + N scrapes, and how much of it is anonymous memory (heap,
+#     code, stacks) rather than file pages mapped from disk (the JVM's library, the class-data
+#     archives), which are clean and which the kernel can drop and share
 # Microc runs through bin/microc (its JVM flags and class-data archive).
 #
 # Usage: bench/host-bench.sh [scrapes (default 1000)] [warm-up scrapes (default 50)] [launches (default 5)]
@@ -30,6 +32,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+anon_kib() { awk '/^RssAnon/ {print $2}' "/proc/$1/status"; }
 
 flags=()
 for c in "${collectors[@]}"; do flags+=("--collector.$c"); done
@@ -103,15 +106,16 @@ for _ in $(seq "$scrapes"); do
 done
 microc_ticks=$(( $(ticks "$microc_pid") - microc_t0 )); node_ticks=$(( $(ticks "$node_pid") - node_t0 ))
 microc_rss=$(rss_kib "$microc_pid"); node_rss=$(rss_kib "$node_pid")
+microc_anon=$(anon_kib "$microc_pid"); node_anon=$(anon_kib "$node_pid")
 microc_bytes=$(curl -s "http://127.0.0.1:$microc_port/metrics" | grep -c '^node_' || true)
 node_bytes=$(curl -s "http://127.0.0.1:$node_port/metrics" | grep -c '^node_' || true)
 
 python3 - "$out" "$scrapes" "$(getconf CLK_TCK)" \
     "$microc_first" "$node_first" "$microc_ticks" "$node_ticks" "$microc_rss" "$node_rss" \
-    "$microc_bytes" "$node_bytes" <<'PY'
+    "$microc_bytes" "$node_bytes" "$microc_anon" "$node_anon" <<'PY'
 import sys
 out, n, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-mf, nf, mt, nt, mr, nr, ms, ns = map(int, sys.argv[4:12])
+mf, nf, mt, nt, mr, nr, ms, ns, ma, na = map(int, sys.argv[4:14])
 def pct(name):
     v = sorted(float(x) for x in open(f"{out}/{name}.times"))
     q = lambda p: v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] * 1000
@@ -124,6 +128,8 @@ rows = [
     ("scrape latency p99 (ms)", m99, n99),
     ("CPU per scrape (ms)", mc, nc),
     ("RSS after scrapes (MiB)", mr / 1024, nr / 1024),
+    ("  of which anonymous (MiB)", ma / 1024, na / 1024),
+    ("  of which file-backed (MiB)", (mr - ma) / 1024, (nr - na) / 1024),
     ("node_* series per scrape", ms, ns),
 ]
 print(f"== {n} scrapes each, in turn")
