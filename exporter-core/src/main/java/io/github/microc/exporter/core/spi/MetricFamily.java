@@ -35,8 +35,9 @@ public final class MetricFamily {
 
   private enum Type { GAUGE, COUNTER, INFO }
 
-  private static final int METADATA_CACHE_SIZE = 4096;
-  private static final Map<String, MetricMetadata> METADATA = new ConcurrentHashMap<>();
+  private static final int CACHE_SIZE = 8192;
+  private static final Map<NameAndHelp, MetricMetadata> METADATA = new ConcurrentHashMap<>();
+  private static final Map<LabelPair, Labels> LABELS = new ConcurrentHashMap<>();
 
   private final Type type;
   private final String name;
@@ -133,14 +134,14 @@ public final class MetricFamily {
    * The metadata of a family, made once: client_java validates a name each time it makes
    * one, with a new charset encoder, and collectors build the same families on every scrape.
    * Names made from data (a plugin's, say) could grow the cache without bound, so it stops
-   * growing at {@value #METADATA_CACHE_SIZE} entries.
+   * growing at {@value #CACHE_SIZE} entries.
    */
   private static MetricMetadata metadata(String name, String help) {
-    String key = name + '\n' + help;
+    NameAndHelp key = new NameAndHelp(name, help);
     MetricMetadata cached = METADATA.get(key);
     if (cached == null) {
       cached = new MetricMetadata(name, help);
-      if (METADATA.size() < METADATA_CACHE_SIZE) {
+      if (METADATA.size() < CACHE_SIZE) {
         METADATA.putIfAbsent(key, cached);
       }
     }
@@ -155,10 +156,32 @@ public final class MetricFamily {
     if (values.length == 0) {
       return Labels.EMPTY;
     }
-    String[] cleaned = new String[values.length];
-    for (int i = 0; i < values.length; i++) {
-      cleaned[i] = values[i] == null ? "" : values[i];
+    Labels labels = label(labelNames[0], values[0]);
+    for (int i = 1; i < values.length; i++) {
+      labels = labels.merge(label(labelNames[i], values[i]));
     }
-    return Labels.of(labelNames, cleaned);
+    return labels;
   }
+
+  /**
+   * One label, made once: {@code Labels.of} validates every name with a new charset encoder,
+   * which on a scrape cost more than all the rest of building the samples. Merging two label
+   * sets does not validate again. Label values made from data (container names, say) could
+   * grow the cache without bound, so it stops growing at {@value #CACHE_SIZE} entries.
+   */
+  private static Labels label(String name, String value) {
+    LabelPair key = new LabelPair(name, value == null ? "" : value);
+    Labels cached = LABELS.get(key);
+    if (cached == null) {
+      cached = Labels.of(key.name(), key.value());
+      if (LABELS.size() < CACHE_SIZE) {
+        LABELS.putIfAbsent(key, cached);
+      }
+    }
+    return cached;
+  }
+
+  private record LabelPair(String name, String value) {}
+
+  private record NameAndHelp(String name, String help) {}
 }
