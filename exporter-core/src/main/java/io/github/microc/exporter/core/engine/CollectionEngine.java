@@ -45,19 +45,22 @@ public final class CollectionEngine implements MultiCollector {
 
   private static final Logger log = LoggerFactory.getLogger(CollectionEngine.class);
 
+  private final ExecutorService executor;
   private final Map<String, CollectorRuntime> runtimes;
   private final List<CollectorStatus> disabled;
   private final List<MetricSnapshot> constant;
   private final Set<String> reportedClashes = ConcurrentHashMap.newKeySet();
 
   private CollectionEngine(Builder builder) {
+    this.executor = builder.executor;
     this.runtimes = Map.copyOf(builder.runtimes);
     this.disabled = List.copyOf(builder.disabled);
     this.constant = List.copyOf(builder.constant);
   }
 
   /**
-   * @param executor runs the collections; one thread per collector at most is busy at a time
+   * @param executor runs the collections, a few threads a scrape (see {@link Batch}) and more
+   *     while collectors are stuck; it must start a task at once, as a cached pool does
    */
   public static Builder builder(ExecutorService executor) {
     return new Builder(executor);
@@ -128,13 +131,19 @@ public final class CollectionEngine implements MultiCollector {
   /** Collects the named collectors, concurrently, and adds the self-metrics. */
   public MetricSnapshots collect(Collection<String> names) {
     Map<CollectorRuntime, CollectorRuntime.Flight> flights = new LinkedHashMap<>();
+    Batch batch = new Batch(executor);
     for (String name : new TreeSet<>(names)) {
       CollectorRuntime runtime = runtimes.get(name);
       if (runtime == null) {
         throw new IllegalArgumentException("unknown collector \"" + name + "\"");
       }
-      flights.put(runtime, runtime.begin());
+      CollectorRuntime.Flight flight = runtime.begin();
+      if (flight.isNew()) {
+        batch.add(flight);
+      }
+      flights.put(runtime, flight);
     }
+    batch.start();
     MetricFamily success = MetricFamily.gauge("microc_scrape_collector_success",
         "Whether a collector succeeded.", "collector");
     MetricFamily duration = MetricFamily.gauge("microc_scrape_collector_duration_seconds",
@@ -146,7 +155,7 @@ public final class CollectionEngine implements MultiCollector {
     taken.add("microc_scrape_collector_duration_seconds");
     for (Map.Entry<CollectorRuntime, CollectorRuntime.Flight> entry : flights.entrySet()) {
       CollectorRuntime runtime = entry.getKey();
-      Outcome outcome = runtime.await(entry.getValue());
+      Outcome outcome = runtime.await(entry.getValue(), batch);
       success.add(outcome.succeeded() ? 1 : 0, runtime.name());
       duration.add(outcome.duration().toNanos() / 1e9, runtime.name());
       for (MetricSnapshot snapshot : outcome.snapshots()) {
@@ -212,7 +221,7 @@ public final class CollectionEngine implements MultiCollector {
       if (runtimes.containsKey(settings.name())) {
         throw new IllegalArgumentException("collector \"" + settings.name() + "\" added twice");
       }
-      runtimes.put(settings.name(), new CollectorRuntime(description, settings, collector, executor, clock));
+      runtimes.put(settings.name(), new CollectorRuntime(description, settings, collector, clock));
       return this;
     }
 

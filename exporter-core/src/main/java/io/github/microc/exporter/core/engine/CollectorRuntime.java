@@ -8,8 +8,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -28,7 +26,6 @@ final class CollectorRuntime {
   private final String description;
   private final CollectorSettings settings;
   private final MultiCollector collector;
-  private final ExecutorService executor;
   private final Clock clock;
 
   // Guarded by this.
@@ -37,11 +34,10 @@ final class CollectorRuntime {
   private String loggedError;
 
   CollectorRuntime(String description, CollectorSettings settings, MultiCollector collector,
-      ExecutorService executor, Clock clock) {
+      Clock clock) {
     this.description = description;
     this.settings = settings;
     this.collector = collector;
-    this.executor = executor;
     this.clock = clock;
   }
 
@@ -55,7 +51,8 @@ final class CollectorRuntime {
 
   /**
    * Starts a collection, or joins the one in flight, or returns the last result while it is
-   * fresh. The caller waits with {@link #await}.
+   * fresh. A new flight ({@link Flight#isNew()}) is not running yet: the caller hands it to a
+   * {@link Batch}, then waits with {@link #await}.
    */
   synchronized Flight begin() {
     if (flight != null && !flight.result.isDone()) {
@@ -72,24 +69,40 @@ final class CollectorRuntime {
         && last.finished().plus(settings.minInterval()).isAfter(clock.instant())) {
       return Flight.done(last);
     }
-    Flight started = new Flight(System.nanoTime());
+    Flight started = new Flight(this, System.nanoTime());
     flight = started;
-    started.task = executor.submit(() -> run(started));
     return started;
   }
 
-  /** Waits for a flight until its deadline, start + timeout; on timeout interrupts it. */
-  Outcome await(Flight f) {
-    long remaining = f.startNanos + settings.timeout().toNanos() - System.nanoTime();
+  /**
+   * Waits for a flight until its deadline, start + timeout; on timeout interrupts it, or takes
+   * it out of its batch when it has not started. While flights of the scrape's batch are
+   * queued, it lets the batch add a thread now and then, so that collectors stuck on every
+   * thread of the batch do not hold up the ones queued behind them.
+   */
+  Outcome await(Flight f, Batch scrape) {
+    long deadline = f.startNanos + settings.timeout().toNanos();
     try {
-      return f.result.get(Math.max(0, remaining), TimeUnit.NANOSECONDS);
+      while (true) {
+        long remaining = Math.max(0, deadline - System.nanoTime());
+        long wait = scrape.hasQueued() ? Math.min(remaining, Batch.SPARE_AFTER_NANOS) : remaining;
+        try {
+          return f.result.get(wait, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          if (wait == remaining) {
+            throw e;
+          }
+          scrape.spare();
+        }
+      }
     } catch (TimeoutException e) {
       Outcome timedOut = Outcome.failure("timed out after " + seconds(settings.timeout()) + "s",
           settings.timeout(), clock.instant());
       if (settle(f, timedOut)) {
-        Future<?> task = f.task;
-        if (task != null && task.cancel(true) && f.thread == null) {
-          f.finish(); // cancelled before it started: nothing is left running
+        if (f.batch != null && f.batch.withdraw(f)) {
+          f.finish(); // taken out before it started: nothing is left running
+        } else {
+          f.interrupt();
         }
       }
       return f.result.join();
@@ -102,7 +115,8 @@ final class CollectorRuntime {
     }
   }
 
-  private void run(Flight f) {
+  /** Runs a new flight on the calling thread; a {@link Batch}'s threads call it. */
+  void run(Flight f) {
     f.thread = Thread.currentThread();
     Outcome outcome;
     try {
@@ -178,27 +192,41 @@ final class CollectorRuntime {
     return String.valueOf(d.toMillis() / 1000.0);
   }
 
-  /** One collection: its start, its task and its result, shared by the scrapes that wait. */
+  /** One collection: its start, its thread and its result, shared by the scrapes that wait. */
   static final class Flight {
+    final CollectorRuntime runtime;
     final long startNanos;
     final CompletableFuture<Outcome> result = new CompletableFuture<>();
-    volatile Future<?> task;
+    volatile Batch batch;
     volatile Thread thread;
     private volatile boolean finished;
 
-    Flight(long startNanos) {
+    Flight(CollectorRuntime runtime, long startNanos) {
+      this.runtime = runtime;
       this.startNanos = startNanos;
     }
 
     static Flight done(Outcome outcome) {
-      Flight f = new Flight(System.nanoTime());
+      Flight f = new Flight(null, System.nanoTime());
       f.finished = true;
       f.result.complete(outcome);
       return f;
     }
 
-    void finish() {
+    /** Whether {@link #begin()} made it just now and it still has to be run. */
+    boolean isNew() {
+      return runtime != null && batch == null && thread == null;
+    }
+
+    /** Under the flight's lock, so that an interrupt never reaches the thread's next flight. */
+    synchronized void finish() {
       finished = true;
+    }
+
+    synchronized void interrupt() {
+      if (!finished && thread != null) {
+        thread.interrupt();
+      }
     }
 
     boolean running() {

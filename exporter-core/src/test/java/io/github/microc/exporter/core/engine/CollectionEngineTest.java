@@ -112,6 +112,55 @@ class CollectionEngineTest {
   }
 
   @Test
+  void collectorsStuckOnEveryThreadOfTheScrapeDoNotHoldUpTheRest() {
+    // More stuck collectors than a scrape starts threads with, named so that they sort (and
+    // are queued) before the quick ones; each ignores interrupts until released.
+    int stuckCount = Batch.THREADS + 1;
+    CountDownLatch release = new CountDownLatch(1);
+    List<CollectorPlugin> plugins = new ArrayList<>();
+    Map<String, Object> settings = new java.util.HashMap<>();
+    for (int i = 0; i < stuckCount; i++) {
+      String name = "a_stuck_" + i;
+      plugins.add(TestPlugins.of(name, () -> {
+        while (true) {
+          try {
+            if (release.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+              return MetricSnapshots.of(MetricFamily.gauge("test_" + name, "h", 1));
+            }
+          } catch (InterruptedException ignored) {
+            // Ignores interrupts on purpose.
+          }
+        }
+      }));
+      settings.put("microc.collectors." + name + ".timeout", "1s");
+    }
+    for (int i = 0; i < 6; i++) {
+      plugins.add(TestPlugins.constant("quick_" + i));
+      settings.put("microc.collectors.quick_" + i + ".timeout", "1s");
+    }
+    Microc microc = microc(plugins, settings);
+
+    long start = System.nanoTime();
+    String text = Exposition.text(microc.engine().collect());
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    release.countDown();
+
+    for (int i = 0; i < 6; i++) {
+      String quick = "quick_" + i;
+      assertThat(text).contains("microc_scrape_collector_success{collector=\"" + quick + "\"} 1.0");
+      // Queued behind the stuck ones for a few spare-thread rounds at most, not their timeout.
+      java.util.regex.Matcher duration = java.util.regex.Pattern.compile(
+          "microc_scrape_collector_duration_seconds\\{collector=\"" + quick + "\"} (\\S+)").matcher(text);
+      assertThat(duration.find()).isTrue();
+      assertThat(Double.parseDouble(duration.group(1))).isLessThan(0.3);
+    }
+    for (int i = 0; i < stuckCount; i++) {
+      assertThat(text).contains("microc_scrape_collector_success{collector=\"a_stuck_" + i + "\"} 0.0");
+    }
+    assertThat(took).isLessThan(Duration.ofMillis(1100));
+  }
+
+  @Test
   void eightConcurrentScrapesRunEachCollectorOnce() throws Exception {
     AtomicInteger a = new AtomicInteger();
     AtomicInteger b = new AtomicInteger();
