@@ -137,11 +137,7 @@ public final class CollectionEngine implements MultiCollector {
       if (runtime == null) {
         throw new IllegalArgumentException("unknown collector \"" + name + "\"");
       }
-      CollectorRuntime.Flight flight = runtime.begin();
-      if (flight.isNew()) {
-        batch.add(flight);
-      }
-      flights.put(runtime, flight);
+      flights.put(runtime, runtime.begin(batch));
     }
     batch.start();
     MetricFamily success = MetricFamily.gauge("microc_scrape_collector_success",

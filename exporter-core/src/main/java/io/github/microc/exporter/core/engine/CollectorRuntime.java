@@ -50,11 +50,11 @@ final class CollectorRuntime {
   }
 
   /**
-   * Starts a collection, or joins the one in flight, or returns the last result while it is
-   * fresh. A new flight ({@link Flight#isNew()}) is not running yet: the caller hands it to a
-   * {@link Batch}, then waits with {@link #await}.
+   * Starts a collection by adding it to the scrape's {@code batch}, or joins the one in
+   * flight, or returns the last result while it is fresh. The caller starts the batch, then
+   * waits with {@link #await}.
    */
-  synchronized Flight begin() {
+  synchronized Flight begin(Batch batch) {
     if (flight != null && !flight.result.isDone()) {
       return flight;
     }
@@ -71,6 +71,8 @@ final class CollectorRuntime {
     }
     Flight started = new Flight(this, System.nanoTime());
     flight = started;
+    // Under this lock: a scrape that joins the flight never sees it outside a batch.
+    batch.add(started);
     return started;
   }
 
@@ -211,11 +213,6 @@ final class CollectorRuntime {
       f.finished = true;
       f.result.complete(outcome);
       return f;
-    }
-
-    /** Whether {@link #begin()} made it just now and it still has to be run. */
-    boolean isNew() {
-      return runtime != null && batch == null && thread == null;
     }
 
     /** Under the flight's lock, so that an interrupt never reaches the thread's next flight. */

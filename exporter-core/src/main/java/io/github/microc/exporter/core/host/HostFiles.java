@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -52,34 +54,18 @@ final class HostFiles {
   /** The whitespace-separated fields of a line, without empty ones. */
   static String[] fields(String line) {
     // By hand rather than with a regex: the collectors split every line of every file.
-    int count = 0;
+    List<String> fields = new ArrayList<>();
     int n = line.length();
-    for (int i = 0; i < n; ) {
-      while (i < n && Character.isWhitespace(line.charAt(i))) {
-        i++;
-      }
-      if (i < n) {
-        count++;
-      }
-      while (i < n && !Character.isWhitespace(line.charAt(i))) {
-        i++;
+    for (int i = 0; i < n; i++) {
+      if (!Character.isWhitespace(line.charAt(i))) {
+        int start = i;
+        while (i < n && !Character.isWhitespace(line.charAt(i))) {
+          i++;
+        }
+        fields.add(line.substring(start, i));
       }
     }
-    String[] fields = new String[count];
-    int k = 0;
-    for (int i = 0; i < n; ) {
-      while (i < n && Character.isWhitespace(line.charAt(i))) {
-        i++;
-      }
-      int start = i;
-      while (i < n && !Character.isWhitespace(line.charAt(i))) {
-        i++;
-      }
-      if (i > start) {
-        fields[k++] = line.substring(start, i);
-      }
-    }
-    return fields;
+    return fields.toArray(new String[0]);
   }
 
   /** A number, or {@code NaN} when the text is not one. */

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Builds one metric family from values and label values, under the name it is exposed with:
@@ -133,19 +134,26 @@ public final class MetricFamily {
   /**
    * The metadata of a family, made once: client_java validates a name each time it makes
    * one, with a new charset encoder, and collectors build the same families on every scrape.
-   * Names made from data (a plugin's, say) could grow the cache without bound, so it stops
-   * growing at {@value #CACHE_SIZE} entries.
    */
   private static MetricMetadata metadata(String name, String help) {
-    NameAndHelp key = new NameAndHelp(name, help);
-    MetricMetadata cached = METADATA.get(key);
-    if (cached == null) {
-      cached = new MetricMetadata(name, help);
-      if (METADATA.size() < CACHE_SIZE) {
-        METADATA.putIfAbsent(key, cached);
+    return cached(METADATA, new NameAndHelp(name, help),
+        k -> new MetricMetadata(k.name(), k.help()));
+  }
+
+  /**
+   * A value from a cache, made on a miss. Names and label values made from data (a plugin's,
+   * container names) could grow a cache without bound, so it stops growing at
+   * {@value #CACHE_SIZE} entries and later misses are made each time.
+   */
+  private static <K, V> V cached(Map<K, V> cache, K key, Function<K, V> make) {
+    V value = cache.get(key);
+    if (value == null) {
+      value = make.apply(key);
+      if (cache.size() < CACHE_SIZE) {
+        cache.putIfAbsent(key, value);
       }
     }
-    return cached;
+    return value;
   }
 
   private Labels labels(String[] values) {
@@ -166,19 +174,11 @@ public final class MetricFamily {
   /**
    * One label, made once: {@code Labels.of} validates every name with a new charset encoder,
    * which on a scrape cost more than all the rest of building the samples. Merging two label
-   * sets does not validate again. Label values made from data (container names, say) could
-   * grow the cache without bound, so it stops growing at {@value #CACHE_SIZE} entries.
+   * sets does not validate again.
    */
   private static Labels label(String name, String value) {
-    LabelPair key = new LabelPair(name, value == null ? "" : value);
-    Labels cached = LABELS.get(key);
-    if (cached == null) {
-      cached = Labels.of(key.name(), key.value());
-      if (LABELS.size() < CACHE_SIZE) {
-        LABELS.putIfAbsent(key, cached);
-      }
-    }
-    return cached;
+    return cached(LABELS, new LabelPair(name, value == null ? "" : value),
+        k -> Labels.of(k.name(), k.value()));
   }
 
   private record LabelPair(String name, String value) {}
