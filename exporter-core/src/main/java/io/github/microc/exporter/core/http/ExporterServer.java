@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.github.microc.exporter.core.config.ListenAddress;
 import io.github.microc.exporter.core.engine.CollectionEngine;
+import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -23,8 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * The HTTP endpoint: {@code /metrics} (client_java's handler: text, OpenMetrics or protobuf
- * as the {@code Accept} header asks, gzip when accepted), {@code /} a landing page,
+ * The HTTP endpoint: {@code /metrics} (text, OpenMetrics or protobuf as the {@code Accept}
+ * header asks, gzip when accepted: the text format through {@link TextResponse}, the rest
+ * through client_java's handler), {@code /} a landing page,
  * {@code /health} and {@code /ready}. A {@code collect[]} or {@code exclude[]} naming an
  * unknown collector gets a 400 that names it.
  */
@@ -61,17 +63,24 @@ public final class ExporterServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    MetricsHandler metrics = new MetricsHandler(registry);
+    PrometheusProperties properties = PrometheusProperties.get();
+    MetricsHandler metrics = new MetricsHandler(properties, registry);
+    TextResponse text = new TextResponse(registry, properties);
     server.createContext("/metrics", guard(exchange -> {
+      Map<String, List<String>> query;
       try {
-        Map<String, List<String>> query = query(exchange.getRequestURI().getRawQuery());
+        query = query(exchange.getRequestURI().getRawQuery());
         engine.select(array(query.get(CollectionEngine.COLLECT)),
             array(query.get(CollectionEngine.EXCLUDE)));
       } catch (IllegalArgumentException e) {
         respond(exchange, 400, "text/plain; charset=utf-8", e.getMessage() + "\n");
         return;
       }
-      metrics.handle(exchange);
+      if (text.handles(exchange, query)) {
+        text.respond(exchange);
+      } else {
+        metrics.handle(exchange);
+      }
     }));
     server.createContext("/health", guard(exchange ->
         respond(exchange, 200, "text/plain; charset=utf-8", "ok\n")));

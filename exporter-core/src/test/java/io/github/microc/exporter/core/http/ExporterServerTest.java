@@ -111,6 +111,35 @@ class ExporterServerTest {
   }
 
   @Test
+  void textFormatHasTheSeriesOfClientJavasWriterPlainGzippedAndForHead() throws Exception {
+    gate.countDown();
+    get("/metrics");
+    String plain = get("/metrics").body();
+    // debug=text is answered by client_java's handler and writer; values such as durations move.
+    String reference = get("/metrics?debug=text").body();
+    HttpResponse<byte[]> gzipped = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+        .header("Accept-Encoding", "gzip, deflate").build(), HttpResponse.BodyHandlers.ofByteArray());
+    String unzipped = new String(new GZIPInputStream(new ByteArrayInputStream(gzipped.body())).readAllBytes(),
+        StandardCharsets.UTF_8);
+    HttpResponse<String> head = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(series(plain)).hasSizeGreaterThan(50).isEqualTo(series(reference));
+    assertThat(series(unzipped)).isEqualTo(series(reference));
+    assertThat(plain).contains("# TYPE test_one_value gauge\ntest_one_value 1.0\n");
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+    assertThat(head.body()).isEmpty();
+  }
+
+  /** Comment lines and series (name and labels), without the values. */
+  private static List<String> series(String exposition) {
+    return exposition.lines()
+        .map(line -> line.startsWith("#") ? line : line.substring(0, line.lastIndexOf(' ')))
+        .toList();
+  }
+
+  @Test
   void collectPicksCollectors() throws Exception {
     HttpResponse<String> response = get("/metrics?collect%5B%5D=one&collect[]=bad");
 

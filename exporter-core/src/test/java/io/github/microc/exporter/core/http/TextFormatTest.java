@@ -1,0 +1,200 @@
+package io.github.microc.exporter.core.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.microc.exporter.core.Microc;
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.config.PrometheusProperties;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricMetadata;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.StateSetSnapshot;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot;
+import io.prometheus.metrics.model.snapshots.Unit;
+import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** {@link TextFormat} against client_java's text writer, byte for byte. */
+class TextFormatTest {
+
+  private static final PrometheusTextFormatWriter REFERENCE = PrometheusTextFormatWriter.create();
+
+  @Test
+  void realHostAndJvmMetricsAreWrittenAsClientJavaWritesThem() throws IOException {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    JvmMetrics.builder(PrometheusProperties.get()).register(registry);
+    try (Microc microc = Microc.builder().environment(Map.of()).build()) {
+      microc.register(registry);
+      MetricSnapshots snapshots = registry.scrape();
+
+      assertThat(snapshots.stream().filter(s -> s.getMetadata().getName().startsWith("node_")).count())
+          .as("host families").isGreaterThan(20);
+      assertThat(snapshots.stream().anyMatch(s -> s instanceof SummarySnapshot))
+          .as("a family written by client_java's writer").isTrue();
+      assertSame(snapshots);
+    }
+  }
+
+  @Test
+  void everyTypeAndTheValuesWithTheirOwnSpelling() throws IOException {
+    MetricSnapshots snapshots = MetricSnapshots.of(
+        gauge("values", "Doubles.", 0.0, -0.0, 1.0, -1.0, 9_999_999.0, 10_000_000.0, -10_000_000.0,
+            123.5, 1e-4, 1e-3, 0.1, 1e21, Long.MAX_VALUE, Long.MIN_VALUE, Double.MAX_VALUE,
+            Double.MIN_VALUE, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY),
+        CounterSnapshot.builder().name("requests").help("Requests.")
+            .dataPoint(CounterDataPointSnapshot.builder().value(42).labels(Labels.of("code", "200")).build())
+            .dataPoint(CounterDataPointSnapshot.builder().value(1.5).labels(Labels.of("code", "500")).build())
+            .build(),
+        CounterSnapshot.builder().name("sent_bytes").unit(Unit.BYTES).help("With a unit.")
+            .dataPoint(CounterDataPointSnapshot.builder().value(7).build()).build(),
+        InfoSnapshot.builder().name("version").help("Build.")
+            .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder()
+                .labels(Labels.of("version", "1.2", "revision", "abc")).build())
+            .build(),
+        UnknownSnapshot.builder().name("mystery")
+            .dataPoint(UnknownSnapshot.UnknownDataPointSnapshot.builder().value(3).build()).build(),
+        GaugeSnapshot.builder().name("no_help")
+            .dataPoint(GaugeDataPointSnapshot.builder().value(1).build()).build(),
+        GaugeSnapshot.builder().name("empty").help("No data points: not written.").build(),
+        GaugeSnapshot.builder().name("dotted.name").help("Underscored.")
+            .dataPoint(GaugeDataPointSnapshot.builder().value(2)
+                .labels(Labels.of("dotted.label", "x")).build())
+            .build(),
+        GaugeSnapshot.builder().name("stamped").help("A scrape timestamp.")
+            .dataPoint(GaugeDataPointSnapshot.builder().value(2).scrapeTimestampMillis(1700000000123L).build())
+            .build(),
+        HistogramSnapshot.builder().name("latency").help("Histogram.")
+            .dataPoint(HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                .classicHistogramBuckets(ClassicHistogramBuckets.of(
+                    new double[] {0.1, 1, Double.POSITIVE_INFINITY}, new long[] {1, 2, 3}))
+                .sum(4.2).labels(Labels.of("path", "/")).build())
+            .build(),
+        SummarySnapshot.builder().name("duration").help("Summary.")
+            .dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder().count(3).sum(1.5).build())
+            .build(),
+        StateSetSnapshot.builder().name("state").help("State set.")
+            .dataPoint(StateSetSnapshot.StateSetDataPointSnapshot.builder()
+                .state("a", true).state("b", false).build())
+            .build());
+
+    String written = assertSame(snapshots);
+
+    assertThat(written)
+        .contains("values{i=\"0\"} 0.0\n", "values{i=\"1\"} -0.0\n", "values{i=\"5\"} 1.0E7\n",
+            "values{i=\"17\"} +Inf\n", "values{i=\"16\"} NaN\n")
+        .contains("requests_total{code=\"200\"} 42.0\n", "version_info{revision=\"abc\",version=\"1.2\"} 1\n")
+        .contains("# TYPE mystery untyped\n", "dotted_name{dotted_label=\"x\"} 2.0\n", "stamped 2.0 1700000000123\n")
+        .doesNotContain("empty");
+  }
+
+  @Test
+  void labelValuesAndHelpAreEscapedAndEncodedAsClientJavaDoes() throws IOException {
+    String[] values = {"", "plain", "quote\"d", "back\\slash", "new\nline", "tab\there", "caf\u00e9",
+        "\u20ac uro", "emoji \ud83d\ude00 end", "lone \ud800 high", "lone \udc00 low", "end high \ud83d",
+        "\ud83d", "mixed \"\u00e9\\\n\ud83d\ude00\"", "\u0000\u007f\u0080\u07ff\u0800\uffff"};
+    List<MetricSnapshot> families = new ArrayList<>();
+    for (int i = 0; i < values.length; i++) {
+      families.add(GaugeSnapshot.builder().name("escaped_" + i).help("Help " + values[i])
+          .dataPoint(GaugeDataPointSnapshot.builder().value(i).labels(Labels.of("v", values[i])).build())
+          .build());
+    }
+
+    assertSame(new MetricSnapshots(families));
+  }
+
+  @Test
+  void randomValuesAndStringsAgreeWithClientJava() throws IOException {
+    Random random = new Random(20261121);
+    char[] alphabet = "ab\\\"\n \u00e9\u20ac\ud83d\ude00\ud800\udc00".toCharArray();
+    for (int round = 0; round < 200; round++) {
+      List<MetricSnapshot> families = new ArrayList<>();
+      for (int f = 0; f < 5; f++) {
+        GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name("random_" + f)
+            .help(randomString(random, alphabet));
+        for (int p = 0; p < 4; p++) {
+          double value = switch (random.nextInt(4)) {
+            case 0 -> Double.longBitsToDouble(random.nextLong());
+            case 1 -> random.nextInt(40_000_000) - 20_000_000;
+            case 2 -> random.nextGaussian() * Math.pow(10, random.nextInt(30) - 15);
+            default -> random.nextLong();
+          };
+          gauge.dataPoint(GaugeDataPointSnapshot.builder().value(value)
+              .labels(Labels.of("p", Integer.toString(p), "s", randomString(random, alphabet))).build());
+        }
+        families.add(gauge.build());
+      }
+      assertSame(new MetricSnapshots(families));
+    }
+  }
+
+  @Test
+  void aLargeScrapeGrowsTheBufferAndTheNextOneStartsAfresh() throws IOException {
+    List<MetricSnapshot> families = new ArrayList<>();
+    char[] long_ = new char[20_000];
+    Arrays.fill(long_, 'x');
+    for (int i = 0; i < 100; i++) {
+      families.add(gauge("big_" + i, new String(long_), i));
+    }
+    TextFormat text = new TextFormat(REFERENCE);
+    text.write(new MetricSnapshots(families));
+    assertThat(text.length()).isGreaterThan(2_000_000);
+
+    MetricSnapshots small = MetricSnapshots.of(gauge("small", "Small.", 1));
+    text.write(small);
+
+    assertThat(new String(text.buffer(), 0, text.length(), "UTF-8")).isEqualTo(reference(small));
+    assertThat(text.buffer().length).isLessThan(1 << 20);
+  }
+
+  /** Asserts that both writers give the same bytes and returns them as text. */
+  private static String assertSame(MetricSnapshots snapshots) throws IOException {
+    TextFormat text = new TextFormat(REFERENCE);
+    text.write(snapshots);
+    String written = new String(text.buffer(), 0, text.length(), "UTF-8");
+    assertThat(Arrays.copyOf(text.buffer(), text.length()))
+        .as(written)
+        .isEqualTo(reference(snapshots).getBytes("UTF-8"));
+    return written;
+  }
+
+  private static String reference(MetricSnapshots snapshots) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    REFERENCE.write(out, snapshots, EscapingScheme.UNDERSCORE_ESCAPING);
+    return out.toString("UTF-8");
+  }
+
+  private static GaugeSnapshot gauge(String name, String help, double... values) {
+    GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(name).help(help);
+    for (int i = 0; i < values.length; i++) {
+      gauge.dataPoint(GaugeDataPointSnapshot.builder().value(values[i])
+          .labels(Labels.of("i", Integer.toString(i))).build());
+    }
+    return gauge.build();
+  }
+
+  private static String randomString(Random random, char[] alphabet) {
+    char[] s = new char[random.nextInt(12)];
+    for (int i = 0; i < s.length; i++) {
+      s[i] = alphabet[random.nextInt(alphabet.length)];
+    }
+    return new String(s);
+  }
+}
