@@ -36,6 +36,8 @@ public final class TimeCollector implements MultiCollector {
 
   private final Clock clock;
   private final Path clocksources;
+  /** The clock-source devices by number, listed once: the kernel registers them at boot. */
+  private volatile TreeMap<String, Path> devices;
 
   /**
    * @param clock the clock to report, with the zone to report
@@ -71,11 +73,17 @@ public final class TimeCollector implements MultiCollector {
     MetricFamily current = MetricFamily.info("node_time_clocksource_current_info",
         "Current clocksource read from '/sys/devices/system/clocksource'.", "clocksource",
         "device");
-    TreeMap<String, Path> devices = new TreeMap<>();
-    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(clocksources, "clocksource*")) {
-      dirs.forEach(d -> devices.put(d.getFileName().toString().substring("clocksource".length()), d));
-    } catch (IOException e) {
-      return; // node_exporter also reports the time without them
+    TreeMap<String, Path> devices = this.devices;
+    if (devices == null) {
+      devices = new TreeMap<>();
+      try (DirectoryStream<Path> dirs = Files.newDirectoryStream(clocksources, "clocksource*")) {
+        for (Path d : dirs) {
+          devices.put(d.getFileName().toString().substring("clocksource".length()), d);
+        }
+      } catch (IOException e) {
+        return; // node_exporter also reports the time without them
+      }
+      this.devices = devices;
     }
     devices.forEach((device, dir) -> {
       String all = HostFiles.readTrimmedOrNull(dir.resolve("available_clocksource"));
