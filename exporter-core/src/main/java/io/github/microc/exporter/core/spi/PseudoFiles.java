@@ -32,7 +32,9 @@ public final class PseudoFiles {
     int length = 0;
     try (FileInputStream in = new FileInputStream(file.toString())) {
       int n;
-      while ((n = in.read(buffer, length, buffer.length - length)) > 0) {
+      // At most 8 KiB a call: FileInputStream reads that much through a stack buffer and
+      // allocates native memory for a larger read.
+      while ((n = in.read(buffer, length, Math.min(8192, buffer.length - length))) > 0) {
         length += n;
         if (length == buffer.length) {
           buffer = Arrays.copyOf(buffer, buffer.length * 2);
