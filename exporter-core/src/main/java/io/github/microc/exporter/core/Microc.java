@@ -25,7 +25,6 @@ import io.prometheus.metrics.instrumentation.jvm.JvmGarbageCollectorMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmMemoryPoolAllocationMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
-import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -179,12 +178,13 @@ public final class Microc implements AutoCloseable {
    * client_java's {@code JvmMetrics} but for {@code JvmNativeMemoryMetrics}: that one reads
    * native memory tracking, which is off unless the JVM is started with
    * {@code -XX:NativeMemoryTracking}, and finding that out costs the JMX platform server at
-   * start-up; and {@code process_*} from {@link ProcessCollector}, which reads the same values
-   * for a tenth of the CPU time. Every {@code jvm_*} and {@code process_*} name is the same.
+   * start-up; {@code process_*} from {@link ProcessCollector} and {@code jvm_threads_*} from
+   * {@link ThreadsCollector}, which read the same values for less. Every {@code jvm_*} and
+   * {@code process_*} family is the same.
    */
   private static void registerJvmMetrics(PrometheusRegistry registry) {
     PrometheusProperties config = PrometheusProperties.get();
-    JvmThreadsMetrics.builder(config).register(registry);
+    ThreadsCollector.register(registry, config);
     JvmBufferPoolMetrics.builder(config).register(registry);
     JvmClassLoadingMetrics.builder(config).register(registry);
     JvmCompilationMetrics.builder(config).register(registry);

@@ -11,6 +11,8 @@ import io.prometheus.metrics.model.snapshots.MetricMetadata;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.PrometheusNaming;
+import io.prometheus.metrics.model.snapshots.Quantile;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -21,8 +23,8 @@ import java.util.Arrays;
  * same, byte for byte, as client_java's {@link PrometheusTextFormatWriter} with underscore
  * escaping (what Prometheus asks for), without its path through a {@code BufferedWriter} and an
  * {@code OutputStreamWriter}, which handles each character on its own and was a seventh of the
- * exporter's CPU time per scrape. Counters, gauges, info and untyped families are written
- * here; a family of any other type, with a name or label name outside the legacy character set,
+ * exporter's CPU time per scrape. Counters, gauges, info, untyped and summary families are
+ * written here; a family of any other type, with a name or label name outside the legacy character set,
  * or with a scrape timestamp goes through client_java's writer into the same buffer, so the
  * result never differs.
  *
@@ -35,6 +37,10 @@ final class TextFormat {
   private static final byte[] COUNTER = bytes(" counter\n");
   private static final byte[] GAUGE = bytes(" gauge\n");
   private static final byte[] UNTYPED = bytes(" untyped\n");
+  private static final byte[] SUMMARY = bytes(" summary\n");
+  private static final byte[] COUNT = bytes("_count");
+  private static final byte[] SUM = bytes("_sum");
+  private static final byte[] QUANTILE = bytes("quantile=\"");
   private static final byte[] TOTAL = bytes("_total");
   private static final byte[] INFO = bytes("_info");
   private static final byte[] INF = bytes("+Inf");
@@ -113,22 +119,12 @@ final class TextFormat {
     } else if (snapshot instanceof InfoSnapshot) {
       suffix = INFO;
       type = GAUGE;
+    } else if (snapshot instanceof SummarySnapshot summary) {
+      return writeSummary(name, summary);
     } else {
       return false;
     }
-    String help = metadata.getHelp();
-    if (help != null && !help.isEmpty()) {
-      raw(HELP);
-      name(name, suffix);
-      ensure(1);
-      buf[len++] = ' ';
-      help(help);
-      ensure(1);
-      buf[len++] = '\n';
-    }
-    raw(TYPE);
-    name(name, suffix);
-    raw(type);
+    metadata(name, suffix, type, metadata.getHelp());
     for (DataPointSnapshot point : snapshot.getDataPoints()) {
       if (point.hasScrapeTimestamp()) {
         return false;
@@ -155,6 +151,72 @@ final class TextFormat {
     return true;
   }
 
+  /** As client_java: metadata only once a data point has something to show. */
+  private boolean writeSummary(String name, SummarySnapshot summary) {
+    boolean metadata = false;
+    for (SummarySnapshot.SummaryDataPointSnapshot point : summary.getDataPoints()) {
+      if (point.hasScrapeTimestamp()) {
+        return false;
+      }
+      if (point.getQuantiles().size() == 0 && !point.hasCount() && !point.hasSum()) {
+        continue;
+      }
+      if (!metadata) {
+        metadata(name, null, SUMMARY, summary.getMetadata().getHelp());
+        metadata = true;
+      }
+      for (Quantile quantile : point.getQuantiles()) {
+        ascii(name);
+        if (!labels(point.getLabels(), quantile.getQuantile())) {
+          return false;
+        }
+        ensure(1);
+        buf[len++] = ' ';
+        number(quantile.getValue());
+        ensure(1);
+        buf[len++] = '\n';
+      }
+      if (point.hasCount()) {
+        name(name, COUNT);
+        if (!labels(point.getLabels())) {
+          return false;
+        }
+        ensure(1);
+        buf[len++] = ' ';
+        integer(point.getCount());
+        ensure(1);
+        buf[len++] = '\n';
+      }
+      if (point.hasSum()) {
+        name(name, SUM);
+        if (!labels(point.getLabels())) {
+          return false;
+        }
+        ensure(1);
+        buf[len++] = ' ';
+        number(point.getSum());
+        ensure(1);
+        buf[len++] = '\n';
+      }
+    }
+    return true;
+  }
+
+  private void metadata(String name, byte[] suffix, byte[] type, String help) {
+    if (help != null && !help.isEmpty()) {
+      raw(HELP);
+      name(name, suffix);
+      ensure(1);
+      buf[len++] = ' ';
+      help(help);
+      ensure(1);
+      buf[len++] = '\n';
+    }
+    raw(TYPE);
+    name(name, suffix);
+    raw(type);
+  }
+
   private void name(String name, byte[] suffix) {
     ascii(name);
     if (suffix != null) {
@@ -164,10 +226,12 @@ final class TextFormat {
 
   /** {@code {a="x",b="y"}}, nothing for no labels; false for a name that needs quoting. */
   private boolean labels(Labels labels) {
+    return labels.isEmpty() || labels(labels, Double.NaN);
+  }
+
+  /** As above, with {@code quantile="q"} last unless {@code quantile} is NaN. */
+  private boolean labels(Labels labels, double quantile) {
     int n = labels.size();
-    if (n == 0) {
-      return true;
-    }
     ensure(1);
     buf[len++] = '{';
     for (int i = 0; i < n; i++) {
@@ -184,6 +248,16 @@ final class TextFormat {
       buf[len++] = '=';
       buf[len++] = '"';
       labelValue(labels.getValue(i));
+      ensure(1);
+      buf[len++] = '"';
+    }
+    if (!Double.isNaN(quantile)) {
+      if (n > 0) {
+        ensure(1);
+        buf[len++] = ',';
+      }
+      raw(QUANTILE);
+      number(quantile);
       ensure(1);
       buf[len++] = '"';
     }
@@ -297,6 +371,10 @@ final class TextFormat {
   }
 
   private void integer(long v) {
+    if (v == Long.MIN_VALUE) {
+      ascii(Long.toString(v));
+      return;
+    }
     ensure(20);
     if (v < 0) {
       buf[len++] = '-';

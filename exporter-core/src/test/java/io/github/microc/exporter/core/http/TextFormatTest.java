@@ -19,6 +19,8 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricMetadata;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Quantile;
+import io.prometheus.metrics.model.snapshots.Quantiles;
 import io.prometheus.metrics.model.snapshots.StateSetSnapshot;
 import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import io.prometheus.metrics.model.snapshots.Unit;
@@ -47,8 +49,7 @@ class TextFormatTest {
 
       assertThat(snapshots.stream().filter(s -> s.getMetadata().getName().startsWith("node_")).count())
           .as("host families").isGreaterThan(20);
-      assertThat(snapshots.stream().anyMatch(s -> s instanceof SummarySnapshot))
-          .as("a family written by client_java's writer").isTrue();
+      assertThat(snapshots.stream().anyMatch(s -> s instanceof SummarySnapshot)).as("a summary").isTrue();
       assertSame(snapshots);
     }
   }
@@ -89,6 +90,18 @@ class TextFormatTest {
             .build(),
         SummarySnapshot.builder().name("duration").help("Summary.")
             .dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder().count(3).sum(1.5).build())
+            .dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder().labels(Labels.of("gc", "old"))
+                .quantiles(Quantiles.of(new Quantile(0.5, 0.25), new Quantile(0.99, 2e7)))
+                .count(Long.MAX_VALUE).sum(-0.0).build())
+            .dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder().labels(Labels.of("gc", "none")).build())
+            .dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder().labels(Labels.of("gc", "quantiles"))
+                .quantiles(Quantiles.of(new Quantile(0.0, Double.NaN), new Quantile(1.0, 1))).build())
+            .build(),
+        SummarySnapshot.builder().name("empty_summary").help("Nothing to show: not written.")
+            .dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder().build())
+            .build(),
+        SummarySnapshot.builder().name("bare_summary")
+            .dataPoint(SummarySnapshot.SummaryDataPointSnapshot.builder().count(0).build())
             .build(),
         StateSetSnapshot.builder().name("state").help("State set.")
             .dataPoint(StateSetSnapshot.StateSetDataPointSnapshot.builder()
@@ -102,6 +115,8 @@ class TextFormatTest {
             "values{i=\"17\"} +Inf\n", "values{i=\"16\"} NaN\n")
         .contains("requests_total{code=\"200\"} 42.0\n", "version_info{revision=\"abc\",version=\"1.2\"} 1\n")
         .contains("# TYPE mystery untyped\n", "dotted_name{dotted_label=\"x\"} 2.0\n", "stamped 2.0 1700000000123\n")
+        .contains("duration{gc=\"old\",quantile=\"0.99\"} 2.0E7\n", "duration_count{gc=\"old\"} 9223372036854775807\n",
+            "duration_sum 1.5\n", "# TYPE bare_summary summary\nbare_summary_count 0\n")
         .doesNotContain("empty");
   }
 
