@@ -96,7 +96,10 @@ public final class Main {
   @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version and exit.")
   boolean version;
 
-  /** Starts on a free loopback port, scrapes itself once and exits: a class-data-sharing training run. */
+  /**
+   * Starts on a free loopback port, scrapes itself once and exits: a class-data-sharing
+   * training run, with the configuration the other flags give, but without the watchdog.
+   */
   @Option(names = "--cds.train", hidden = true)
   boolean train;
 
@@ -204,6 +207,10 @@ public final class Main {
     List<String> names = plugins.stream().map(CollectorPlugin::name).toList();
     for (CollectorFlags.Setting setting : CollectorFlags.parse(unmatched, names)) {
       builder.set(setting.path(), setting.value(), setting.origin());
+    }
+    if (train && names.contains("watchdog")) {
+      // A training run takes the exporter's arguments but must not act on containers.
+      builder.set("microc.collectors.watchdog.enabled", false, "flag --cds.train");
     }
     return builder;
   }

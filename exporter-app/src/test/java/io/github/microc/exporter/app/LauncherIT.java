@@ -3,16 +3,23 @@ package io.github.microc.exporter.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code bin/microc}: finds the built jar, passes the flags on, keeps a class-data archive. */
+/** {@code bin/microc}: finds the built jar, passes the flags on, keeps a class-data archive per configuration. */
 class LauncherIT {
 
   private static final Path LAUNCHER = Path.of("..", "bin", "microc");
@@ -21,26 +28,66 @@ class LauncherIT {
   Path cache;
 
   @Test
-  void firstRunWritesTheArchiveAndLaterRunsUseIt() throws Exception {
-    assertThat(run("--version")).startsWith("microc ");
+  void oneShotCommandsRunWithoutAnArchive() throws Exception {
+    assertThat(run(Map.of(), "--version")).startsWith("microc ");
+    assertThat(run(Map.of(), "--check-config", "--no-collector.time")).startsWith("config OK")
+        .doesNotContain("time,").doesNotContain(", time)");
+
+    assertThat(archives()).isEmpty();
+  }
+
+  @Test
+  void trainingWritesAnArchiveForTheArgumentsThatTheServerThenMaps() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = socket.getLocalPort();
+    }
+    String[] args = {"--collector.disable-defaults", "--collector.loadavg",
+        "--web.listen-address=127.0.0.1:" + port};
+
+    assertThat(run(Map.of("MICROC_CDS", "train"), args)).isEmpty();
     assertThat(archives()).singleElement().asString().endsWith(".jsa");
 
-    assertThat(run("--check-config", "--no-collector.time")).startsWith("config OK")
-        .doesNotContain("time,").doesNotContain(", time)");
+    Process server = launcher(Map.of(), args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      HttpClient http = HttpClient.newHttpClient();
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build();
+      String body = "";
+      for (int i = 0; i < 200 && !body.contains("node_load1 "); i++) {
+        Thread.sleep(50);
+        try {
+          body = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException notYet) {
+          // still starting
+        }
+      }
+      assertThat(body).contains("node_load1 ");
+      // The launcher execs java: the server's own memory map shows the archive.
+      String maps = Files.readString(Path.of("/proc", Long.toString(server.pid()), "maps"));
+      assertThat(maps).contains(cache.resolve(archives().get(0)).toString());
+    } finally {
+      server.destroy();
+      server.waitFor(10, TimeUnit.SECONDS);
+    }
     assertThat(archives()).as("no second archive, no failure marker").hasSize(1);
   }
 
-  private String run(String... args) throws IOException, InterruptedException {
+  private String run(Map<String, String> environment, String... args) throws IOException, InterruptedException {
+    Process process = launcher(environment, args).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(output).isZero();
+    return output;
+  }
+
+  private ProcessBuilder launcher(Map<String, String> environment, String... args) {
     ProcessBuilder builder = new ProcessBuilder(Stream.concat(Stream.of("bash", LAUNCHER.toString()),
         Stream.of(args)).toList()).redirectErrorStream(true);
     builder.environment().keySet().removeIf(k -> k.startsWith("MICROC_") || k.equals("JAVA_OPTS"));
     builder.environment().put("MICROC_CDS_DIR", cache.toString());
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    Process process = builder.start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).as(output).isZero();
-    return output;
+    builder.environment().putAll(environment);
+    return builder;
   }
 
   private List<Path> archives() throws IOException {
