@@ -100,14 +100,16 @@ class DashboardsIT {
       mounted = mount.succeeded();
       Engines.require(mounted, "cannot mount a tmpfs for the disk-filling scenario: " + mount.output().strip());
 
-      instances.addAll(startInstances(jar));
-      int dead = FreePort.loopback();
+      // Three exporters, a target where nothing listens, Prometheus: five different ports.
+      List<Integer> ports = FreePort.loopback(5);
+      instances.addAll(startInstances(jar, ports.subList(0, 3)));
+      int dead = ports.get(3);
       Path config = prometheusConfig(instances.stream().map(MicrocProcess::address).toList(),
           "127.0.0.1:" + dead);
       for (MicrocProcess instance : instances) {
         instance.awaitReady(READY);
       }
-      prometheus = PrometheusServer.start(prometheusBin, config, dir, FreePort.loopback())
+      prometheus = PrometheusServer.start(prometheusBin, config, dir, ports.get(4))
           .awaitReady(READY);
       // Containers start once Prometheus scrapes, so that it sees their counters rise.
       startContainers();
@@ -279,7 +281,7 @@ class DashboardsIT {
       return out.toString();
     }
 
-    private List<MicrocProcess> startInstances(Path jar) throws IOException {
+    private List<MicrocProcess> startInstances(Path jar, List<Integer> ports) throws IOException {
       // The first instance runs the watchdog, quick to act and to give up.
       Path watchdogConf = dir.resolve("watchdog.conf");
       Files.writeString(watchdogConf, """
@@ -303,11 +305,11 @@ class DashboardsIT {
           SwapFree:              0 kB
           """);
       List<MicrocProcess> started = new ArrayList<>();
-      started.add(MicrocProcess.start(jar, FreePort.loopback(), Map.of(), dir.resolve("microc-1.log"),
+      started.add(MicrocProcess.start(jar, ports.get(0), Map.of(), dir.resolve("microc-1.log"),
           List.of("--config", watchdogConf.toString())));
-      started.add(MicrocProcess.start(jar, FreePort.loopback(), Map.of(), dir.resolve("microc-2.log"),
+      started.add(MicrocProcess.start(jar, ports.get(1), Map.of(), dir.resolve("microc-2.log"),
           List.of()));
-      started.add(MicrocProcess.start(jar, FreePort.loopback(),
+      started.add(MicrocProcess.start(jar, ports.get(2),
           Map.of("MICROC_HOST_PROC", fakeProc.toString(),
               "DOCKER_HOST", "unix://" + dir.resolve("no-docker.sock")),
           dir.resolve("microc-3.log"), List.of()));

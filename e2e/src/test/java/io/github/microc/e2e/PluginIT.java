@@ -84,7 +84,8 @@ class PluginIT {
   void probesOfTheInstalledPluginAreScraped() throws Exception {
     Path plugins = Files.createDirectories(dir.resolve("plugins"));
     Files.copy(pluginJar, plugins.resolve(pluginJar.getFileName()));
-    int dead = FreePort.loopback();
+    List<Integer> ports = FreePort.loopback(2);
+    int dead = ports.get(0);
     Path config = Files.writeString(dir.resolve("microc.conf"), """
         microc.collectors.http_probe.targets = [
           { name = "live", url = "http://127.0.0.1:%d/health" }
@@ -92,7 +93,7 @@ class PluginIT {
         ]
         """.formatted(live.getAddress().getPort(), dead));
 
-    int port = FreePort.loopback();
+    int port = ports.get(1);
     try (App app = App.start(dir, "--config", config.toString(), "--plugins", plugins.toString(),
         "--web.listen-address=127.0.0.1:" + port)) {
       // Ready: every collector, the plugin's included, has collected once.
