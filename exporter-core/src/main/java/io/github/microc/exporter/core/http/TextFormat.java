@@ -24,9 +24,9 @@ import java.util.Arrays;
  * escaping (what Prometheus asks for), without its path through a {@code BufferedWriter} and an
  * {@code OutputStreamWriter}, which handles each character on its own and was a seventh of the
  * exporter's CPU time per scrape. Counters, gauges, info, untyped and summary families are
- * written here; a family of any other type, with a name or label name outside the legacy character set,
- * or with a scrape timestamp goes through client_java's writer into the same buffer, so the
- * result never differs.
+ * written here; a family of any other type, with a name or label name outside the legacy
+ * character set, or with a scrape timestamp goes through client_java's writer into the same
+ * buffer, so the result never differs.
  *
  * <p>Not thread-safe: one instance per thread, reused from scrape to scrape.
  */
@@ -129,12 +129,9 @@ final class TextFormat {
       if (point.hasScrapeTimestamp()) {
         return false;
       }
-      name(name, suffix);
-      if (!labels(point.getLabels())) {
+      if (!sample(name, suffix, point.getLabels(), Double.NaN)) {
         return false;
       }
-      ensure(1);
-      buf[len++] = ' ';
       if (point instanceof GaugeSnapshot.GaugeDataPointSnapshot gauge) {
         number(gauge.getValue());
       } else if (point instanceof CounterSnapshot.CounterDataPointSnapshot counter) {
@@ -142,11 +139,9 @@ final class TextFormat {
       } else if (point instanceof UnknownSnapshot.UnknownDataPointSnapshot unknown) {
         number(unknown.getValue());
       } else {
-        ensure(1);
-        buf[len++] = '1';
+        put('1');
       }
-      ensure(1);
-      buf[len++] = '\n';
+      put('\n');
     }
     return true;
   }
@@ -166,37 +161,25 @@ final class TextFormat {
         metadata = true;
       }
       for (Quantile quantile : point.getQuantiles()) {
-        ascii(name);
-        if (!labels(point.getLabels(), quantile.getQuantile())) {
+        if (!sample(name, null, point.getLabels(), quantile.getQuantile())) {
           return false;
         }
-        ensure(1);
-        buf[len++] = ' ';
         number(quantile.getValue());
-        ensure(1);
-        buf[len++] = '\n';
+        put('\n');
       }
       if (point.hasCount()) {
-        name(name, COUNT);
-        if (!labels(point.getLabels())) {
+        if (!sample(name, COUNT, point.getLabels(), Double.NaN)) {
           return false;
         }
-        ensure(1);
-        buf[len++] = ' ';
         integer(point.getCount());
-        ensure(1);
-        buf[len++] = '\n';
+        put('\n');
       }
       if (point.hasSum()) {
-        name(name, SUM);
-        if (!labels(point.getLabels())) {
+        if (!sample(name, SUM, point.getLabels(), Double.NaN)) {
           return false;
         }
-        ensure(1);
-        buf[len++] = ' ';
         number(point.getSum());
-        ensure(1);
-        buf[len++] = '\n';
+        put('\n');
       }
     }
     return true;
@@ -206,11 +189,9 @@ final class TextFormat {
     if (help != null && !help.isEmpty()) {
       raw(HELP);
       name(name, suffix);
-      ensure(1);
-      buf[len++] = ' ';
+      put(' ');
       help(help);
-      ensure(1);
-      buf[len++] = '\n';
+      put('\n');
     }
     raw(TYPE);
     name(name, suffix);
@@ -224,45 +205,44 @@ final class TextFormat {
     }
   }
 
-  /** {@code {a="x",b="y"}}, nothing for no labels; false for a name that needs quoting. */
-  private boolean labels(Labels labels) {
-    return labels.isEmpty() || labels(labels, Double.NaN);
-  }
-
-  /** As above, with {@code quantile="q"} last unless {@code quantile} is NaN. */
-  private boolean labels(Labels labels, double quantile) {
+  /**
+   * A sample's name, labels and the space before its value: {@code name{a="x",b="y"} }, with
+   * {@code quantile="q"} last unless {@code quantile} is NaN, and no braces for no labels.
+   * False for a label name that needs quoting.
+   */
+  private boolean sample(String name, byte[] suffix, Labels labels, double quantile) {
+    name(name, suffix);
     int n = labels.size();
-    ensure(1);
-    buf[len++] = '{';
+    if (n == 0 && Double.isNaN(quantile)) {
+      put(' ');
+      return true;
+    }
+    put('{');
     for (int i = 0; i < n; i++) {
-      String name = labels.getPrometheusName(i);
-      if (!PrometheusNaming.isValidLegacyLabelName(name)) {
+      String label = labels.getPrometheusName(i);
+      if (!PrometheusNaming.isValidLegacyLabelName(label)) {
         return false;
       }
       if (i > 0) {
-        ensure(1);
-        buf[len++] = ',';
+        put(',');
       }
-      ascii(name);
+      ascii(label);
       ensure(2);
       buf[len++] = '=';
       buf[len++] = '"';
       labelValue(labels.getValue(i));
-      ensure(1);
-      buf[len++] = '"';
+      put('"');
     }
     if (!Double.isNaN(quantile)) {
       if (n > 0) {
-        ensure(1);
-        buf[len++] = ',';
+        put(',');
       }
       raw(QUANTILE);
       number(quantile);
-      ensure(1);
-      buf[len++] = '"';
+      put('"');
     }
-    ensure(1);
-    buf[len++] = '}';
+    put('}');
+    put(' ');
     return true;
   }
 
@@ -304,6 +284,11 @@ final class TextFormat {
       }
     }
     ascii(s);
+  }
+
+  private void put(char c) {
+    ensure(1);
+    buf[len++] = (byte) c;
   }
 
   private void escape(char c) {
