@@ -10,8 +10,10 @@
 #
 #   bench/containers-bench.sh [N...]          SCRAPES=300 JAVA_OPTS=... to change the defaults
 #
-# The exporter is exporter-app/target/microc-exporter.jar when it holds the containers
-# collector, else the test class path's TestExporter (exporter-docker built with `mvn -pl exporter-docker test-compile`).
+# The exporter is exporter-app/target/microc-exporter.jar started by bin/microc, with the
+# launcher's JVM flags and its class-data archive (trained first, in a scratch directory),
+# when the jar holds the containers collector; else the test class path's TestExporter
+# (exporter-docker built with `mvn -pl exporter-docker test-compile`) with JAVA_OPTS.
 # Needs root (or the docker group), dockerd, curl and the image microc-test/busybox:1
 # (.ci/docker-setup.sh). Containers are named microc-bench-* and removed at the end.
 set -euo pipefail
@@ -22,9 +24,9 @@ read -r -a SIZES <<<"${SIZES[*]}"
 SCRAPES="${SCRAPES:-300}"
 IMAGE="${MICROC_TEST_IMAGE:-microc-test/busybox:1}"
 SOCKET=/var/run/docker.sock
-# Serial GC and a 64 MiB heap: with 24-32 MiB, garbage collection cost as much CPU as the
-# scrape itself at N=200; C2 stays on (C1 alone doubled the CPU per scrape).
-JAVA_OPTS="${JAVA_OPTS:--Xmx64m -Xss256k -XX:+UseSerialGC -XX:MaxMetaspaceSize=48m -XX:ReservedCodeCacheSize=24m}"
+# For the class-path exporter only (the launcher has its own flags; JAVA_OPTS is appended
+# to them there).
+CP_JAVA_OPTS="${JAVA_OPTS:--Xmx48m -Xss256k -XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 NET=microc-bench-net
 PORT="${PORT:-$((20000 + RANDOM % 20000))}"
@@ -46,8 +48,10 @@ docker network inspect "$NET" >/dev/null 2>&1 || docker network create "$NET" >/
 
 # ---- the exporter ---------------------------------------------------------------------------
 jar=exporter-app/target/microc-exporter.jar
-if [ -f "$jar" ] && unzip -l "$jar" 2>/dev/null | grep -q 'exporter/docker/ContainerCollector.class'; then
-  cmd=(java $JAVA_OPTS -jar exporter-app/target/microc-exporter.jar "--web.listen-address=127.0.0.1:$PORT")
+if [ -f "$jar" ] && unzip -l "$jar" io/github/microc/exporter/docker/ContainerCollector.class >/dev/null 2>&1; then
+  export MICROC_CDS_DIR="$work/cds"
+  cmd=(bin/microc --collector.disable-defaults --collector.containers "--web.listen-address=127.0.0.1:$PORT")
+  MICROC_CDS=train "${cmd[@]}" >"$work/train.log" 2>&1 || { cat "$work/train.log" >&2; exit 1; }
 else
   [ -d exporter-docker/target/test-classes ] || mvn -o -q -B -pl exporter-docker test-compile
   mvn -o -q -B -pl exporter-docker dependency:build-classpath -Dmdep.includeScope=test \
@@ -68,7 +72,7 @@ else
     [ "$attempt" = 6 ] && { echo "bench: exporter-docker/target is incomplete; build it first" >&2; exit 1; }
     sleep 5
   done
-  cmd=(java $JAVA_OPTS -cp "$work/test-classes:$work/classes:$(cat "$work/cp.txt")"
+  cmd=(java $CP_JAVA_OPTS -cp "$work/test-classes:$work/classes:$(cat "$work/cp.txt")"
     io.github.microc.exporter.docker.TestExporter "$PORT")
 fi
 "${cmd[@]}" >"$work/exporter.log" 2>&1 &

@@ -28,7 +28,11 @@ import java.util.Arrays;
  * character set, or with a scrape timestamp goes through client_java's writer into the same
  * buffer, so the result never differs.
  *
- * <p>Not thread-safe: one instance per thread, reused from scrape to scrape.
+ * <p>The text is handed on in pieces of whole families, each at least {@link #PIECE} bytes, and
+ * the rest is left in the buffer: the buffer holds one piece, not the whole response, which at
+ * a few hundred containers is over a megabyte.
+ *
+ * <p>Not thread-safe: one instance per scrape at a time, reused from scrape to scrape.
  */
 final class TextFormat {
 
@@ -45,9 +49,16 @@ final class TextFormat {
   private static final byte[] INFO = bytes("_info");
   private static final byte[] INF = bytes("+Inf");
   private static final byte[] MINUS_INF = bytes("-Inf");
-  /** A buffer grown past this for one large scrape is not kept for the next. */
+  /** The size from which the buffer is handed on, after the family that reaches it. */
+  static final int PIECE = 32 * 1024;
+  /** A buffer grown past this for one large family is not kept for the next scrape. */
   private static final int KEEP = 1 << 20;
-  private static final int INITIAL = 64 * 1024;
+  private static final int INITIAL = 2 * PIECE;
+
+  /** Where full pieces go. */
+  interface Pieces {
+    void write(byte[] b, int off, int len) throws IOException;
+  }
 
   private final PrometheusTextFormatWriter fallback;
   private final OutputStream sink = new OutputStream() {
@@ -72,8 +83,13 @@ final class TextFormat {
     this.fallback = fallback;
   }
 
-  /** Replaces the buffer's content with {@code snapshots} in the text format. */
-  void write(MetricSnapshots snapshots) throws IOException {
+  /**
+   * Writes {@code snapshots} in the text format: each time the buffer reaches {@link #PIECE}
+   * bytes at the end of a family, its content goes to {@code pieces}; what is left at the end
+   * stays in the buffer ({@link #buffer()}, {@link #length()}). No call to {@code pieces}
+   * means the whole text is in the buffer.
+   */
+  void write(MetricSnapshots snapshots, Pieces pieces) throws IOException {
     if (buf.length > KEEP) {
       buf = new byte[INITIAL];
     }
@@ -86,6 +102,10 @@ final class TextFormat {
       if (!writeFamily(snapshot)) {
         len = mark;
         fallback.write(sink, MetricSnapshots.of(snapshot), EscapingScheme.UNDERSCORE_ESCAPING);
+      }
+      if (len >= PIECE) {
+        pieces.write(buf, 0, len);
+        len = 0;
       }
     }
   }

@@ -13,27 +13,34 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
  * Answers a {@code /metrics} request that asks for the Prometheus text format, as Prometheus
- * and a browser do, through {@link TextFormat} and with a gzip encoder kept per thread. Every
- * other request (OpenMetrics, protobuf, another escaping scheme, {@code debug},
+ * and a browser do, through {@link TextFormat} and a gzip encoder, both reused from scrape to
+ * scrape. Every other request (OpenMetrics, protobuf, another escaping scheme, {@code debug},
  * {@code name[]}) and every configuration this does not replicate (created timestamps, name
  * filters in {@code prometheus.properties}) stays with client_java's handler, so the
  * response is the same either way.
+ *
+ * <p>A text that fits in one {@linkplain TextFormat#PIECE piece} goes out with its length; a
+ * longer one goes out chunked as it is written, so that a scrape holds one piece of it in
+ * memory, not all of it.
  */
 final class TextResponse {
 
   /** The size of each write to the exchange: the JDK's server copies a larger one into a new buffer. */
   private static final int CHUNK = 8192;
+  /** Encoders kept between scrapes: one for each scrape that ran at the same time, up to this. */
+  private static final int IDLE = 2;
   private static final byte[] GZIP_HEADER = {0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, 0};
 
   private final PrometheusRegistry registry;
   private final ExpositionFormats formats;
   private final boolean enabled;
-  private final ThreadLocal<Encoders> encoders;
+  private final ConcurrentLinkedDeque<Encoders> idle = new ConcurrentLinkedDeque<>();
 
   TextResponse(PrometheusRegistry registry, PrometheusProperties properties) {
     this.registry = registry;
@@ -43,7 +50,6 @@ final class TextResponse {
         && filter.getAllowedMetricNames() == null && filter.getExcludedMetricNames() == null
         && filter.getAllowedMetricNamePrefixes() == null
         && filter.getExcludedMetricNamePrefixes() == null;
-    this.encoders = ThreadLocal.withInitial(() -> new Encoders(formats.getPrometheusTextFormatWriter()));
   }
 
   /** Whether this answers the request; if not, client_java's handler does. */
@@ -58,27 +64,28 @@ final class TextResponse {
 
   void respond(HttpExchange exchange) throws IOException {
     MetricSnapshots snapshots = registry.scrape(new HttpExchangeAdapter(exchange).getRequest());
-    Encoders encoders = this.encoders.get();
-    TextFormat text = encoders.text;
-    text.write(snapshots);
     exchange.getResponseHeaders().set("Content-Type", PrometheusTextFormatWriter.CONTENT_TYPE);
-    boolean head = exchange.getRequestMethod().equals("HEAD");
-    if (acceptsGzip(exchange)) {
+    boolean gzip = acceptsGzip(exchange);
+    if (gzip) {
       exchange.getResponseHeaders().set("Content-Encoding", "gzip");
-      exchange.sendResponseHeaders(200, head ? -1 : 0);
-      if (!head) {
-        try (OutputStream out = exchange.getResponseBody()) {
-          encoders.gzip(text.buffer(), text.length(), out);
-        }
-      }
+    }
+    if (exchange.getRequestMethod().equals("HEAD")) {
+      exchange.sendResponseHeaders(200, -1);
       return;
     }
-    exchange.sendResponseHeaders(200, head || text.length() == 0 ? -1 : text.length());
-    if (!head) {
-      try (OutputStream out = exchange.getResponseBody()) {
-        for (int off = 0; off < text.length(); off += CHUNK) {
-          out.write(text.buffer(), off, Math.min(CHUNK, text.length() - off));
-        }
+    Encoders encoders = idle.pollFirst();
+    if (encoders == null) {
+      encoders = new Encoders(formats.getPrometheusTextFormatWriter());
+    }
+    try {
+      Body body = new Body(exchange, encoders, gzip);
+      encoders.text.write(snapshots, body);
+      body.finish(encoders.text.buffer(), encoders.text.length());
+    } finally {
+      if (idle.size() < IDLE) {
+        idle.offerFirst(encoders);
+      } else {
+        encoders.deflater.end();
       }
     }
   }
@@ -99,28 +106,94 @@ final class TextResponse {
     return false;
   }
 
-  /** A thread's text buffer and gzip encoder, kept between scrapes. */
+  /** One response body: the pieces of the text as they come, then the rest. */
+  private static final class Body implements TextFormat.Pieces {
+    private final HttpExchange exchange;
+    private final Encoders encoders;
+    private final boolean gzip;
+    private OutputStream out;
+
+    Body(HttpExchange exchange, Encoders encoders, boolean gzip) {
+      this.exchange = exchange;
+      this.encoders = encoders;
+      this.gzip = gzip;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (out == null) {
+        exchange.sendResponseHeaders(200, 0);
+        out = exchange.getResponseBody();
+        if (gzip) {
+          encoders.startGzip(out);
+        }
+      }
+      if (gzip) {
+        encoders.deflate(b, off, len, out);
+      } else {
+        for (int at = off, end = off + len; at < end; at += CHUNK) {
+          out.write(b, at, Math.min(CHUNK, end - at));
+        }
+      }
+    }
+
+    /** The rest of the text; with no piece before it, the whole text, sent with its length. */
+    void finish(byte[] rest, int len) throws IOException {
+      if (out == null && !gzip) {
+        exchange.sendResponseHeaders(200, len == 0 ? -1 : len);
+        if (len == 0) {
+          return;
+        }
+        out = exchange.getResponseBody();
+      }
+      try {
+        write(rest, 0, len);
+        if (gzip) {
+          encoders.finishGzip(out);
+        }
+      } finally {
+        out.close();
+      }
+    }
+  }
+
+  /** A text buffer and a gzip encoder, kept between scrapes. */
   private static final class Encoders {
     final TextFormat text;
     final Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
     final CRC32 crc = new CRC32();
     final byte[] out = new byte[CHUNK];
+    long length;
 
     Encoders(PrometheusTextFormatWriter writer) {
       text = new TextFormat(writer);
     }
 
-    /** RFC 1952: the header GZIPOutputStream writes, raw deflate, CRC-32 and length. */
-    void gzip(byte[] data, int length, OutputStream sink) throws IOException {
+    /** RFC 1952: the header GZIPOutputStream writes, then raw deflate. */
+    void startGzip(OutputStream sink) throws IOException {
       deflater.reset();
       crc.reset();
-      crc.update(data, 0, length);
+      length = 0;
       sink.write(GZIP_HEADER);
-      deflater.setInput(data, 0, length);
+    }
+
+    void deflate(byte[] data, int off, int len, OutputStream sink) throws IOException {
+      crc.update(data, off, len);
+      length += len;
+      deflater.setInput(data, off, len);
+      while (!deflater.needsInput()) {
+        int n = deflater.deflate(out, 0, out.length);
+        if (n > 0) {
+          sink.write(out, 0, n);
+        }
+      }
+    }
+
+    /** The end of the deflate stream, then the CRC-32 and the length. */
+    void finishGzip(OutputStream sink) throws IOException {
       deflater.finish();
       while (!deflater.finished()) {
-        int n = deflater.deflate(out, 0, out.length);
-        sink.write(out, 0, n);
+        sink.write(out, 0, deflater.deflate(out, 0, out.length));
       }
       long sum = crc.getValue();
       byte[] trailer = {

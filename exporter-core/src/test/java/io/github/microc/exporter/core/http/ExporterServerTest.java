@@ -7,6 +7,9 @@ import io.github.microc.exporter.core.config.ListenAddress;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.testing.TestPlugins;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -15,6 +18,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -130,6 +134,47 @@ class ExporterServerTest {
     assertThat(head.statusCode()).isEqualTo(200);
     assertThat(head.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
     assertThat(head.body()).isEmpty();
+  }
+
+  @Test
+  void aTextLongerThanOnePieceGoesOutChunkedPlainAndGzippedWithEveryLine() throws Exception {
+    // 40 families of 500 series each, about 1.5 MB of text: many pieces.
+    GaugeSnapshot.Builder[] families = new GaugeSnapshot.Builder[40];
+    for (int f = 0; f < families.length; f++) {
+      families[f] = GaugeSnapshot.builder().name("test_wide_" + f).help("Family " + f + ".");
+      for (int i = 0; i < 500; i++) {
+        families[f].dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+            .labels(Labels.of("id", "/docker/" + "0123456789abcdef".repeat(4), "series", Integer.toString(i)))
+            .value(f * 1000.0 + i).build());
+      }
+    }
+    MetricSnapshots wide = new MetricSnapshots(Arrays.stream(families).<MetricSnapshot>map(GaugeSnapshot.Builder::build).toList());
+    try (Microc large = Microc.builder()
+        .plugins(List.of(TestPlugins.of("wide", () -> wide)))
+        .environment(Map.of())
+        .build()) {
+      String url = "http://127.0.0.1:" + large.startServer(ListenAddress.parse("127.0.0.1:0")).port()
+          + "/metrics?collect%5B%5D=wide";
+      HttpResponse<String> plain = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<byte[]> gzipped = http.send(HttpRequest.newBuilder(URI.create(url))
+          .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+      String unzipped = new String(new GZIPInputStream(new ByteArrayInputStream(gzipped.body())).readAllBytes(),
+          StandardCharsets.UTF_8);
+      String reference = http.send(HttpRequest.newBuilder(URI.create(url + "&debug=text")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+
+      assertThat(plain.headers().firstValue("Content-Length")).isEmpty();
+      assertThat(plain.headers().firstValue("Transfer-Encoding")).hasValue("chunked");
+      assertThat(plain.body().length()).isGreaterThan(1_000_000);
+      assertThat(wideLines(plain.body())).hasSize(40 * 502).isEqualTo(wideLines(reference));
+      assertThat(wideLines(unzipped)).isEqualTo(wideLines(reference));
+      assertThat(series(plain.body())).isEqualTo(series(reference));
+    }
+  }
+
+  private static List<String> wideLines(String exposition) {
+    return exposition.lines().filter(line -> line.contains("test_wide_")).toList();
   }
 
   /** Comment lines and series (name and labels), without the values. */

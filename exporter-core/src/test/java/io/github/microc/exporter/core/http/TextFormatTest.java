@@ -27,6 +27,7 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -161,33 +162,59 @@ class TextFormatTest {
   }
 
   @Test
-  void aLargeScrapeGrowsTheBufferAndTheNextOneStartsAfresh() throws IOException {
+  void aLargeScrapeGoesOutInPiecesOfWholeFamiliesAndTheBufferHoldsOnlyOne() throws IOException {
     List<MetricSnapshot> families = new ArrayList<>();
     char[] long_ = new char[20_000];
     Arrays.fill(long_, 'x');
     for (int i = 0; i < 100; i++) {
       families.add(gauge("big_" + i, new String(long_), i));
     }
+    MetricSnapshots snapshots = new MetricSnapshots(families);
     TextFormat text = new TextFormat(REFERENCE);
-    text.write(new MetricSnapshots(families));
-    assertThat(text.length()).isGreaterThan(2_000_000);
+    List<String> pieces = new ArrayList<>();
+    text.write(snapshots, (b, off, len) -> pieces.add(new String(b, off, len, StandardCharsets.UTF_8)));
+
+    String rest = new String(text.buffer(), 0, text.length(), StandardCharsets.UTF_8);
+    assertThat(String.join("", pieces) + rest).isEqualTo(reference(snapshots));
+    assertThat(pieces).hasSizeGreaterThan(30).allSatisfy(piece -> {
+      assertThat(piece.length()).isGreaterThanOrEqualTo(TextFormat.PIECE);
+      assertThat(piece).startsWith("# HELP big_").endsWith("\n");
+    });
+    assertThat(text.buffer().length).isLessThan(4 * TextFormat.PIECE);
+  }
+
+  @Test
+  void aBufferGrownForOneHugeFamilyIsNotKeptForTheNextScrape() throws IOException {
+    char[] huge = new char[3_000_000];
+    Arrays.fill(huge, 'y');
+    TextFormat text = new TextFormat(REFERENCE);
+    List<Integer> pieces = new ArrayList<>();
+    text.write(MetricSnapshots.of(gauge("huge", new String(huge), 1)), (b, off, len) -> pieces.add(len));
+    assertThat(pieces).singleElement().satisfies(len -> assertThat(len).isGreaterThan(3_000_000));
+    assertThat(text.buffer().length).isGreaterThan(3_000_000);
 
     MetricSnapshots small = MetricSnapshots.of(gauge("small", "Small.", 1));
-    text.write(small);
+    text.write(small, TextFormatTest::noPieces);
 
-    assertThat(new String(text.buffer(), 0, text.length(), "UTF-8")).isEqualTo(reference(small));
+    assertThat(new String(text.buffer(), 0, text.length(), StandardCharsets.UTF_8)).isEqualTo(reference(small));
     assertThat(text.buffer().length).isLessThan(1 << 20);
   }
 
   /** Asserts that both writers give the same bytes and returns them as text. */
   private static String assertSame(MetricSnapshots snapshots) throws IOException {
     TextFormat text = new TextFormat(REFERENCE);
-    text.write(snapshots);
-    String written = new String(text.buffer(), 0, text.length(), "UTF-8");
-    assertThat(Arrays.copyOf(text.buffer(), text.length()))
+    ByteArrayOutputStream pieces = new ByteArrayOutputStream();
+    text.write(snapshots, pieces::write);
+    pieces.write(text.buffer(), 0, text.length());
+    String written = pieces.toString(StandardCharsets.UTF_8);
+    assertThat(pieces.toByteArray())
         .as(written)
-        .isEqualTo(reference(snapshots).getBytes("UTF-8"));
+        .isEqualTo(reference(snapshots).getBytes(StandardCharsets.UTF_8));
     return written;
+  }
+
+  private static void noPieces(byte[] b, int off, int len) {
+    throw new AssertionError("a piece of " + len + " bytes from a text expected in one");
   }
 
   private static String reference(MetricSnapshots snapshots) throws IOException {
