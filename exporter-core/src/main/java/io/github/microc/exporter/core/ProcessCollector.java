@@ -43,6 +43,7 @@ import java.util.List;
 final class ProcessCollector implements MultiCollector {
 
   private static final Path STATUS = Path.of("/proc/self/status");
+  private static final Path FD_DIRECTORY = Path.of("/proc/self/fd");
   private static final MetricMetadata CPU =
       new MetricMetadata("process_cpu_seconds", "Total user and system CPU time spent in seconds.", Unit.SECONDS);
   private static final MetricMetadata START = new MetricMetadata("process_start_time_seconds",
@@ -59,11 +60,14 @@ final class ProcessCollector implements MultiCollector {
   private final UnixOperatingSystemMXBean os;
   private final double startTime;
   private final boolean linux;
+  /** Whether {@code stat} of {@code /proc/self/fd} gives the count; false from the first time it does not. */
+  private volatile boolean fdDirectorySize;
 
   ProcessCollector(UnixOperatingSystemMXBean os, long startTimeMillis, boolean linux) {
     this.os = os;
     this.startTime = Unit.millisToSeconds(startTimeMillis);
     this.linux = linux;
+    this.fdDirectorySize = linux;
   }
 
   /** Registers this, or client_java's ProcessMetrics where the bean is not a Unix one. */
@@ -86,7 +90,7 @@ final class ProcessCollector implements MultiCollector {
           List.of(new CounterDataPointSnapshot(Unit.nanosToSeconds(cpu), Labels.EMPTY, null, 0))));
     }
     families.add(gauge(START, startTime));
-    families.add(gauge(OPEN_FDS, os.getOpenFileDescriptorCount()));
+    families.add(gauge(OPEN_FDS, openFileDescriptors()));
     families.add(gauge(MAX_FDS, os.getMaxFileDescriptorCount()));
     if (linux) {
       try {
@@ -102,6 +106,27 @@ final class ProcessCollector implements MultiCollector {
       }
     }
     return new MetricSnapshots(families);
+  }
+
+  /**
+   * The number of open descriptors: on Linux 6.2 and later, the size the kernel gives
+   * {@code /proc/self/fd} (one {@code stat}); before, the JDK's count of its entries, which
+   * costs a directory listing, long when thousands are open (the containers collector keeps
+   * a container's cgroup files open).
+   */
+  private long openFileDescriptors() {
+    if (fdDirectorySize) {
+      try {
+        long size = Files.size(FD_DIRECTORY);
+        if (size > 0) {
+          return size;
+        }
+      } catch (IOException e) {
+        // The count below.
+      }
+      fdDirectorySize = false;
+    }
+    return os.getOpenFileDescriptorCount();
   }
 
   /** {@code VmSize} and {@code VmRSS} in kB from {@code /proc/self/status}; -1 where missing. */

@@ -12,9 +12,16 @@ import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@link ProcessCollector} against client_java's ProcessMetrics, read in the same process. */
 class ProcessCollectorTest {
@@ -45,6 +52,28 @@ class ProcessCollectorTest {
         .isCloseTo(value(b, "process_resident_memory_bytes"), withinPercentage(10));
     assertThat(value(a, "process_virtual_memory_bytes"))
         .isCloseTo(value(b, "process_virtual_memory_bytes"), withinPercentage(10));
+  }
+
+  @Test
+  void openDescriptorsFollowFilesOpenedAndClosed(@TempDir Path dir) throws IOException {
+    PrometheusRegistry ours = new PrometheusRegistry();
+    ProcessCollector.register(ours, PrometheusProperties.get());
+    Path file = Files.writeString(dir.resolve("f"), "x");
+    double before = value(byName(ours.scrape()), "process_open_fds");
+    List<FileChannel> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < 300; i++) {
+        open.add(FileChannel.open(file));
+      }
+      double during = value(byName(ours.scrape()), "process_open_fds");
+      // Other threads of the test JVM may open or close a few meanwhile.
+      assertThat(during - before).isCloseTo(300, offset(5.0));
+    } finally {
+      for (FileChannel channel : open) {
+        channel.close();
+      }
+    }
+    assertThat(value(byName(ours.scrape()), "process_open_fds")).isCloseTo(before, offset(5.0));
   }
 
   @Test

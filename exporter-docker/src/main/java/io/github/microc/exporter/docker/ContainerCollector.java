@@ -101,9 +101,7 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     List<Row> rows = new ArrayList<>();
     Set<String> wantApi = new HashSet<>();
     boolean anyFromApi = false;
-    List<ContainerInfo> containers = new ArrayList<>(snapshot.containers().values());
-    containers.sort(Comparator.comparing(ContainerInfo::name).thenComparing(ContainerInfo::id));
-    for (ContainerInfo c : containers) {
+    for (ContainerInfo c : snapshot.containers().values()) {
       if (!settings.selects(c)) {
         continue;
       }
@@ -127,6 +125,9 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     if (p != null) {
       p.want(wantApi);
     }
+    // In the order of the label sets, which is the order of each family's samples: a family's
+    // snapshot sorts its samples, and finds them sorted.
+    rows.sort(Comparator.comparing(r -> r.labels().base));
     return render(rows, snapshot.up(), anyFromApi);
   }
 

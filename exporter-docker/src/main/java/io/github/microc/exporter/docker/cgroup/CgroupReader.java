@@ -90,7 +90,7 @@ public final class CgroupReader {
     ContainerStats.Builder stats = paths.version() == 2 ? readV2(paths.memory(), files)
         : readV1(paths, files);
     if (netPid > 0) {
-      String netDev = readOptional(host.proc(Long.toString(netPid), "net", "dev"), files);
+      String netDev = readOptional(host.proc(Long.toString(netPid)), "net/dev", files);
       if (netDev != null) {
         stats.network(parseNetDev(netDev));
       }
@@ -102,51 +102,51 @@ public final class CgroupReader {
     ContainerStats.Builder b = ContainerStats.builder();
     // The memory controller first: when the container is gone this throws and nothing else is read.
     // The limit comes from inspect and OOM kills from the events stream: two files fewer.
-    long usage = parseLong(read(p.memory().resolve("memory.usage_in_bytes"), f));
-    Map<String, Long> memStat = parseFlatKeyed(read(p.memory().resolve("memory.stat"), f), MEMORY_STAT_KEYS);
-    long failcnt = parseLongOr(readOptional(p.memory().resolve("memory.failcnt"), f));
+    long usage = parseLong(read(p.memory(), "memory.usage_in_bytes", f));
+    Map<String, Long> memStat = parseFlatKeyed(read(p.memory(), "memory.stat", f), MEMORY_STAT_KEYS);
+    long failcnt = parseLongOr(readOptional(p.memory(), "memory.failcnt", f));
     applyMemoryV1(b, usage, memStat, failcnt, ContainerStats.UNKNOWN);
     if (p.cpuacct() != null) {
-      long total = parseLongOr(readOptional(p.cpuacct().resolve("cpuacct.usage"), f));
-      Map<String, Long> ticks = parseFlatKeyed(readOptional(p.cpuacct().resolve("cpuacct.stat"), f));
+      long total = parseLongOr(readOptional(p.cpuacct(), "cpuacct.usage", f));
+      Map<String, Long> ticks = parseFlatKeyed(readOptional(p.cpuacct(), "cpuacct.stat", f));
       b.cpu(total, ticksToNanos(ticks.get("user")), ticksToNanos(ticks.get("system")));
     }
     if (p.cpu() != null) {
-      Map<String, Long> cpuStat = parseFlatKeyed(readOptional(p.cpu().resolve("cpu.stat"), f));
+      Map<String, Long> cpuStat = parseFlatKeyed(readOptional(p.cpu(), "cpu.stat", f));
       b.cfs(cpuStat.getOrDefault("nr_periods", ContainerStats.UNKNOWN),
           cpuStat.getOrDefault("nr_throttled", ContainerStats.UNKNOWN),
           cpuStat.getOrDefault("throttled_time", ContainerStats.UNKNOWN));
     }
     if (p.blkio() != null) {
-      String io = readOptional(p.blkio().resolve("blkio.throttle.io_service_bytes_recursive"), f);
+      String io = readOptional(p.blkio(), "blkio.throttle.io_service_bytes_recursive", f);
       if (io != null) {
         b.io(named(parseBlkioV1(io)));
       }
     }
     if (p.pids() != null) {
-      b.pids(parseLongOr(readOptional(p.pids().resolve("pids.current"), f)));
+      b.pids(parseLongOr(readOptional(p.pids(), "pids.current", f)));
     }
     return b;
   }
 
   private ContainerStats.Builder readV2(Path dir, OpenFiles f) throws IOException {
     ContainerStats.Builder b = ContainerStats.builder();
-    long usage = parseLong(read(dir.resolve("memory.current"), f));
-    Map<String, Long> memStat = parseFlatKeyed(read(dir.resolve("memory.stat"), f), MEMORY_STAT_KEYS);
-    Map<String, Long> events = parseFlatKeyed(readOptional(dir.resolve("memory.events"), f));
-    long swap = parseLongOr(readOptional(dir.resolve("memory.swap.current"), f));
+    long usage = parseLong(read(dir, "memory.current", f));
+    Map<String, Long> memStat = parseFlatKeyed(read(dir, "memory.stat", f), MEMORY_STAT_KEYS);
+    Map<String, Long> events = parseFlatKeyed(readOptional(dir, "memory.events", f));
+    long swap = parseLongOr(readOptional(dir, "memory.swap.current", f));
     applyMemoryV2(b, usage, memStat, events, swap, ContainerStats.UNKNOWN);
-    Map<String, Long> cpuStat = parseFlatKeyed(readOptional(dir.resolve("cpu.stat"), f));
+    Map<String, Long> cpuStat = parseFlatKeyed(readOptional(dir, "cpu.stat", f));
     b.cpu(microsToNanos(cpuStat.get("usage_usec")), microsToNanos(cpuStat.get("user_usec")),
         microsToNanos(cpuStat.get("system_usec")));
     b.cfs(cpuStat.getOrDefault("nr_periods", ContainerStats.UNKNOWN),
         cpuStat.getOrDefault("nr_throttled", ContainerStats.UNKNOWN),
         microsToNanos(cpuStat.get("throttled_usec")));
-    String io = readOptional(dir.resolve("io.stat"), f);
+    String io = readOptional(dir, "io.stat", f);
     if (io != null) {
       b.io(named(parseIoStatV2(io)));
     }
-    b.pids(parseLongOr(readOptional(dir.resolve("pids.current"), f)));
+    b.pids(parseLongOr(readOptional(dir, "pids.current", f)));
     return b;
   }
 
@@ -403,26 +403,22 @@ public final class CgroupReader {
   }
 
   /** A file that may be missing (a controller feature the kernel lacks); null then. */
-  private static String readOptional(Path file) {
-    return readOptional(file, null);
-  }
-
-  private static String readOptional(Path file, OpenFiles files) {
+  private static String readOptional(Path dir, String name, OpenFiles files) {
     try {
-      return read(file, files);
+      return read(dir, name, files);
     } catch (IOException e) {
       return null;
     }
   }
 
-  private static String read(Path file, OpenFiles files) throws IOException {
+  private static String read(Path dir, String name, OpenFiles files) throws IOException {
     if (files == null) {
-      return read(file);
+      return read(dir.resolve(name));
     }
     try {
-      return files.read(file);
+      return files.read(dir, name);
     } catch (IOException e) {
-      files.forget(file);
+      files.forget(name);
       throw e;
     }
   }

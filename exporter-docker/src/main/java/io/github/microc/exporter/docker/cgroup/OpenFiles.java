@@ -15,7 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * read again from offset 0: these are seq_files, which the kernel generates afresh on every
  * read from the start, so a scrape costs one {@code pread} per file instead of an open, a
  * read and a close. Closed when the container stops or its main process changes, so that no
- * descriptor keeps a dead container's network namespace alive. Thread-safe.
+ * descriptor keeps a dead container's network namespace alive. Files are known by their name
+ * (relative to their directory), unique within one container: a scrape looks them up
+ * without making a path. Thread-safe.
  */
 public final class OpenFiles implements AutoCloseable {
 
@@ -23,15 +25,18 @@ public final class OpenFiles implements AutoCloseable {
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(16 * 1024));
   private static final ThreadLocal<byte[]> BYTES = ThreadLocal.withInitial(() -> new byte[16 * 1024]);
 
-  private final Map<Path, FileChannel> channels = new ConcurrentHashMap<>();
+  private final Map<String, FileChannel> channels = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  /** The file's whole content, as ISO-8859-1 (the files are ASCII). */
-  String read(Path file) throws IOException {
-    FileChannel channel = channels.get(file);
+  /**
+   * The whole content of the file {@code name} in {@code dir}, as ISO-8859-1 (the files are
+   * ASCII); {@code dir} is used only to open it the first time.
+   */
+  String read(Path dir, String name) throws IOException {
+    FileChannel channel = channels.get(name);
     if (channel == null) {
-      channel = FileChannel.open(file, StandardOpenOption.READ);
-      FileChannel raced = channels.putIfAbsent(file, channel);
+      channel = FileChannel.open(dir.resolve(name), StandardOpenOption.READ);
+      FileChannel raced = channels.putIfAbsent(name, channel);
       if (raced != null) {
         channel.close();
         channel = raced;
@@ -69,8 +74,8 @@ public final class OpenFiles implements AutoCloseable {
   }
 
   /** Drops one file, after an error, so that the next read opens it again. */
-  void forget(Path file) {
-    FileChannel channel = channels.remove(file);
+  void forget(String name) {
+    FileChannel channel = channels.remove(name);
     if (channel != null) {
       try {
         channel.close();
@@ -83,8 +88,8 @@ public final class OpenFiles implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    for (Path file : channels.keySet()) {
-      forget(file);
+    for (String name : channels.keySet()) {
+      forget(name);
     }
   }
 }

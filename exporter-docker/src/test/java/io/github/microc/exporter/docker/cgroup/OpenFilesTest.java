@@ -17,12 +17,12 @@ class OpenFilesTest {
     Path file = dir.resolve("memory.usage_in_bytes");
     Files.writeString(file, "4096\n");
     try (OpenFiles files = new OpenFiles()) {
-      assertThat(files.read(file)).isEqualTo("4096\n");
+      assertThat(files.read(dir, file.getFileName().toString())).isEqualTo("4096\n");
       // Rewritten in place, as the kernel regenerates a seq_file on each read from offset 0.
       try (var out = Files.newOutputStream(file, java.nio.file.StandardOpenOption.WRITE)) {
         out.write("8192\n".getBytes());
       }
-      assertThat(files.read(file)).isEqualTo("8192\n");
+      assertThat(files.read(dir, file.getFileName().toString())).isEqualTo("8192\n");
     }
   }
 
@@ -32,15 +32,15 @@ class OpenFilesTest {
     String big = "total_cache 1\n".repeat(5000);
     Files.writeString(file, big);
     try (OpenFiles files = new OpenFiles()) {
-      assertThat(files.read(file)).isEqualTo(big);
-      assertThat(files.read(file)).isEqualTo(big);
+      assertThat(files.read(dir, file.getFileName().toString())).isEqualTo(big);
+      assertThat(files.read(dir, file.getFileName().toString())).isEqualTo(big);
     }
   }
 
   @Test
   void aMissingFileIsAnErrorAndNothingStaysOpen(@TempDir Path dir) {
     try (OpenFiles files = new OpenFiles()) {
-      assertThatThrownBy(() -> files.read(dir.resolve("gone"))).isInstanceOf(NoSuchFileException.class);
+      assertThatThrownBy(() -> files.read(dir, "gone")).isInstanceOf(NoSuchFileException.class);
     }
   }
 }
