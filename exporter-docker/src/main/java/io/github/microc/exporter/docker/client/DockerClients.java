@@ -4,12 +4,28 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.transport.DockerHttpClient;
+import com.github.dockerjava.transport.SSLConfig;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import java.net.URI;
+import java.security.SecureRandom;
 import java.time.Duration;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLContextSpi;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
 
 /**
  * Makes docker-java clients on the zerodep transport. Requests and the events stream get
  * separate clients: a response timeout that protects a request would cut a quiet stream.
+ *
+ * <p>Over a Unix socket the transport gets a TLS context that is never used, in place of the
+ * JDK's default one: without it the transport initialises the default context, which loads
+ * the JDK's TLS implementation and parses its whole trust store (about 150 certificates), for
+ * a connection that cannot use TLS.
  */
 public final class DockerClients {
 
@@ -55,14 +71,60 @@ public final class DockerClients {
   }
 
   private static DockerHttpClient http(DefaultDockerClientConfig config, Duration responseTimeout) {
+    URI host = config.getDockerHost();
     ZerodepDockerHttpClient.Builder http = new ZerodepDockerHttpClient.Builder()
-        .dockerHost(config.getDockerHost())
-        .sslConfig(config.getSSLConfig())
+        .dockerHost(host)
+        .sslConfig("unix".equals(host.getScheme()) ? NoTls.CONFIG : config.getSSLConfig())
         .maxConnections(32)
         .connectionTimeout(Duration.ofSeconds(3));
     if (!responseTimeout.isZero()) {
       http.responseTimeout(responseTimeout);
     }
     return http.build();
+  }
+
+  /** A TLS context for a Unix socket, where TLS does not apply: any use of it is an error. */
+  static final class NoTls extends SSLContextSpi {
+
+    static final SSLConfig CONFIG = () -> new SSLContext(new NoTls(), null, "none") {};
+
+    private static UnsupportedOperationException unsupported() {
+      return new UnsupportedOperationException("TLS over a Unix socket");
+    }
+
+    @Override
+    protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {
+      throw unsupported();
+    }
+
+    @Override
+    protected SSLSocketFactory engineGetSocketFactory() {
+      throw unsupported();
+    }
+
+    @Override
+    protected SSLServerSocketFactory engineGetServerSocketFactory() {
+      throw unsupported();
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine() {
+      throw unsupported();
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine(String host, int port) {
+      throw unsupported();
+    }
+
+    @Override
+    protected SSLSessionContext engineGetServerSessionContext() {
+      throw unsupported();
+    }
+
+    @Override
+    protected SSLSessionContext engineGetClientSessionContext() {
+      throw unsupported();
+    }
   }
 }
