@@ -17,6 +17,8 @@ import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 /**
  * The Prometheus text format 0.0.4, written straight into a byte buffer. The output is the
@@ -51,6 +53,8 @@ final class TextFormat {
   private static final byte[] MINUS_INF = bytes("-Inf");
   /** The size from which the buffer is handed on, after the family that reaches it. */
   static final int PIECE = 32 * 1024;
+  /** The size from which a label set is kept for reuse within a scrape. */
+  private static final int SHARED_LABELS = 3;
   /** A buffer grown past this for one large family is not kept for the next scrape. */
   private static final int KEEP = 1 << 20;
   private static final int INITIAL = 2 * PIECE;
@@ -77,6 +81,8 @@ final class TextFormat {
   };
   private byte[] buf = new byte[INITIAL];
   private int len;
+  /** The label sets of this scrape written so far, by identity. */
+  private final Map<Labels, byte[]> labelSets = new IdentityHashMap<>();
 
   /** @param fallback the writer, configured as the endpoint's, for the families not written here */
   TextFormat(PrometheusTextFormatWriter fallback) {
@@ -94,6 +100,14 @@ final class TextFormat {
       buf = new byte[INITIAL];
     }
     len = 0;
+    try {
+      writeAll(snapshots, pieces);
+    } finally {
+      labelSets.clear();
+    }
+  }
+
+  private void writeAll(MetricSnapshots snapshots, Pieces pieces) throws IOException {
     for (MetricSnapshot snapshot : snapshots) {
       if (snapshot.getDataPoints().isEmpty()) {
         continue;
@@ -238,6 +252,37 @@ final class TextFormat {
       return true;
     }
     put('{');
+    if (!labelPairs(labels, n)) {
+      return false;
+    }
+    if (!Double.isNaN(quantile)) {
+      if (n > 0) {
+        put(',');
+      }
+      raw(QUANTILE);
+      number(quantile);
+      put('"');
+    }
+    put('}');
+    put(' ');
+    return true;
+  }
+
+  /**
+   * {@code a="x",b="y"}; false for a label name that needs quoting. A set of
+   * {@link #SHARED_LABELS} or more labels is kept, written, for the rest of the scrape: a
+   * collector that gives many families the same label set (one per container, say) has it
+   * escaped once, and copied after that.
+   */
+  private boolean labelPairs(Labels labels, int n) {
+    if (n >= SHARED_LABELS) {
+      byte[] written = labelSets.get(labels);
+      if (written != null) {
+        raw(written);
+        return true;
+      }
+    }
+    int mark = len;
     for (int i = 0; i < n; i++) {
       String label = labels.getPrometheusName(i);
       if (!PrometheusNaming.isValidLegacyLabelName(label)) {
@@ -253,16 +298,9 @@ final class TextFormat {
       labelValue(labels.getValue(i));
       put('"');
     }
-    if (!Double.isNaN(quantile)) {
-      if (n > 0) {
-        put(',');
-      }
-      raw(QUANTILE);
-      number(quantile);
-      put('"');
+    if (n >= SHARED_LABELS) {
+      labelSets.put(labels, Arrays.copyOfRange(buf, mark, len));
     }
-    put('}');
-    put(' ');
     return true;
   }
 

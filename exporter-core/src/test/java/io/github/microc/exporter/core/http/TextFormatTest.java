@@ -162,6 +162,35 @@ class TextFormatTest {
   }
 
   @Test
+  void labelSetsSharedByManyFamiliesAsContainersShareThem() throws IOException {
+    Random random = new Random(7);
+    char[] alphabet = "ab\\\"\n \u00e9\u20ac\ud83d\ude00\ud800".toCharArray();
+    List<Labels> containers = new ArrayList<>();
+    for (int c = 0; c < 60; c++) {
+      containers.add(Labels.of("id", "/docker/" + c, "image", randomString(random, alphabet),
+          "name", randomString(random, alphabet)));
+    }
+    List<MetricSnapshot> families = new ArrayList<>();
+    for (int f = 0; f < 6; f++) {
+      GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name("container_shared_" + f).help("Shared.");
+      CounterSnapshot.Builder counter = CounterSnapshot.builder().name("container_counted_" + f);
+      for (Labels labels : containers) {
+        gauge.dataPoint(GaugeDataPointSnapshot.builder().value(f).labels(labels).build());
+        counter.dataPoint(CounterDataPointSnapshot.builder().value(f).labels(labels.add("interface", "eth" + f))
+            .build());
+      }
+      families.add(gauge.build());
+      families.add(counter.build());
+    }
+    // One label set with a name that needs quoting: its family goes through client_java's writer.
+    families.add(GaugeSnapshot.builder().name("container_quoted")
+        .dataPoint(GaugeDataPointSnapshot.builder().value(1).labels(containers.get(0).add("a.b", "x")).build())
+        .build());
+
+    assertSame(new MetricSnapshots(families));
+  }
+
+  @Test
   void aLargeScrapeGoesOutInPiecesOfWholeFamiliesAndTheBufferHoldsOnlyOne() throws IOException {
     List<MetricSnapshot> families = new ArrayList<>();
     char[] long_ = new char[20_000];

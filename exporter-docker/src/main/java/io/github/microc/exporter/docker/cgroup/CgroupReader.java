@@ -225,7 +225,8 @@ public final class CgroupReader {
 
   /**
    * The same, keeping only {@code wanted} keys (null: all): memory.stat has some 40 lines of
-   * which a scrape needs a few, and every container's is parsed on every scrape.
+   * which a scrape needs a few, and every container's is parsed on every scrape, so a wanted
+   * key is matched in place and stored as the {@code wanted} string itself.
    */
   static Map<String, Long> parseFlatKeyed(String text, List<String> wanted) {
     Map<String, Long> values = new HashMap<>();
@@ -240,11 +241,13 @@ public final class CgroupReader {
         end = length;
       }
       int space = text.indexOf(' ', start);
-      if (space > start && space < end && (wanted == null || isWanted(text, start, space, wanted))) {
-        try {
-          values.put(text.substring(start, space), Long.parseLong(text.substring(space + 1, end).trim()));
-        } catch (NumberFormatException ignored) {
-          // Not a number (a future field); skipped.
+      if (space > start && space < end) {
+        String key = wanted == null ? text.substring(start, space) : wanted(text, start, space, wanted);
+        if (key != null) {
+          long value = number(text, space + 1, end);
+          if (value != NOT_A_NUMBER) {
+            values.put(key, value);
+          }
         }
       }
       start = end + 1;
@@ -252,13 +255,50 @@ public final class CgroupReader {
     return values;
   }
 
-  private static boolean isWanted(String text, int start, int end, List<String> wanted) {
-    for (String key : wanted) {
+  /** The key of {@code wanted} that is the text from {@code start} to {@code end}; null for none. */
+  private static String wanted(String text, int start, int end, List<String> wanted) {
+    for (int i = 0, n = wanted.size(); i < n; i++) {
+      String key = wanted.get(i);
       if (key.length() == end - start && text.regionMatches(start, key, 0, key.length())) {
-        return true;
+        return key;
       }
     }
-    return false;
+    return null;
+  }
+
+  /** What {@link #number} returns for text that is not a number. */
+  private static final long NOT_A_NUMBER = Long.MIN_VALUE;
+
+  /**
+   * The decimal number from {@code from} to {@code end}, spaces around it allowed, without
+   * making a string; {@link #NOT_A_NUMBER} for anything else.
+   */
+  static long number(String text, int from, int end) {
+    while (from < end && text.charAt(from) == ' ') {
+      from++;
+    }
+    while (end > from && (text.charAt(end - 1) == ' ' || text.charAt(end - 1) == '\r')) {
+      end--;
+    }
+    boolean negative = from < end && text.charAt(from) == '-';
+    int digits = negative ? from + 1 : from;
+    if (digits == end || end - digits > 18) {
+      // Empty, or long enough to overflow the loop below: the library's parser decides.
+      try {
+        return digits == end ? NOT_A_NUMBER : Long.parseLong(text.substring(from, end));
+      } catch (NumberFormatException e) {
+        return NOT_A_NUMBER;
+      }
+    }
+    long value = 0;
+    for (int i = digits; i < end; i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return NOT_A_NUMBER;
+      }
+      value = value * 10 + (c - '0');
+    }
+    return negative ? -value : value;
   }
 
   /** The memory.stat fields that cgroup v1 (total_*, else the local ones) and v2 give. */
@@ -336,30 +376,61 @@ public final class CgroupReader {
 
   /** {@code /proc/<pid>/net/dev}, loopback excluded (as cAdvisor does). */
   static List<NetInterface> parseNetDev(String text) {
-    List<NetInterface> out = new ArrayList<>();
-    for (String line : text.split("\n")) {
-      int colon = line.indexOf(':');
-      if (colon < 0) {
+    List<NetInterface> out = new ArrayList<>(2);
+    long[] f = new long[16];
+    int start = 0;
+    int length = text.length();
+    while (start < length) {
+      int end = text.indexOf('\n', start);
+      if (end < 0) {
+        end = length;
+      }
+      int colon = text.indexOf(':', start);
+      int line = start;
+      start = end + 1;
+      if (colon < 0 || colon > end) {
         continue;
       }
-      String name = line.substring(0, colon).trim();
-      if (name.equals("lo") || name.isEmpty()) {
+      int nameStart = line;
+      while (nameStart < colon && text.charAt(nameStart) == ' ') {
+        nameStart++;
+      }
+      int nameEnd = colon;
+      while (nameEnd > nameStart && text.charAt(nameEnd - 1) == ' ') {
+        nameEnd--;
+      }
+      if (nameEnd == nameStart || (nameEnd - nameStart == 2 && text.startsWith("lo", nameStart))) {
         continue;
       }
-      String[] f = line.substring(colon + 1).trim().split("\\s+");
-      if (f.length < 16) {
-        continue;
+      // 16 counters separated by spaces: bytes, packets, errs, drop, ... received, then sent.
+      int n = 0;
+      int at = colon + 1;
+      while (n < 16 && at < end) {
+        while (at < end && text.charAt(at) == ' ') {
+          at++;
+        }
+        int fieldEnd = at;
+        while (fieldEnd < end && text.charAt(fieldEnd) != ' ') {
+          fieldEnd++;
+        }
+        if (fieldEnd == at) {
+          break;
+        }
+        long value = number(text, at, fieldEnd);
+        if (value == NOT_A_NUMBER) {
+          break;
+        }
+        f[n++] = value;
+        at = fieldEnd;
       }
-      try {
-        out.add(new NetInterface(name,
-            Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]),
-            Long.parseLong(f[8]), Long.parseLong(f[9]), Long.parseLong(f[10]), Long.parseLong(f[11])));
-      } catch (NumberFormatException ignored) {
-        // Malformed line; skipped.
+      if (n == 16) {
+        out.add(new NetInterface(text.substring(nameStart, nameEnd),
+            f[0], f[1], f[2], f[3], f[8], f[9], f[10], f[11]));
       }
     }
     return out;
   }
+
 
   /** The DEVNAME of a {@code /sys/dev/block/M:m/uevent} file. */
   static String parseUeventDevName(String text) {

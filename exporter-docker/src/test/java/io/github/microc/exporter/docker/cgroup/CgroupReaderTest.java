@@ -11,7 +11,10 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -190,6 +193,32 @@ class CgroupReaderTest {
     void flatKeyedSkipsWhatIsNotANumber() {
       assertThat(CgroupReader.parseFlatKeyed("a 1\nb x\nc 3\n\n"))
           .containsEntry("a", 1L).containsEntry("c", 3L).doesNotContainKey("b");
+    }
+
+    @Test
+    void numbersAreParsedInPlaceAsLongParsesThem() {
+      assertThat(CgroupReader.parseFlatKeyed("a 1\nb  42 \nc -7\nd 9223372036854771712\n"
+          + "e 18446744073709551615\nf 12x\ng \nh 000123\r\n"))
+          .containsExactlyInAnyOrderEntriesOf(Map.of("a", 1L, "b", 42L, "c", -7L,
+              "d", 9223372036854771712L, "h", 123L));
+      assertThat(CgroupReader.parseFlatKeyed("total_rss 5\nrss 6\nother 7\n", List.of("rss", "total_rss")))
+          .containsExactlyInAnyOrderEntriesOf(Map.of("rss", 6L, "total_rss", 5L));
+    }
+
+    @Test
+    void netDevOfThisMachineAsASplitOnWhitespaceReadsIt() throws IOException {
+      String text = Files.readString(Path.of("/proc/self/net/dev"));
+      List<NetInterface> expected = new ArrayList<>();
+      for (String line : text.split("\n")) {
+        int colon = line.indexOf(':');
+        String name = colon < 0 ? "" : line.substring(0, colon).trim();
+        if (name.isEmpty() || name.equals("lo")) {
+          continue;
+        }
+        long[] f = Arrays.stream(line.substring(colon + 1).trim().split("\\s+")).mapToLong(Long::parseLong).toArray();
+        expected.add(new NetInterface(name, f[0], f[1], f[2], f[3], f[8], f[9], f[10], f[11]));
+      }
+      assertThat(CgroupReader.parseNetDev(text)).isEqualTo(expected);
     }
 
     @Test
