@@ -236,10 +236,7 @@ public final class CgroupReader {
     int start = 0;
     int length = text.length();
     while (start < length) {
-      int end = text.indexOf('\n', start);
-      if (end < 0) {
-        end = length;
-      }
+      int end = lineEnd(text, start);
       int space = text.indexOf(' ', start);
       if (space > start && space < end) {
         String key = wanted == null ? text.substring(start, space) : wanted(text, start, space, wanted);
@@ -264,6 +261,12 @@ public final class CgroupReader {
       }
     }
     return null;
+  }
+
+  /** Where the line from {@code start} ends: its newline, or the end of the text. */
+  private static int lineEnd(String text, int start) {
+    int end = text.indexOf('\n', start);
+    return end < 0 ? text.length() : end;
   }
 
   /** What {@link #number} returns for text that is not a number. */
@@ -381,10 +384,7 @@ public final class CgroupReader {
     int start = 0;
     int length = text.length();
     while (start < length) {
-      int end = text.indexOf('\n', start);
-      if (end < 0) {
-        end = length;
-      }
+      int end = lineEnd(text, start);
       int colon = text.indexOf(':', start);
       int line = start;
       start = end + 1;
