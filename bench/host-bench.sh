@@ -107,12 +107,12 @@ done
 microc_ticks=$(( $(ticks "$microc_pid") - microc_t0 )); node_ticks=$(( $(ticks "$node_pid") - node_t0 ))
 microc_rss=$(rss_kib "$microc_pid"); node_rss=$(rss_kib "$node_pid")
 microc_anon=$(anon_kib "$microc_pid"); node_anon=$(anon_kib "$node_pid")
-microc_bytes=$(curl -s "http://127.0.0.1:$microc_port/metrics" | grep -c '^node_' || true)
-node_bytes=$(curl -s "http://127.0.0.1:$node_port/metrics" | grep -c '^node_' || true)
+microc_series=$(curl -s "http://127.0.0.1:$microc_port/metrics" | grep -c '^node_' || true)
+node_series=$(curl -s "http://127.0.0.1:$node_port/metrics" | grep -c '^node_' || true)
 
 python3 - "$out" "$scrapes" "$(getconf CLK_TCK)" \
     "$microc_first" "$node_first" "$microc_ticks" "$node_ticks" "$microc_rss" "$node_rss" \
-    "$microc_bytes" "$node_bytes" "$microc_anon" "$node_anon" <<'PY'
+    "$microc_series" "$node_series" "$microc_anon" "$node_anon" <<'PY'
 import sys
 out, n, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 mf, nf, mt, nt, mr, nr, ms, ns, ma, na = map(int, sys.argv[4:14])

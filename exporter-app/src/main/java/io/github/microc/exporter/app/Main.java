@@ -160,15 +160,15 @@ public final class Main {
     }
 
     Microc microc = builder(plugins).build();
-    if (checkConfig) {
-      out.println("config OK (collectors enabled: "
-          + String.join(", ", microc.engine().enabledCollectors()) + ")");
-      microc.close();
-      return 0;
-    }
-    if (printConfig) {
-      out.print(render(microc));
-      microc.close();
+    if (checkConfig || printConfig) {
+      try (microc) {
+        if (checkConfig) {
+          out.println("config OK (collectors enabled: "
+              + String.join(", ", microc.engine().enabledCollectors()) + ")");
+        } else {
+          out.print(render(microc));
+        }
+      }
       return 0;
     }
     return train ? train(microc) : serve(microc, directory);

@@ -191,9 +191,6 @@ public final class PluginDirectory implements AutoCloseable {
       } else {
         text.append(t.getClass().getSimpleName()).append(message == null ? "" : " " + message);
       }
-      if (t.getCause() == t) {
-        break;
-      }
     }
     return text.toString();
   }

@@ -1,16 +1,14 @@
 package io.github.microc.exporter.core;
 
+import static io.github.microc.exporter.core.SingleValue.counter;
+import static io.github.microc.exporter.core.SingleValue.gauge;
+
 import com.sun.management.UnixOperatingSystemMXBean;
 import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricMetadata;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -86,8 +84,7 @@ final class ProcessCollector implements MultiCollector {
     List<MetricSnapshot> families = new ArrayList<>(6);
     long cpu = os.getProcessCpuTime();
     if (cpu >= 0) {
-      families.add(new CounterSnapshot(CPU,
-          List.of(new CounterDataPointSnapshot(Unit.nanosToSeconds(cpu), Labels.EMPTY, null, 0))));
+      families.add(counter(CPU, Unit.nanosToSeconds(cpu)));
     }
     families.add(gauge(START, startTime));
     families.add(gauge(OPEN_FDS, openFileDescriptors()));
@@ -150,9 +147,5 @@ final class ProcessCollector implements MultiCollector {
       value = value * 10 + (status.charAt(i) - '0');
     }
     return i == start ? -1 : value;
-  }
-
-  private static GaugeSnapshot gauge(MetricMetadata metadata, double value) {
-    return new GaugeSnapshot(metadata, List.of(new GaugeDataPointSnapshot(value, Labels.EMPTY, null)));
   }
 }

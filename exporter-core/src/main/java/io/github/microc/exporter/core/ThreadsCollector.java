@@ -1,11 +1,12 @@
 package io.github.microc.exporter.core;
 
+import static io.github.microc.exporter.core.SingleValue.counter;
+import static io.github.microc.exporter.core.SingleValue.gauge;
+
 import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
@@ -85,8 +86,7 @@ final class ThreadsCollector implements MultiCollector {
         gauge(CURRENT, threads.getThreadCount()),
         gauge(DAEMON, threads.getDaemonThreadCount()),
         gauge(PEAK, threads.getPeakThreadCount()),
-        new CounterSnapshot(STARTED, List.of(new CounterDataPointSnapshot(
-            threads.getTotalStartedThreadCount(), Labels.EMPTY, null, 0))),
+        counter(STARTED, threads.getTotalStartedThreadCount()),
         gauge(DEADLOCKED, deadlocked == null ? 0 : deadlocked.length),
         gauge(DEADLOCKED_MONITOR, monitorDeadlocked == null ? 0 : monitorDeadlocked.length),
         states());
@@ -114,9 +114,5 @@ final class ThreadsCollector implements MultiCollector {
       points.add(new GaugeDataPointSnapshot(counts[i], STATE_LABELS[i], null));
     }
     return new GaugeSnapshot(STATE, points);
-  }
-
-  private static GaugeSnapshot gauge(MetricMetadata metadata, double value) {
-    return new GaugeSnapshot(metadata, List.of(new GaugeDataPointSnapshot(value, Labels.EMPTY, null)));
   }
 }

@@ -21,6 +21,7 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -68,7 +69,7 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
   private volatile ApiStatsPoller poller;
 
   /** Where a container's cgroup was found, for the process it was found for, and its open files. */
-  private record Located(long pid, CgroupPaths paths, OpenFiles files) {}
+  private record Located(long pid, CgroupPaths paths, Path net, OpenFiles files) {}
 
   /** One exported container with its stats (null when none) and label sets. */
   private record Row(ContainerInfo info, ContainerStats stats, ContainerLabels labels) {}
@@ -136,14 +137,15 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     if (where == null || where.pid() != c.pid()) {
       forget(c.id());
       CgroupPaths paths = reader.locate(c.id(), c.pid()).orElse(null);
-      where = new Located(c.pid(), paths, paths == null ? null : new OpenFiles());
+      Path net = c.networkMode().equals("host") ? null : reader.processDirectory(c.pid());
+      where = new Located(c.pid(), paths, net, paths == null ? null : new OpenFiles());
       located.put(c.id(), where);
     }
     if (where.paths() == null) {
       return null;
     }
     try {
-      return reader.read(where.paths(), c.networkMode().equals("host") ? 0 : c.pid(), where.files());
+      return reader.read(where.paths(), where.net(), where.files());
     } catch (IOException e) {
       // Stopped since the metadata said running: no stats rather than stale ones.
       forget(c.id());

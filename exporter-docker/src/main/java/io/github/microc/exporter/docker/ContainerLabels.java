@@ -27,20 +27,12 @@ final class ContainerLabels {
 
   ContainerLabels(ContainerInfo info, List<String> allowList) {
     this.info = info;
-    List<String> names = new ArrayList<>(List.of("id", "name", "image"));
-    List<String> values = new ArrayList<>(List.of("/docker/" + info.id(), info.name(), info.image()));
+    List<String> names = new ArrayList<>(List.of("id"));
+    List<String> values = new ArrayList<>(List.of("/docker/" + info.id()));
+    addUnlessEmpty(names, values, "name", info.name());
+    addUnlessEmpty(names, values, "image", info.image());
     for (String label : allowList) {
-      String value = info.labels().get(label);
-      if (value != null && !value.isEmpty()) {
-        names.add(ContainerSettings.labelName(label));
-        values.add(value);
-      }
-    }
-    for (int i = names.size() - 1; i >= 0; i--) {
-      if (values.get(i).isEmpty()) {
-        names.remove(i);
-        values.remove(i);
-      }
+      addUnlessEmpty(names, values, ContainerSettings.labelName(label), info.labels().get(label));
     }
     this.base = Labels.of(names, values);
     this.cpuTotal = base.add("cpu", "total");
@@ -48,6 +40,13 @@ final class ContainerLabels {
     this.health = new Labels[ContainerCollector.HEALTH_STATES.size()];
     for (int i = 0; i < health.length; i++) {
       health[i] = base.add("health", ContainerCollector.HEALTH_STATES.get(i));
+    }
+  }
+
+  private static void addUnlessEmpty(List<String> names, List<String> values, String name, String value) {
+    if (value != null && !value.isEmpty()) {
+      names.add(name);
+      values.add(value);
     }
   }
 

@@ -130,13 +130,18 @@ public final class CollectionEngine implements MultiCollector {
 
   /** Collects the named collectors, concurrently, and adds the self-metrics. */
   public MetricSnapshots collect(Collection<String> names) {
-    Map<CollectorRuntime, CollectorRuntime.Flight> flights = new LinkedHashMap<>();
-    Batch batch = new Batch(executor);
+    // Every name is checked before any flight is queued: a queued flight must be started.
+    List<CollectorRuntime> selected = new ArrayList<>();
     for (String name : new TreeSet<>(names)) {
       CollectorRuntime runtime = runtimes.get(name);
       if (runtime == null) {
         throw new IllegalArgumentException("unknown collector \"" + name + "\"");
       }
+      selected.add(runtime);
+    }
+    Map<CollectorRuntime, CollectorRuntime.Flight> flights = new LinkedHashMap<>();
+    Batch batch = new Batch(executor);
+    for (CollectorRuntime runtime : selected) {
       flights.put(runtime, runtime.begin(batch));
     }
     batch.start();

@@ -101,7 +101,7 @@ final class CollectorRuntime {
       Outcome timedOut = Outcome.failure("timed out after " + seconds(settings.timeout()) + "s",
           settings.timeout(), clock.instant());
       if (settle(f, timedOut)) {
-        if (f.batch != null && f.batch.withdraw(f)) {
+        if (f.batch.withdraw(f)) {
           f.finish(); // taken out before it started: nothing is left running
         } else {
           f.interrupt();

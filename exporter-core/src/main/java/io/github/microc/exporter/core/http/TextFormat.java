@@ -224,7 +224,7 @@ final class TextFormat {
       raw(HELP);
       name(name, suffix);
       put(' ');
-      help(help);
+      escaped(help, false);
       put('\n');
     }
     raw(TYPE);
@@ -295,7 +295,7 @@ final class TextFormat {
       ensure(2);
       buf[len++] = '=';
       buf[len++] = '"';
-      labelValue(labels.getValue(i));
+      escaped(labels.getValue(i), true);
       put('"');
     }
     if (n >= SHARED_LABELS) {
@@ -316,28 +316,14 @@ final class TextFormat {
     len += n;
   }
 
-  /** Backslash, double quote and newline escaped. */
-  private void labelValue(String s) {
+  /** Backslash and newline escaped, and a double quote when {@code quote} (a label value, not help). */
+  private void escaped(String s, boolean quote) {
     int n = s.length();
     for (int i = 0; i < n; i++) {
       char c = s.charAt(i);
-      if (c >= 0x80 || c == '\\' || c == '"' || c == '\n') {
+      if (c >= 0x80 || c == '\\' || c == '\n' || (quote && c == '"')) {
         ascii(s.substring(0, i));
-        utf8(s, i, true);
-        return;
-      }
-    }
-    ascii(s);
-  }
-
-  /** Backslash and newline escaped; a double quote is not. */
-  private void help(String s) {
-    int n = s.length();
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
-      if (c >= 0x80 || c == '\\' || c == '\n') {
-        ascii(s.substring(0, i));
-        utf8(s, i, false);
+        utf8(s, i, quote);
         return;
       }
     }

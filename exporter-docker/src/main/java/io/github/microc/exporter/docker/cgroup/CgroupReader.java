@@ -78,19 +78,25 @@ public final class CgroupReader {
    * @throws IOException when the cgroup is gone (the container stopped)
    */
   public ContainerStats read(CgroupPaths paths, long netPid) throws IOException {
-    return read(paths, netPid, null);
+    return read(paths, netPid > 0 ? processDirectory(netPid) : null, null);
+  }
+
+  /** {@code <proc>/<pid>}, whose {@code net/dev} has the counters of the process's network namespace. */
+  public Path processDirectory(long pid) {
+    return host.proc(Long.toString(pid));
   }
 
   /**
-   * The same, through files kept open in {@code files} (null: open and close each file).
+   * The same, with the network counters of the {@linkplain #processDirectory process} {@code net}
+   * (null: none), through files kept open in {@code files} (null: open and close each file).
    *
    * @throws IOException when the cgroup is gone (the container stopped)
    */
-  public ContainerStats read(CgroupPaths paths, long netPid, OpenFiles files) throws IOException {
+  public ContainerStats read(CgroupPaths paths, Path net, OpenFiles files) throws IOException {
     ContainerStats.Builder stats = paths.version() == 2 ? readV2(paths.memory(), files)
         : readV1(paths, files);
-    if (netPid > 0) {
-      String netDev = readOptional(host.proc(Long.toString(netPid)), "net/dev", files);
+    if (net != null) {
+      String netDev = readOptional(net, "net/dev", files);
       if (netDev != null) {
         stats.network(parseNetDev(netDev));
       }
@@ -105,7 +111,7 @@ public final class CgroupReader {
     long usage = parseLong(read(p.memory(), "memory.usage_in_bytes", f));
     Map<String, Long> memStat = parseFlatKeyed(read(p.memory(), "memory.stat", f), MEMORY_STAT_KEYS);
     long failcnt = parseLongOr(readOptional(p.memory(), "memory.failcnt", f));
-    applyMemoryV1(b, usage, memStat, failcnt, ContainerStats.UNKNOWN);
+    applyMemoryV1(b, usage, memStat, failcnt);
     if (p.cpuacct() != null) {
       long total = parseLongOr(readOptional(p.cpuacct(), "cpuacct.usage", f));
       Map<String, Long> ticks = parseFlatKeyed(readOptional(p.cpuacct(), "cpuacct.stat", f));
@@ -135,7 +141,7 @@ public final class CgroupReader {
     Map<String, Long> memStat = parseFlatKeyed(read(dir, "memory.stat", f), MEMORY_STAT_KEYS);
     Map<String, Long> events = parseFlatKeyed(readOptional(dir, "memory.events", f));
     long swap = parseLongOr(readOptional(dir, "memory.swap.current", f));
-    applyMemoryV2(b, usage, memStat, events, swap, ContainerStats.UNKNOWN);
+    applyMemoryV2(b, usage, memStat, events, swap);
     Map<String, Long> cpuStat = parseFlatKeyed(readOptional(dir, "cpu.stat", f));
     b.cpu(microsToNanos(cpuStat.get("usage_usec")), microsToNanos(cpuStat.get("user_usec")),
         microsToNanos(cpuStat.get("system_usec")));
@@ -310,25 +316,25 @@ public final class CgroupReader {
 
   /** cgroup v1's memory counters, combined as cAdvisor does. */
   static void applyMemoryV1(ContainerStats.Builder b, long usage, Map<String, Long> stat,
-      long failcnt, long limit) {
+      long failcnt) {
     long inactiveFile = stat.getOrDefault("total_inactive_file", stat.getOrDefault("inactive_file", 0L));
     long workingSet = Math.max(0, usage - inactiveFile);
     b.memory(usage, workingSet,
         stat.getOrDefault("total_rss", stat.getOrDefault("rss", ContainerStats.UNKNOWN)),
         stat.getOrDefault("total_cache", stat.getOrDefault("cache", ContainerStats.UNKNOWN)),
         stat.getOrDefault("total_swap", stat.getOrDefault("swap", 0L)),
-        failcnt, limit);
+        failcnt, ContainerStats.UNKNOWN);
   }
 
   /** cgroup v2's memory counters, combined as cAdvisor does (failcnt: memory.events max). */
   static void applyMemoryV2(ContainerStats.Builder b, long usage, Map<String, Long> stat,
-      Map<String, Long> events, long swap, long limit) {
+      Map<String, Long> events, long swap) {
     long inactiveFile = stat.getOrDefault("inactive_file", 0L);
     b.memory(usage, Math.max(0, usage - inactiveFile),
         stat.getOrDefault("anon", ContainerStats.UNKNOWN),
         stat.getOrDefault("file", ContainerStats.UNKNOWN),
         swap == ContainerStats.UNKNOWN ? 0 : swap,
-        events.getOrDefault("max", ContainerStats.UNKNOWN), limit);
+        events.getOrDefault("max", ContainerStats.UNKNOWN), ContainerStats.UNKNOWN);
     b.oomKills(events.getOrDefault("oom_kill", ContainerStats.UNKNOWN));
   }
 
@@ -483,14 +489,6 @@ public final class CgroupReader {
   }
 
   private static String read(Path dir, String name, OpenFiles files) throws IOException {
-    if (files == null) {
-      return read(dir.resolve(name));
-    }
-    try {
-      return files.read(dir, name);
-    } catch (IOException e) {
-      files.forget(name);
-      throw e;
-    }
+    return files == null ? read(dir.resolve(name)) : files.read(dir, name);
   }
 }

@@ -30,7 +30,8 @@ public final class OpenFiles implements AutoCloseable {
 
   /**
    * The whole content of the file {@code name} in {@code dir}, as ISO-8859-1 (the files are
-   * ASCII); {@code dir} is used only to open it the first time.
+   * ASCII); {@code dir} is used only to open it the first time. A failed read closes the file,
+   * so that the next read opens it again.
    */
   String read(Path dir, String name) throws IOException {
     FileChannel channel = channels.get(name);
@@ -50,17 +51,22 @@ public final class OpenFiles implements AutoCloseable {
     buffer.clear();
     long position = 0;
     int n;
-    // A seq_file read fills the buffer as far as the content goes: a short read is the end.
-    while ((n = channel.read(buffer, position)) > 0) {
-      position += n;
-      if (buffer.hasRemaining()) {
-        break;
+    try {
+      // A seq_file read fills the buffer as far as the content goes: a short read is the end.
+      while ((n = channel.read(buffer, position)) > 0) {
+        position += n;
+        if (buffer.hasRemaining()) {
+          break;
+        }
+        ByteBuffer bigger = ByteBuffer.allocateDirect(buffer.capacity() * 2);
+        buffer.flip();
+        bigger.put(buffer);
+        buffer = bigger;
+        BUFFER.set(buffer);
       }
-      ByteBuffer bigger = ByteBuffer.allocateDirect(buffer.capacity() * 2);
-      buffer.flip();
-      bigger.put(buffer);
-      buffer = bigger;
-      BUFFER.set(buffer);
+    } catch (IOException e) {
+      forget(name); // the next read opens it again
+      throw e;
     }
     buffer.flip();
     int length = buffer.remaining();
@@ -73,8 +79,7 @@ public final class OpenFiles implements AutoCloseable {
     return new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
   }
 
-  /** Drops one file, after an error, so that the next read opens it again. */
-  void forget(String name) {
+  private void forget(String name) {
     FileChannel channel = channels.remove(name);
     if (channel != null) {
       try {
