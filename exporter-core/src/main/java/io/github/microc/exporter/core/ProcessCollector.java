@@ -4,7 +4,7 @@ import static io.github.microc.exporter.core.SingleValue.counter;
 import static io.github.microc.exporter.core.SingleValue.gauge;
 
 import com.sun.management.UnixOperatingSystemMXBean;
-import io.github.microc.exporter.core.spi.PseudoFiles;
+import io.github.microc.exporter.core.spi.PseudoFile;
 import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.instrumentation.jvm.ProcessMetrics;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -56,6 +56,8 @@ final class ProcessCollector implements MultiCollector {
       new MetricMetadata("process_resident_memory_bytes", "Resident memory size in bytes.", Unit.BYTES);
 
   private final UnixOperatingSystemMXBean os;
+  /** Kept open: one pread a scrape. */
+  private final PseudoFile status = new PseudoFile(STATUS);
   private final double startTime;
   private final boolean linux;
   /** Whether {@code stat} of {@code /proc/self/fd} gives the count; false from the first time it does not. */
@@ -91,7 +93,7 @@ final class ProcessCollector implements MultiCollector {
     families.add(gauge(MAX_FDS, os.getMaxFileDescriptorCount()));
     if (linux) {
       try {
-        long[] sizes = parseStatus(PseudoFiles.read(STATUS, StandardCharsets.ISO_8859_1));
+        long[] sizes = parseStatus(status.read(StandardCharsets.ISO_8859_1));
         if (sizes[0] >= 0) {
           families.add(gauge(VIRTUAL, Unit.kiloBytesToBytes(sizes[0])));
         }

@@ -3,6 +3,8 @@ package io.github.microc.exporter.core.host;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.core.spi.PseudoFile;
+import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.nio.file.Path;
@@ -29,22 +31,24 @@ import oshi.hardware.CentralProcessor.TickType;
  * by more than three seconds, which means the CPU was replaced (hot-plug) and starts afresh.
  * The guest modes are included in user and nice, as the kernel counts them. Thread-safe.
  */
-public final class CpuCollector implements MultiCollector {
+public final class CpuCollector implements MultiCollector, AutoCloseable {
 
   /** The modes in the order of {@code /proc/stat}'s columns. */
   static final String[] MODES = {"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"};
   static final String[] GUEST_MODES = {"user", "nice"};
+  /** The columns of {@link #MODES} in alphabetical order, as node_exporter lists them. */
+  private static final int[] ALPHABETICAL = {3, 4, 5, 1, 6, 7, 2, 0};
   private static final double USER_HZ = 100;
   private static final int IDLE = 3;
   private static final double JUMP_BACK_SECONDS = 3;
 
-  private final Path stat;
+  private final PseudoFile stat;
   private final CentralProcessor processor;
   private final Map<String, double[]> last = new HashMap<>();
 
   /** Reads {@code stat}, a Linux {@code /proc/stat}. */
   CpuCollector(Path stat) {
-    this.stat = stat;
+    this.stat = new PseudoFile(stat);
     this.processor = null;
   }
 
@@ -64,8 +68,7 @@ public final class CpuCollector implements MultiCollector {
         "Seconds the CPUs spent in guests (VMs) for each mode.", "cpu", "mode");
     for (Map.Entry<String, double[]> cpu : times.entrySet()) {
       double[] t = cpu.getValue();
-      // Alphabetical, as node_exporter lists them.
-      for (int i : new int[] {3, 4, 5, 1, 6, 7, 2, 0}) {
+      for (int i : ALPHABETICAL) {
         seconds.add(t[i], cpu.getKey(), MODES[i]);
       }
       if (stat != null) {
@@ -92,6 +95,13 @@ public final class CpuCollector implements MultiCollector {
     return times;
   }
 
+  @Override
+  public void close() {
+    if (stat != null) {
+      stat.close();
+    }
+  }
+
   /** Keeps every counter from going down, as node_exporter 1.5's {@code updateCPUStats}. */
   private synchronized Map<String, double[]> monotonic(Map<String, double[]> fresh) {
     for (Map.Entry<String, double[]> cpu : fresh.entrySet()) {
@@ -115,26 +125,47 @@ public final class CpuCollector implements MultiCollector {
    */
   static Map<String, double[]> parseCpuTimes(String text) {
     Map<String, double[]> times = new TreeMap<>(CpuCollector::byNumber);
-    for (String line : text.split("\n")) {
-      String[] f = HostFiles.fields(line);
-      if (f.length < 2 || !f[0].startsWith("cpu") || f[0].length() == 3) {
+    int length = text.length();
+    for (int start = 0; start < length; ) {
+      int end = PseudoFiles.lineEnd(text, start);
+      int line = start;
+      start = end + 1;
+      // In place: /proc/stat's intr line alone has hundreds of columns.
+      if (!text.startsWith("cpu", line)) {
         continue;
       }
-      String cpu = f[0].substring(3);
-      if (!cpu.chars().allMatch(Character::isDigit)) {
+      int nameEnd = PseudoFiles.fieldEnd(text, line, end);
+      if (nameEnd == line + 3 || !digits(text, line + 3, nameEnd)) {
         continue;
       }
       double[] t = new double[10];
       boolean valid = true;
-      for (int i = 0; i < t.length && i + 1 < f.length; i++) {
-        t[i] = HostFiles.number(f[i + 1]) / USER_HZ;
-        valid &= !Double.isNaN(t[i]);
+      int at = nameEnd;
+      for (int i = 0; i < t.length; i++) {
+        at = PseudoFiles.skipBlanks(text, at, end);
+        if (at == end) {
+          break;
+        }
+        int fieldEnd = PseudoFiles.fieldEnd(text, at, end);
+        long ticks = PseudoFiles.number(text, at, fieldEnd);
+        valid &= ticks != PseudoFiles.NOT_A_NUMBER;
+        t[i] = ticks / USER_HZ;
+        at = fieldEnd;
       }
       if (valid) {
-        times.put(cpu, t);
+        times.put(text.substring(line + 3, nameEnd), t);
       }
     }
     return times;
+  }
+
+  private static boolean digits(String text, int from, int end) {
+    for (int i = from; i < end; i++) {
+      if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static int byNumber(String a, String b) {

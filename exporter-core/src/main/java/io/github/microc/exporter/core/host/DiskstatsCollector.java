@@ -5,10 +5,13 @@ import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.HostPaths;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.core.spi.PseudoFile;
+import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,7 +37,7 @@ import oshi.hardware.HWDiskStore;
  * OSHI's disk stores give reads, writes, bytes, the queue length and the busy time.
  * {@code device-exclude} drops partitions and RAM/loop devices by default. Thread-safe.
  */
-public final class DiskstatsCollector implements MultiCollector {
+public final class DiskstatsCollector implements MultiCollector, AutoCloseable {
 
   private static final double SECTOR = 512;
   private static final double MS = 0.001;
@@ -70,14 +73,14 @@ public final class DiskstatsCollector implements MultiCollector {
   record Disk(String major, String minor, String device, double[] columns) {}
 
   private final DeviceFilter filter;
-  private final Path diskstats;
+  private final PseudoFile diskstats;
   private final Path udevData;
   private final List<HWDiskStore> stores;
 
   /** Reads {@code <proc>/diskstats} and udev's database under the root file system. */
   DiskstatsCollector(DeviceFilter filter, HostPaths paths) {
     this.filter = filter;
-    this.diskstats = paths.proc("diskstats");
+    this.diskstats = new PseudoFile(paths.proc("diskstats"));
     this.udevData = paths.rootfs("/run/udev/data");
     this.stores = null;
   }
@@ -97,6 +100,8 @@ public final class DiskstatsCollector implements MultiCollector {
     MetricFamily[] families = new MetricFamily[COLUMNS.length];
     MetricFamily info = MetricFamily.info("node_disk_info", "Info of /sys/block/<block_device>.",
         "device", "major", "minor", "path", "wwn", "model", "serial", "revision");
+    // One look for the database rather than a failed open for every disk where there is none.
+    boolean udevDatabase = udevData != null && Files.isDirectory(udevData);
     for (Disk disk : disks) {
       if (filter.ignored(disk.device())) {
         continue;
@@ -113,8 +118,8 @@ public final class DiskstatsCollector implements MultiCollector {
         }
         families[i].add(disk.columns()[i] * c.scale(), disk.device());
       }
-      if (udevData != null) {
-        Map<String, String> udev = readUdev(disk);
+      if (diskstats != null) {
+        Map<String, String> udev = udevDatabase ? readUdev(disk) : Map.of();
         String serial = udev.getOrDefault("ID_SERIAL_SHORT", udev.getOrDefault("ID_SERIAL", ""));
         info.addInfo(disk.device(), disk.major(), disk.minor(), udev.getOrDefault("ID_PATH", ""),
             udev.getOrDefault("ID_WWN", ""), udev.getOrDefault("ID_MODEL", ""), serial,
@@ -160,16 +165,33 @@ public final class DiskstatsCollector implements MultiCollector {
    */
   static List<Disk> parseDiskstats(String text) {
     List<Disk> disks = new ArrayList<>();
-    for (String line : text.split("\n")) {
-      String[] f = HostFiles.fields(line);
-      if (f.length < 14) {
+    int length = text.length();
+    int[] starts = new int[3 + COLUMNS.length];
+    int[] ends = new int[starts.length];
+    for (int start = 0; start < length; ) {
+      int end = PseudoFiles.lineEnd(text, start);
+      int at = start;
+      start = end + 1;
+      int fields = 0;
+      while (fields < starts.length) {
+        at = PseudoFiles.skipBlanks(text, at, end);
+        if (at == end) {
+          break;
+        }
+        starts[fields] = at;
+        at = PseudoFiles.fieldEnd(text, at, end);
+        ends[fields++] = at;
+      }
+      if (fields < 14) {
         continue;
       }
-      double[] columns = new double[Math.min(f.length - 3, COLUMNS.length)];
+      double[] columns = new double[fields - 3];
       for (int i = 0; i < columns.length; i++) {
-        columns[i] = HostFiles.number(f[i + 3]);
+        long value = PseudoFiles.number(text, starts[i + 3], ends[i + 3]);
+        columns[i] = value == PseudoFiles.NOT_A_NUMBER ? Double.NaN : value;
       }
-      disks.add(new Disk(f[0], f[1], f[2], columns));
+      disks.add(new Disk(text.substring(starts[0], ends[0]), text.substring(starts[1], ends[1]),
+          text.substring(starts[2], ends[2]), columns));
     }
     return disks;
   }
@@ -184,6 +206,13 @@ public final class DiskstatsCollector implements MultiCollector {
       }
     }
     return properties;
+  }
+
+  @Override
+  public void close() {
+    if (diskstats != null) {
+      diskstats.close();
+    }
   }
 
   /** Listed in META-INF/services. */

@@ -2,6 +2,7 @@ package io.github.microc.exporter.core.host;
 
 import com.sun.jna.Platform;
 import io.github.microc.exporter.core.spi.PluginConfig;
+import io.github.microc.exporter.core.spi.PseudoFile;
 import io.github.microc.exporter.core.spi.PseudoFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,10 +43,28 @@ final class HostFiles {
     }
   }
 
+  /** The same for a file kept open: one {@code pread} a scrape. */
+  static <T> T parse(PseudoFile file, Function<String, T> parser) {
+    try {
+      return parser.apply(file.read(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
   /** A file's content without surrounding whitespace, or {@code null} when it cannot be read. */
   static String readTrimmedOrNull(Path file) {
     try {
       return read(file).strip();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** The same for a file kept open. */
+  static String readTrimmedOrNull(PseudoFile file) {
+    try {
+      return file.read(StandardCharsets.UTF_8).strip();
     } catch (IOException e) {
       return null;
     }

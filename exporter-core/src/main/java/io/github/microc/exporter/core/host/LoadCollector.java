@@ -3,6 +3,7 @@ package io.github.microc.exporter.core.host;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.core.spi.PseudoFile;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.nio.file.Path;
@@ -20,14 +21,14 @@ import oshi.hardware.CentralProcessor;
  *
  * Thread-safe.
  */
-public final class LoadCollector implements MultiCollector {
+public final class LoadCollector implements MultiCollector, AutoCloseable {
 
-  private final Path loadavg;
+  private final PseudoFile loadavg;
   private final CentralProcessor cpu;
 
   /** Reads {@code loadavg}, a Linux {@code /proc/loadavg}. */
   LoadCollector(Path loadavg) {
-    this.loadavg = loadavg;
+    this.loadavg = new PseudoFile(loadavg);
     this.cpu = null;
   }
 
@@ -48,6 +49,13 @@ public final class LoadCollector implements MultiCollector {
         MetricFamily.gauge("node_load1", "1m load average.", load[0]),
         MetricFamily.gauge("node_load5", "5m load average.", load[1]),
         MetricFamily.gauge("node_load15", "15m load average.", load[2]));
+  }
+
+  @Override
+  public void close() {
+    if (loadavg != null) {
+      loadavg.close();
+    }
   }
 
   /**

@@ -3,6 +3,8 @@ package io.github.microc.exporter.core.host;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.core.spi.PseudoFile;
+import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -32,26 +34,28 @@ import oshi.hardware.VirtualMemory;
  * {@code MemTotal_bytes}, {@code MemAvailable_bytes}, {@code SwapTotal_bytes},
  * {@code SwapFree_bytes}. Thread-safe.
  */
-public final class MeminfoCollector implements MultiCollector {
+public final class MeminfoCollector implements MultiCollector, AutoCloseable {
 
   private static final Pattern PARENS = Pattern.compile("\\((.*)\\)");
   private static final Pattern INVALID = Pattern.compile("[^a-zA-Z0-9_]");
   /**
-   * Name suffixes by field ({@code "Active(anon):"}), and metric name and help by suffix, made
+   * Name suffixes by field ({@code "Active(anon):"}; one map for the fields in kB, one for
+   * the counts), and metric name and help by suffix, made
    * once each: the kernel's set of fields is fixed, and two regex replacements and two string
    * concatenations for each of some sixty lines were a fifth of this collector's time. Bounded
    * all the same, as they are keyed by file content.
    */
   private static final Map<String, String> KEYS = new ConcurrentHashMap<>();
+  private static final Map<String, String> KEYS_KB = new ConcurrentHashMap<>();
   private static final Map<String, String[]> NAMES = new ConcurrentHashMap<>();
   private static final int MEMO = 512;
 
-  private final Path meminfo;
+  private final PseudoFile meminfo;
   private final GlobalMemory memory;
 
   /** Reads {@code meminfo}, a Linux {@code /proc/meminfo}. */
   MeminfoCollector(Path meminfo) {
-    this.meminfo = meminfo;
+    this.meminfo = new PseudoFile(meminfo);
     this.memory = null;
   }
 
@@ -92,20 +96,30 @@ public final class MeminfoCollector implements MultiCollector {
    */
   static Map<String, Double> parseMeminfo(String text) {
     Map<String, Double> fields = new LinkedHashMap<>();
-    for (String line : text.split("\n")) {
-      String[] f = HostFiles.fields(line);
-      if (f.length < 2 || f.length > 3 || !f[0].endsWith(":") || f[0].length() == 1) {
+    int length = text.length();
+    for (int start = 0; start < length; ) {
+      int end = PseudoFiles.lineEnd(text, start);
+      int line = start;
+      start = end + 1;
+      // Field, number and an optional unit, found in place.
+      int keyStart = PseudoFiles.skipBlanks(text, line, end);
+      int keyEnd = PseudoFiles.fieldEnd(text, keyStart, end);
+      if (keyEnd - keyStart < 2 || text.charAt(keyEnd - 1) != ':') {
         continue;
       }
-      double value = HostFiles.number(f[1]);
-      if (Double.isNaN(value)) {
+      int valueStart = PseudoFiles.skipBlanks(text, keyEnd, end);
+      int valueEnd = PseudoFiles.fieldEnd(text, valueStart, end);
+      int unitStart = PseudoFiles.skipBlanks(text, valueEnd, end);
+      int unitEnd = PseudoFiles.fieldEnd(text, unitStart, end);
+      long value = PseudoFiles.number(text, valueStart, valueEnd);
+      if (value == PseudoFiles.NOT_A_NUMBER || PseudoFiles.skipBlanks(text, unitEnd, end) != end) {
         continue;
       }
-      String key = memo(KEYS, f.length == 3 ? f[0] + " kB" : f[0], MeminfoCollector::key);
-      if (f.length == 3) {
-        value *= 1024; // the kernel's only unit here is kB
-      }
-      fields.putIfAbsent(key, value);
+      boolean kb = unitEnd > unitStart;
+      String field = text.substring(keyStart, keyEnd);
+      String key = kb ? memo(KEYS_KB, field, f -> key(f + " kB")) : memo(KEYS, field, MeminfoCollector::key);
+      // The kernel's only unit here is kB.
+      fields.putIfAbsent(key, kb ? value * 1024.0 : value);
     }
     return fields;
   }
@@ -116,6 +130,13 @@ public final class MeminfoCollector implements MultiCollector {
     String name = kb ? field.substring(0, field.length() - 4) : field.substring(0, field.length() - 1);
     name = INVALID.matcher(PARENS.matcher(name).replaceAll("_$1")).replaceAll("_");
     return kb ? name + "_bytes" : name;
+  }
+
+  @Override
+  public void close() {
+    if (meminfo != null) {
+      meminfo.close();
+    }
   }
 
   private static <T> T memo(Map<String, T> memo, String key, Function<String, T> make) {

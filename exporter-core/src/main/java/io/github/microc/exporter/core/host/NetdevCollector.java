@@ -4,14 +4,18 @@ import io.github.microc.exporter.core.host.HostFiles.DeviceFilter;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.core.spi.PseudoFile;
+import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import oshi.hardware.NetworkIF;
 
 /**
@@ -28,11 +32,12 @@ import oshi.hardware.NetworkIF;
  * transmit bytes, packets, errs, drop, fifo, colls, carrier, compressed. node_exporter 1.5
  * reads the same counters over netlink, where it also has {@code receive_nohandler}, which
  * {@code /proc/net/dev} does not carry: that one comes from sysfs
- * ({@code class/net/<device>/statistics/rx_nohandler}). Without procfs, OSHI's interfaces give bytes, packets,
+ * ({@code class/net/<device>/statistics/rx_nohandler}). These files are kept open while their
+ * interface is listed. Without procfs, OSHI's interfaces give bytes, packets,
  * errs, drop (receive only) and colls. {@code device-include} / {@code device-exclude} pick the
  * interfaces. Thread-safe.
  */
-public final class NetdevCollector implements MultiCollector {
+public final class NetdevCollector implements MultiCollector, AutoCloseable {
 
   /** The columns of {@code /proc/net/dev} after the interface name. */
   static final String[] COLUMNS = {"receive_bytes", "receive_packets", "receive_errs",
@@ -41,8 +46,9 @@ public final class NetdevCollector implements MultiCollector {
       "transmit_colls", "transmit_carrier", "transmit_compressed"};
 
   private final DeviceFilter filter;
-  private final Path netDev;
+  private final PseudoFile netDev;
   private final Path sysClassNet;
+  private final Map<String, PseudoFile> nohandler = new ConcurrentHashMap<>();
   private final List<NetworkIF> interfaces;
 
   /**
@@ -51,7 +57,7 @@ public final class NetdevCollector implements MultiCollector {
    */
   NetdevCollector(DeviceFilter filter, Path netDev, Path sysClassNet) {
     this.filter = filter;
-    this.netDev = netDev;
+    this.netDev = new PseudoFile(netDev);
     this.sysClassNet = sysClassNet;
     this.interfaces = null;
   }
@@ -66,73 +72,135 @@ public final class NetdevCollector implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
-    Map<String, Map<String, Double>> devices = netDev != null
+    Map<String, long[]> devices = netDev != null
         ? HostFiles.parse(netDev, NetdevCollector::parseNetDev) : readOshi();
-    Map<String, MetricFamily> families = new LinkedHashMap<>();
-    devices.forEach((device, stats) -> {
+    MetricFamily[] families = new MetricFamily[COLUMNS.length];
+    MetricFamily nohandlers = null;
+    for (Map.Entry<String, long[]> entry : devices.entrySet()) {
+      String device = entry.getKey();
       if (filter.ignored(device)) {
-        return;
+        continue;
       }
-      if (sysClassNet != null) {
-        double nohandler = HostFiles.number(String.valueOf(HostFiles.readTrimmedOrNull(
-            sysClassNet.resolve(device).resolve("statistics").resolve("rx_nohandler"))));
-        if (!Double.isNaN(nohandler)) {
-          stats.put("receive_nohandler", nohandler);
+      long[] values = entry.getValue();
+      for (int i = 0; i < values.length; i++) {
+        if (values[i] == PseudoFiles.NOT_A_NUMBER) {
+          continue;
         }
+        if (families[i] == null) {
+          families[i] = family(COLUMNS[i]);
+        }
+        families[i].add(values[i], device);
       }
-      stats.forEach((stat, value) -> families.computeIfAbsent(stat,
-              s -> MetricFamily.counter("node_network_" + s + "_total",
-                  "Network device statistic " + s + ".", "device"))
-          .add(value, device));
-    });
+      long value = sysClassNet == null ? PseudoFiles.NOT_A_NUMBER : readNohandler(device);
+      if (value != PseudoFiles.NOT_A_NUMBER) {
+        nohandlers = nohandlers == null ? family("receive_nohandler") : nohandlers;
+        nohandlers.add(value, device);
+      }
+    }
+    if (sysClassNet != null) {
+      // An interface that went away: its sysfs file is let go.
+      nohandler.entrySet().removeIf(e -> {
+        if (devices.containsKey(e.getKey())) {
+          return false;
+        }
+        e.getValue().close();
+        return true;
+      });
+    }
     List<MetricSnapshot> snapshots = new ArrayList<>();
-    families.values().forEach(f -> snapshots.add(f.build()));
+    for (MetricFamily family : families) {
+      if (family != null) {
+        snapshots.add(family.build());
+      }
+    }
+    if (nohandlers != null) {
+      snapshots.add(nohandlers.build());
+    }
     return new MetricSnapshots(snapshots);
   }
 
-  private Map<String, Map<String, Double>> readOshi() {
-    Map<String, Map<String, Double>> devices = new LinkedHashMap<>();
+  private static MetricFamily family(String statistic) {
+    return MetricFamily.counter("node_network_" + statistic + "_total",
+        "Network device statistic " + statistic + ".", "device");
+  }
+
+  private long readNohandler(String device) {
+    PseudoFile file = nohandler.computeIfAbsent(device,
+        d -> new PseudoFile(sysClassNet.resolve(d).resolve("statistics").resolve("rx_nohandler")));
+    String text = HostFiles.readTrimmedOrNull(file);
+    return text == null ? PseudoFiles.NOT_A_NUMBER : PseudoFiles.number(text, 0, text.length());
+  }
+
+  /** Whether the text before a line's colon has a {@code |}, as the two header lines have. */
+  private static boolean header(String text, int start, int colon) {
+    for (int i = start; i < colon; i++) {
+      if (text.charAt(i) == '|') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void close() {
+    if (netDev != null) {
+      netDev.close();
+    }
+    nohandler.values().forEach(PseudoFile::close);
+  }
+
+  private Map<String, long[]> readOshi() {
+    Map<String, long[]> devices = new LinkedHashMap<>();
     for (NetworkIF nif : interfaces) {
       nif.updateAttributes();
-      Map<String, Double> stats = new LinkedHashMap<>();
-      stats.put("receive_bytes", (double) nif.getBytesRecv());
-      stats.put("receive_packets", (double) nif.getPacketsRecv());
-      stats.put("receive_errs", (double) nif.getInErrors());
-      stats.put("receive_drop", (double) nif.getInDrops());
-      stats.put("transmit_bytes", (double) nif.getBytesSent());
-      stats.put("transmit_packets", (double) nif.getPacketsSent());
-      stats.put("transmit_errs", (double) nif.getOutErrors());
-      stats.put("transmit_colls", (double) nif.getCollisions());
-      devices.put(nif.getName(), stats);
+      long[] values = new long[COLUMNS.length];
+      Arrays.fill(values, PseudoFiles.NOT_A_NUMBER);
+      values[0] = nif.getBytesRecv();
+      values[1] = nif.getPacketsRecv();
+      values[2] = nif.getInErrors();
+      values[3] = nif.getInDrops();
+      values[8] = nif.getBytesSent();
+      values[9] = nif.getPacketsSent();
+      values[10] = nif.getOutErrors();
+      values[13] = nif.getCollisions();
+      devices.put(nif.getName(), values);
     }
     return devices;
   }
 
   /**
-   * {@code /proc/net/dev} by interface, then by statistic ({@code receive_bytes} ...). The two
-   * header lines, lines without a colon and columns that are not numbers are skipped; a line
-   * with fewer columns than usual gives the ones it has.
+   * {@code /proc/net/dev}'s counters by interface, in the order of {@link #COLUMNS}; a column
+   * that is missing or not a number is {@link PseudoFiles#NOT_A_NUMBER}. The two header lines
+   * and lines without a colon are skipped; the first line of a name counts.
    */
-  static Map<String, Map<String, Double>> parseNetDev(String text) {
-    Map<String, Map<String, Double>> devices = new LinkedHashMap<>();
-    for (String line : text.split("\n")) {
-      int colon = line.indexOf(':');
-      if (colon < 0 || line.contains("|")) {
+  static Map<String, long[]> parseNetDev(String text) {
+    Map<String, long[]> devices = new LinkedHashMap<>();
+    int length = text.length();
+    for (int start = 0; start < length; ) {
+      int end = PseudoFiles.lineEnd(text, start);
+      int line = start;
+      start = end + 1;
+      int colon = text.indexOf(':', line);
+      if (colon < 0 || colon > end || header(text, line, colon)) {
         continue;
       }
-      String device = line.substring(0, colon).strip();
-      if (device.isEmpty()) {
+      int nameStart = PseudoFiles.skipBlanks(text, line, colon);
+      int nameEnd = colon;
+      while (nameEnd > nameStart && text.charAt(nameEnd - 1) == ' ') {
+        nameEnd--;
+      }
+      if (nameEnd == nameStart) {
         continue;
       }
-      String[] f = HostFiles.fields(line.substring(colon + 1));
-      Map<String, Double> stats = new LinkedHashMap<>();
-      for (int i = 0; i < f.length && i < COLUMNS.length; i++) {
-        double value = HostFiles.number(f[i]);
-        if (!Double.isNaN(value)) {
-          stats.put(COLUMNS[i], value);
-        }
+      long[] values = new long[COLUMNS.length];
+      int at = colon + 1;
+      for (int i = 0; i < values.length; i++) {
+        at = PseudoFiles.skipBlanks(text, at, end);
+        int fieldEnd = PseudoFiles.fieldEnd(text, at, end);
+        values[i] = PseudoFiles.number(text, at, fieldEnd);
+        at = fieldEnd;
       }
-      devices.putIfAbsent(device, stats);
+      devices.putIfAbsent(text.substring(nameStart, nameEnd), values);
     }
     return devices;
   }

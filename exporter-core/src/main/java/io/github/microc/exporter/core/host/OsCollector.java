@@ -8,8 +8,10 @@ import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -32,7 +34,8 @@ import oshi.software.os.OperatingSystem;
  * <p>{@code node_os_version} is the leading {@code major.minor} of {@code VERSION_ID} and is
  * left out when there is none (a rolling release). Where there is no os-release (macOS,
  * Windows), OSHI's family, version and build number fill name, version, version_id and
- * build_id, as node_exporter does from macOS's {@code SystemVersion.plist}. Thread-safe.
+ * build_id, as node_exporter does from macOS's {@code SystemVersion.plist}. As node_exporter
+ * does, the file is parsed again only when its modification time changes. Thread-safe.
  */
 public final class OsCollector implements MultiCollector {
 
@@ -43,8 +46,12 @@ public final class OsCollector implements MultiCollector {
   private static final Pattern VERSION = Pattern.compile("^[0-9]+\\.?[0-9]*");
   private static final Pattern LINE = Pattern.compile("^\\s*(?:export\\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$");
 
+  /** The families made from one os-release file as last modified. */
+  private record Parsed(Path file, FileTime modified, MetricSnapshots snapshots) {}
+
   private final List<Path> files;
   private final OperatingSystem fallback;
+  private volatile Parsed parsed;
 
   /**
    * Reads the first of {@code <rootfs>/etc/os-release} and {@code <rootfs>/usr/lib/os-release};
@@ -57,7 +64,38 @@ public final class OsCollector implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
-    Map<String, String> release = readOsRelease();
+    IOException last = null;
+    for (Path file : files) {
+      FileTime modified;
+      try {
+        modified = Files.getLastModifiedTime(file);
+      } catch (NoSuchFileException e) {
+        last = e;
+        continue;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + file, e);
+      }
+      Parsed known = parsed;
+      if (known != null && known.file().equals(file) && known.modified().equals(modified)) {
+        return known.snapshots();
+      }
+      try {
+        MetricSnapshots snapshots = families(parseOsRelease(HostFiles.read(file)));
+        parsed = new Parsed(file, modified, snapshots);
+        return snapshots;
+      } catch (NoSuchFileException e) {
+        last = e;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + file, e);
+      }
+    }
+    if (fallback != null) {
+      return families(fromOshi(fallback));
+    }
+    throw new UncheckedIOException("no os-release file: " + files, last);
+  }
+
+  private static MetricSnapshots families(Map<String, String> release) {
     MetricFamily info = MetricFamily.info("node_os_info", "A metric with a constant '1' value "
         + "labeled by build_id, id, id_like, image_id, image_version, name, pretty_name, variant, "
         + "variant_id, version, version_codename, version_id.", LABELS);
@@ -75,23 +113,6 @@ public final class OsCollector implements MultiCollector {
         .add(version, release.getOrDefault("ID", ""), release.getOrDefault("ID_LIKE", ""),
             release.getOrDefault("NAME", ""))
         .build());
-  }
-
-  private Map<String, String> readOsRelease() {
-    IOException last = null;
-    for (Path file : files) {
-      try {
-        return parseOsRelease(HostFiles.read(file));
-      } catch (NoSuchFileException e) {
-        last = e;
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + file, e);
-      }
-    }
-    if (fallback != null) {
-      return fromOshi(fallback);
-    }
-    throw new UncheckedIOException("no os-release file: " + files, last);
   }
 
   /** What node_exporter reads from macOS's SystemVersion.plist, as OSHI has it. */

@@ -3,6 +3,8 @@ package io.github.microc.exporter.core.host;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.core.spi.PseudoFile;
+import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -28,14 +30,18 @@ import oshi.SystemInfo;
  * <p>Without procfs, OSHI gives the boot time, context switches and interrupts; forks and the
  * process counts are left out. Thread-safe.
  */
-public final class StatCollector implements MultiCollector {
+public final class StatCollector implements MultiCollector, AutoCloseable {
 
-  private final Path stat;
+  /** The lines this collector reads, by their first column. */
+  private static final List<String> KEYS =
+      List.of("btime", "ctxt", "processes", "procs_running", "procs_blocked", "intr");
+
+  private final PseudoFile stat;
   private final SystemInfo system;
 
   /** Reads {@code stat}, a Linux {@code /proc/stat}. */
   StatCollector(Path stat) {
-    this.stat = stat;
+    this.stat = new PseudoFile(stat);
     this.system = null;
   }
 
@@ -101,22 +107,40 @@ public final class StatCollector implements MultiCollector {
    */
   static Map<String, Double> parseStat(String text) {
     Map<String, Double> values = new HashMap<>();
-    for (String line : text.split("\n")) {
-      String[] f = HostFiles.fields(line);
-      if (f.length < 2) {
+    int length = text.length();
+    for (int start = 0; start < length; ) {
+      int end = PseudoFiles.lineEnd(text, start);
+      int line = start;
+      start = end + 1;
+      int keyEnd = PseudoFiles.fieldEnd(text, line, end);
+      String key = key(text, line, keyEnd);
+      if (key == null) {
         continue;
       }
-      switch (f[0]) {
-        case "btime", "ctxt", "processes", "procs_running", "procs_blocked", "intr" -> {
-          double value = HostFiles.number(f[1]);
-          if (!Double.isNaN(value)) {
-            values.put(f[0], value);
-          }
-        }
-        default -> { }
+      int at = PseudoFiles.skipBlanks(text, keyEnd, end);
+      long value = PseudoFiles.number(text, at, PseudoFiles.fieldEnd(text, at, end));
+      if (value != PseudoFiles.NOT_A_NUMBER) {
+        values.put(key, (double) value);
       }
     }
     return values;
+  }
+
+  /** The key of {@link #KEYS} from {@code start} to {@code end}; null for another line. */
+  private static String key(String text, int start, int end) {
+    for (String key : KEYS) {
+      if (key.length() == end - start && text.startsWith(key, start)) {
+        return key;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void close() {
+    if (stat != null) {
+      stat.close();
+    }
   }
 
   /** Listed in META-INF/services. */

@@ -3,6 +3,7 @@ package io.github.microc.exporter.core.host;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.core.spi.PseudoFile;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -32,12 +33,15 @@ import java.util.TreeMap;
  *
  * Thread-safe.
  */
-public final class TimeCollector implements MultiCollector {
+public final class TimeCollector implements MultiCollector, AutoCloseable {
 
   private final Clock clock;
   private final Path clocksources;
-  /** The clock-source devices by number, listed once: the kernel registers them at boot. */
-  private volatile TreeMap<String, Path> devices;
+  /**
+   * The clock-source devices by number, listed once (the kernel registers them at boot), each
+   * with its available_clocksource and current_clocksource files, kept open.
+   */
+  private volatile TreeMap<String, PseudoFile[]> devices;
 
   /**
    * @param clock the clock to report, with the zone to report
@@ -73,25 +77,20 @@ public final class TimeCollector implements MultiCollector {
     MetricFamily current = MetricFamily.info("node_time_clocksource_current_info",
         "Current clocksource read from '/sys/devices/system/clocksource'.", "clocksource",
         "device");
-    TreeMap<String, Path> devices = this.devices;
+    TreeMap<String, PseudoFile[]> devices = this.devices;
     if (devices == null) {
-      devices = new TreeMap<>();
-      try (DirectoryStream<Path> dirs = Files.newDirectoryStream(clocksources, "clocksource*")) {
-        for (Path d : dirs) {
-          devices.put(d.getFileName().toString().substring("clocksource".length()), d);
-        }
-      } catch (IOException e) {
+      devices = listDevices();
+      if (devices == null) {
         return; // node_exporter also reports the time without them
       }
-      this.devices = devices;
     }
-    devices.forEach((device, dir) -> {
-      String all = HostFiles.readTrimmedOrNull(dir.resolve("available_clocksource"));
+    devices.forEach((device, files) -> {
+      String all = HostFiles.readTrimmedOrNull(files[0]);
       if (all != null) {
         Arrays.stream(HostFiles.fields(all)).sorted()
             .forEach(source -> available.addInfo(source, device));
       }
-      String chosen = HostFiles.readTrimmedOrNull(dir.resolve("current_clocksource"));
+      String chosen = HostFiles.readTrimmedOrNull(files[1]);
       if (chosen != null && !chosen.isEmpty()) {
         current.addInfo(chosen, device);
       }
@@ -101,6 +100,30 @@ public final class TimeCollector implements MultiCollector {
     }
     if (!current.isEmpty()) {
       snapshots.add(current.build());
+    }
+  }
+
+  private synchronized TreeMap<String, PseudoFile[]> listDevices() {
+    if (devices != null) {
+      return devices;
+    }
+    TreeMap<String, PseudoFile[]> found = new TreeMap<>();
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(clocksources, "clocksource*")) {
+      for (Path d : dirs) {
+        found.put(d.getFileName().toString().substring("clocksource".length()), new PseudoFile[] {
+            new PseudoFile(d.resolve("available_clocksource")), new PseudoFile(d.resolve("current_clocksource"))});
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    devices = found;
+    return found;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (devices != null) {
+      devices.values().forEach(files -> Arrays.stream(files).forEach(PseudoFile::close));
     }
   }
 

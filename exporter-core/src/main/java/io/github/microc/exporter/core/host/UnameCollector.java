@@ -4,6 +4,7 @@ import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.HostPaths;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.core.spi.PseudoFile;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.Locale;
@@ -13,7 +14,9 @@ import oshi.software.os.NetworkParams;
 /**
  * What {@code uname(2)} says. On Linux from {@code /proc/sys/kernel} (ostype, osrelease,
  * version, hostname, domainname), so that through a host's procfs it is the host's kernel;
- * the machine from the JVM's {@code os.arch}, named as {@code uname -m} names it.
+ * the machine from the JVM's {@code os.arch}, named as {@code uname -m} names it. The kernel's
+ * name, release and version are read once (they change only with a reboot); the host and
+ * domain names, which may change, on every scrape.
  *
  * <pre>
  * node_uname_info{domainname="(none)",machine="x86_64",nodename="vm",release="6.1.0-18-amd64",sysname="Linux",version="#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)"} 1
@@ -22,20 +25,28 @@ import oshi.software.os.NetworkParams;
  * <p>Elsewhere from the JVM's {@code os.name} and {@code os.version}, OSHI's build number and
  * host and domain names (read once: finding them may ask DNS). Thread-safe.
  */
-public final class UnameCollector implements MultiCollector {
+public final class UnameCollector implements MultiCollector, AutoCloseable {
 
   private final HostPaths paths;
+  private final PseudoFile hostname;
+  private final PseudoFile domainname;
   private final String[] fixed;
+  /** ostype, osrelease and version, once all three have been read. */
+  private volatile String[] kernel;
 
   /** Reads {@code <proc>/sys/kernel}. */
   UnameCollector(HostPaths paths) {
     this.paths = paths;
+    this.hostname = new PseudoFile(paths.proc("sys", "kernel", "hostname"));
+    this.domainname = new PseudoFile(paths.proc("sys", "kernel", "domainname"));
     this.fixed = null;
   }
 
   /** Asks the JVM and OSHI, once; for platforms without procfs. */
   UnameCollector(SystemInfo system) {
     this.paths = null;
+    this.hostname = null;
+    this.domainname = null;
     NetworkParams network = system.getOperatingSystem().getNetworkParams();
     this.fixed = new String[] {System.getProperty("os.name"), System.getProperty("os.version"),
         system.getOperatingSystem().getVersionInfo().getBuildNumber(),
@@ -44,9 +55,12 @@ public final class UnameCollector implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
-    String[] v = fixed != null ? fixed : new String[] {kernel("ostype"), kernel("osrelease"),
-        kernel("version"), machine(System.getProperty("os.arch")), kernel("hostname"),
-        kernel("domainname")};
+    String[] v = fixed;
+    if (v == null) {
+      String[] k = kernel();
+      v = new String[] {k[0], k[1], k[2], machine(System.getProperty("os.arch")),
+          orEmpty(HostFiles.readTrimmedOrNull(hostname)), orEmpty(HostFiles.readTrimmedOrNull(domainname))};
+    }
     return MetricSnapshots.of(MetricFamily.info("node_uname_info",
             "Labeled system information as provided by the uname system call.",
             "sysname", "release", "version", "machine", "nodename", "domainname")
@@ -54,9 +68,35 @@ public final class UnameCollector implements MultiCollector {
         .build());
   }
 
-  private String kernel(String file) {
-    String value = HostFiles.readTrimmedOrNull(paths.proc("sys", "kernel", file));
+  private String[] kernel() {
+    String[] k = kernel;
+    if (k != null) {
+      return k;
+    }
+    k = new String[3];
+    boolean all = true;
+    String[] files = {"ostype", "osrelease", "version"};
+    for (int i = 0; i < files.length; i++) {
+      k[i] = HostFiles.readTrimmedOrNull(paths.proc("sys", "kernel", files[i]));
+      all &= k[i] != null;
+      k[i] = orEmpty(k[i]);
+    }
+    if (all) {
+      kernel = k;
+    }
+    return k;
+  }
+
+  private static String orEmpty(String value) {
     return value == null ? "" : value;
+  }
+
+  @Override
+  public void close() {
+    if (hostname != null) {
+      hostname.close();
+      domainname.close();
+    }
   }
 
   /** {@code uname -m} for a JVM {@code os.arch}: {@code amd64} is {@code x86_64}. */

@@ -2,13 +2,14 @@ package io.github.microc.exporter.core.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.entry;
 
 import com.typesafe.config.ConfigFactory;
 import io.github.microc.exporter.core.host.HostFiles.DeviceFilter;
 import io.github.microc.exporter.core.spi.ConfigError;
 import io.github.microc.exporter.core.spi.PluginConfig;
+import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.github.microc.exporter.core.testing.Exposition;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -79,23 +80,38 @@ class NetdevCollectorTest {
 
   @Test
   void everyInterfaceOfTheCaptureHasSixteenColumns() {
-    Map<String, Map<String, Double>> devices = NetdevCollector.parseNetDev(Fixtures.text("proc/net/dev"));
+    Map<String, long[]> devices = NetdevCollector.parseNetDev(Fixtures.text("proc/net/dev"));
 
     assertThat(devices).containsOnlyKeys("lo", "ifb0", "ifb1", "eth0", "docker0", "vethc892e4c");
-    assertThat(devices.get("docker0")).hasSize(16)
-        .contains(entry("transmit_bytes", 966.0), entry("transmit_drop", 3.0));
+    assertThat(devices.get("docker0")).hasSize(16).doesNotContain(PseudoFiles.NOT_A_NUMBER);
+    assertThat(devices.get("docker0")[column("transmit_bytes")]).isEqualTo(966);
+    assertThat(devices.get("docker0")[column("transmit_drop")]).isEqualTo(3);
   }
 
   @Test
   void nameGluedToItsColonShortLinesAndBadNumbersAreHandled() {
-    Map<String, Map<String, Double>> devices = NetdevCollector.parseNetDev(Fixtures.text("nasty/net-dev"));
+    Map<String, long[]> devices = NetdevCollector.parseNetDev(Fixtures.text("nasty/net-dev"));
 
     assertThat(devices).containsOnlyKeys("verylongname0", "eth1", "bad");
-    assertThat(devices.get("verylongname0")).contains(entry("receive_bytes", 1234.0),
-        entry("transmit_bytes", 99.0), entry("transmit_compressed", 0.0));
-    assertThat(devices.get("eth1")).containsExactly(entry("receive_bytes", 10.0),
-        entry("receive_packets", 20.0), entry("receive_errs", 30.0));
-    assertThat(devices.get("bad")).doesNotContainKey("receive_bytes").containsKey("receive_packets");
+    long[] glued = devices.get("verylongname0");
+    assertThat(glued[column("receive_bytes")]).isEqualTo(1234);
+    assertThat(glued[column("transmit_bytes")]).isEqualTo(99);
+    assertThat(glued[column("transmit_compressed")]).isZero();
+    assertThat(devices.get("eth1")).startsWith(10, 20, 30)
+        .containsOnly(10, 20, 30, PseudoFiles.NOT_A_NUMBER);
+    assertThat(devices.get("bad")[column("receive_bytes")]).isEqualTo(PseudoFiles.NOT_A_NUMBER);
+    assertThat(devices.get("bad")[column("receive_packets")]).isEqualTo(1);
+    try (NetdevCollector collector = new NetdevCollector(DeviceFilter.NONE, Fixtures.path("nasty/net-dev"), null)) {
+      assertThat(Exposition.text(collector.collect()))
+          .contains("node_network_receive_packets_total{device=\"bad\"} 1.0")
+          .doesNotContain("node_network_receive_bytes_total{device=\"bad\"}")
+          .contains("node_network_receive_errs_total{device=\"eth1\"} 30.0")
+          .doesNotContain("node_network_receive_drop_total{device=\"eth1\"}");
+    }
+  }
+
+  private static int column(String name) {
+    return Arrays.asList(NetdevCollector.COLUMNS).indexOf(name);
   }
 
   @Test

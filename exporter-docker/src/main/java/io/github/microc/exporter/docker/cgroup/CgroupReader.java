@@ -1,5 +1,9 @@
 package io.github.microc.exporter.docker.cgroup;
 
+import static io.github.microc.exporter.core.spi.PseudoFiles.NOT_A_NUMBER;
+import static io.github.microc.exporter.core.spi.PseudoFiles.lineEnd;
+import static io.github.microc.exporter.core.spi.PseudoFiles.number;
+
 import io.github.microc.exporter.core.spi.HostPaths;
 import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.BlockIo;
@@ -267,47 +271,6 @@ public final class CgroupReader {
       }
     }
     return null;
-  }
-
-  /** Where the line from {@code start} ends: its newline, or the end of the text. */
-  private static int lineEnd(String text, int start) {
-    int end = text.indexOf('\n', start);
-    return end < 0 ? text.length() : end;
-  }
-
-  /** What {@link #number} returns for text that is not a number. */
-  private static final long NOT_A_NUMBER = Long.MIN_VALUE;
-
-  /**
-   * The decimal number from {@code from} to {@code end}, spaces around it allowed, without
-   * making a string; {@link #NOT_A_NUMBER} for anything else.
-   */
-  static long number(String text, int from, int end) {
-    while (from < end && text.charAt(from) == ' ') {
-      from++;
-    }
-    while (end > from && (text.charAt(end - 1) == ' ' || text.charAt(end - 1) == '\r')) {
-      end--;
-    }
-    boolean negative = from < end && text.charAt(from) == '-';
-    int digits = negative ? from + 1 : from;
-    if (digits == end || end - digits > 18) {
-      // Empty, or long enough to overflow the loop below: the library's parser decides.
-      try {
-        return digits == end ? NOT_A_NUMBER : Long.parseLong(text.substring(from, end));
-      } catch (NumberFormatException e) {
-        return NOT_A_NUMBER;
-      }
-    }
-    long value = 0;
-    for (int i = digits; i < end; i++) {
-      char c = text.charAt(i);
-      if (c < '0' || c > '9') {
-        return NOT_A_NUMBER;
-      }
-      value = value * 10 + (c - '0');
-    }
-    return negative ? -value : value;
   }
 
   /** The memory.stat fields that cgroup v1 (total_*, else the local ones) and v2 give. */
