@@ -60,6 +60,24 @@ class OsCollectorTest {
   }
 
   @Test
+  void parsedAgainOnlyWhenTheFileChanges(@TempDir Path rootfs) throws IOException {
+    Path file = Files.createDirectories(rootfs.resolve("etc")).resolve("os-release");
+    Files.writeString(file, "ID=debian\nVERSION_ID=12\n");
+    OsCollector collector = new OsCollector(new HostPaths(rootfs, rootfs, rootfs), null);
+    assertThat(Exposition.text(collector.collect())).contains("id=\"debian\"");
+
+    // Other content with the same modification time, as node_exporter: the parsed file is kept.
+    var modified = Files.getLastModifiedTime(file);
+    Files.writeString(file, "ID=ubuntu\nVERSION_ID=22.04\n");
+    Files.setLastModifiedTime(file, modified);
+    assertThat(Exposition.text(collector.collect())).contains("id=\"debian\"");
+
+    // An upgrade rewrites it: read again.
+    Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(modified.toMillis() + 1000));
+    assertThat(Exposition.text(collector.collect())).contains("id=\"ubuntu\"").contains("} 22.04");
+  }
+
+  @Test
   void noOsReleaseIsAnError(@TempDir Path rootfs) {
     assertThatThrownBy(() -> new OsCollector(new HostPaths(rootfs, rootfs, rootfs), null).collect())
         .isInstanceOf(UncheckedIOException.class).hasMessageContaining("no os-release file");
