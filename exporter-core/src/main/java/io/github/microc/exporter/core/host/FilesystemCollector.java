@@ -7,15 +7,19 @@ import io.github.microc.exporter.core.spi.HostPaths;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginConfig;
 import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.core.spi.PseudoFile;
 import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -86,6 +90,12 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
     }
   }
 
+  /**
+   * The mounts to report from one mount table, each with its label set (made once, shared by
+   * the seven families): kept while the table's text stays the same, which is nearly always.
+   */
+  private record Table(String text, List<Mount> mounts, Map<Mount, Labels> labels) {}
+
   /** What {@code statvfs} says about a mount, in bytes and inodes. */
   record FsStats(double size, double free, double avail, double files, double filesFree) {}
 
@@ -112,6 +122,10 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
 
   private final Settings settings;
   private final HostPaths paths;
+  /** {@code <proc>/1/mounts}, and {@code <proc>/mounts} where pid 1 is hidden; kept open. */
+  private final PseudoFile pid1Mounts;
+  private final PseudoFile ownMounts;
+  private volatile Table table;
   private final Statter statter;
   private final FileSystem oshi;
   private final AtomicInteger threads = new AtomicInteger();
@@ -124,6 +138,8 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
   FilesystemCollector(Settings settings, HostPaths paths, Statter statter) {
     this.settings = settings;
     this.paths = paths;
+    this.pid1Mounts = new PseudoFile(paths.proc("1", "mounts"));
+    this.ownMounts = new PseudoFile(paths.proc("mounts"));
     this.statter = statter;
     this.oshi = null;
   }
@@ -132,6 +148,8 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
   FilesystemCollector(Settings settings, FileSystem oshi) {
     this.settings = settings;
     this.paths = null;
+    this.pid1Mounts = null;
+    this.ownMounts = null;
     this.statter = null;
     this.oshi = oshi;
   }
@@ -149,19 +167,42 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
   }
 
   private synchronized void collectLinux(Families f) {
-    Set<Mount> mounts = new LinkedHashSet<>();
-    List<Mount> todo = new ArrayList<>();
-    for (Mount mount : readMounts()) {
-      if (settings.excluded(mount) || !mounts.add(mount)) {
-        continue;
-      }
+    Table t = table();
+    List<Mount> todo = new ArrayList<>(t.mounts().size());
+    for (Mount mount : t.mounts()) {
       if (!stuck.containsKey(mount.mountPoint())) {
         todo.add(mount);
       }
     }
     Map<Mount, FsStats> results = new ConcurrentHashMap<>();
     statAll(todo, results);
-    mounts.forEach(mount -> f.add(mount, results.get(mount)));
+    t.mounts().forEach(mount -> f.add(mount, t.labels().get(mount), results.get(mount)));
+  }
+
+  /** The mounts to report, parsed and filtered again only when the mount table changed. */
+  private Table table() {
+    String text = readMounts();
+    Table t = table;
+    if (t != null && t.text().equals(text)) {
+      return t;
+    }
+    List<Mount> mounts = new ArrayList<>();
+    Map<Mount, Labels> labels = new HashMap<>();
+    Set<Labels> seen = new HashSet<>();
+    for (Mount mount : parseMounts(text, paths.rootfs().toString())) {
+      if (settings.excluded(mount)) {
+        continue;
+      }
+      Labels l = labels(mount);
+      // One series per device, mount point and type, as node_exporter: the first line counts.
+      if (seen.add(l)) {
+        mounts.add(mount);
+        labels.put(mount, l);
+      }
+    }
+    t = new Table(text, mounts, labels);
+    table = t;
+    return t;
   }
 
   /**
@@ -284,36 +325,44 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
     }
   }
 
-  private List<Mount> readMounts() {
-    Path file = paths.proc("1", "mounts");
+  private String readMounts() {
+    PseudoFile file = pid1Mounts;
     try {
-      String text;
       try {
-        text = HostFiles.read(file);
+        return file.read(StandardCharsets.UTF_8);
       } catch (NoSuchFileException e) {
-        file = paths.proc("mounts"); // pid 1 hidden (hidepid)
-        text = HostFiles.read(file);
+        file = ownMounts; // pid 1 hidden (hidepid)
+        return file.read(StandardCharsets.UTF_8);
       }
-      return parseMounts(text, paths.rootfs().toString());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
     }
   }
 
+  private static Labels labels(Mount mount) {
+    return Labels.of("device", mount.device(), "mountpoint", mount.mountPoint(), "fstype", mount.fsType());
+  }
+
   private void collectOshi(Families f) {
+    Set<Labels> seen = new HashSet<>();
     for (OSFileStore store : oshi.getFileStores(false)) {
       Mount mount = new Mount(store.getVolume(), store.getMount(), store.getType(),
           store.getOptions() == null ? "" : store.getOptions());
-      if (settings.excluded(mount)) {
+      Labels labels = labels(mount);
+      if (settings.excluded(mount) || !seen.add(labels)) {
         continue;
       }
-      f.add(mount, new FsStats(store.getTotalSpace(), store.getFreeSpace(), store.getUsableSpace(),
+      f.add(mount, labels, new FsStats(store.getTotalSpace(), store.getFreeSpace(), store.getUsableSpace(),
           store.getTotalInodes(), store.getFreeInodes()));
     }
   }
 
   @Override
   public synchronized void close() {
+    if (pid1Mounts != null) {
+      pid1Mounts.close();
+      ownMounts.close();
+    }
     if (worker != null) {
       worker.shutdownNow();
       worker = null;
@@ -388,9 +437,8 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
       return MetricFamily.gauge("node_filesystem_" + name, help, "device", "mountpoint", "fstype");
     }
 
-    /** A mount's samples; {@code stats} null when it could not be stat'ed. */
-    void add(Mount m, FsStats stats) {
-      String[] labels = {m.device(), m.mountPoint(), m.fsType()};
+    /** A mount's samples, with its {@code labels}; {@code stats} null when it could not be stat'ed. */
+    void add(Mount m, Labels labels, FsStats stats) {
       deviceError.add(stats == null ? 1 : 0, labels);
       readonly.add(m.readonly() ? 1 : 0, labels);
       if (stats == null) {

@@ -92,6 +92,31 @@ class FilesystemCollectorTest {
   }
 
   @Test
+  void aChangedMountTableIsReadAgainAndOneSeriesPerMountPoint(@TempDir Path proc) throws IOException {
+    Path mounts = Files.createDirectories(proc.resolve("1")).resolve("mounts");
+    Files.writeString(mounts, "/dev/vda / ext4 rw,relatime 0 0\n"
+        + "/dev/vda / ext4 ro,relatime 0 0\n"); // mounted twice: one series, the first line's
+    List<Path> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (FilesystemCollector collector = new FilesystemCollector(Settings.from(defaults()),
+        new HostPaths(proc, proc, Path.of("/")), path -> {
+          asked.add(path);
+          return STATS;
+        })) {
+      String before = Exposition.text(collector.collect());
+      assertThat(before).contains("node_filesystem_readonly{device=\"/dev/vda\",fstype=\"ext4\",mountpoint=\"/\"} 0.0")
+          .doesNotContain("/data");
+      assertThat(before.lines().filter(l -> l.startsWith("node_filesystem_size_bytes"))).hasSize(1);
+
+      // A mount, written in place as the kernel regenerates the file.
+      Files.writeString(mounts, "/dev/vda / ext4 rw,relatime 0 0\n/dev/vdb /data xfs ro 0 0\n");
+      String after = Exposition.text(collector.collect());
+
+      assertThat(after).contains("node_filesystem_readonly{device=\"/dev/vdb\",fstype=\"xfs\",mountpoint=\"/data\"} 1.0");
+      assertThat(asked).containsExactly(Path.of("/"), Path.of("/"), Path.of("/data"));
+    }
+  }
+
+  @Test
   void escapedMountPointsAreDecodedAndTheRootfsPrefixStripped() {
     List<Mount> mounts = FilesystemCollector.parseMounts(Fixtures.text("nasty/mounts"), "/host");
 
