@@ -18,13 +18,7 @@ import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginConfig;
 import io.github.microc.exporter.core.spi.PluginContext;
 import io.prometheus.metrics.config.PrometheusProperties;
-import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
-import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
-import io.prometheus.metrics.instrumentation.jvm.JvmCompilationMetrics;
-import io.prometheus.metrics.instrumentation.jvm.JvmGarbageCollectorMetrics;
-import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmMemoryPoolAllocationMetrics;
-import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -178,20 +172,18 @@ public final class Microc implements AutoCloseable {
    * client_java's {@code JvmMetrics} but for {@code JvmNativeMemoryMetrics}: that one reads
    * native memory tracking, which is off unless the JVM is started with
    * {@code -XX:NativeMemoryTracking}, and finding that out costs the JMX platform server at
-   * start-up; {@code process_*} from {@link ProcessCollector} and {@code jvm_threads_*} from
-   * {@link ThreadsCollector}, which read the same values for less. Every {@code jvm_*} and
-   * {@code process_*} family is the same.
+   * start-up. Every {@code jvm_*} and {@code process_*} family is the same, most from Microc's
+   * own collectors, which read the same values for less: {@code jvm_threads_*} from
+   * {@link ThreadsCollector}; memory, buffer pools, GC, classes, compilation and runtime info
+   * from {@link JvmCollector}, one collector instead of client_java's 22; {@code process_*} from
+   * {@link ProcessCollector}. {@code jvm_memory_pool_allocated_bytes} stays client_java's: it
+   * listens to GC notifications.
    */
   private static void registerJvmMetrics(PrometheusRegistry registry) {
     PrometheusProperties config = PrometheusProperties.get();
     ThreadsCollector.register(registry, config);
-    JvmBufferPoolMetrics.builder(config).register(registry);
-    JvmClassLoadingMetrics.builder(config).register(registry);
-    JvmCompilationMetrics.builder(config).register(registry);
-    JvmGarbageCollectorMetrics.builder(config).register(registry);
+    JvmCollector.register(registry, config);
     JvmMemoryPoolAllocationMetrics.builder(config).register(registry);
-    JvmMemoryMetrics.builder(config).register(registry);
-    JvmRuntimeInfoMetric.builder(config).register(registry);
     ProcessCollector.register(registry, config);
   }
 
