@@ -169,15 +169,20 @@ final class JvmCollector implements MultiCollector {
    */
   static void register(PrometheusRegistry registry, PrometheusProperties config) {
     if (System.getProperty("org.graalvm.nativeimage.imagecode") != null) {
-      JvmBufferPoolMetrics.builder(config).register(registry);
-      JvmClassLoadingMetrics.builder(config).register(registry);
-      JvmCompilationMetrics.builder(config).register(registry);
-      JvmGarbageCollectorMetrics.builder(config).register(registry);
-      JvmMemoryMetrics.builder(config).register(registry);
-      JvmRuntimeInfoMetric.builder(config).register(registry);
+      registerClientJavas(registry, config);
     } else {
       registry.register(platform());
     }
+  }
+
+  /** client_java's six collectors that this one stands for. */
+  static void registerClientJavas(PrometheusRegistry registry, PrometheusProperties config) {
+    JvmBufferPoolMetrics.builder(config).register(registry);
+    JvmClassLoadingMetrics.builder(config).register(registry);
+    JvmCompilationMetrics.builder(config).register(registry);
+    JvmGarbageCollectorMetrics.builder(config).register(registry);
+    JvmMemoryMetrics.builder(config).register(registry);
+    JvmRuntimeInfoMetric.builder(config).register(registry);
   }
 
   /** This JVM's beans, and its runtime read from the properties client_java reads. */

@@ -5,12 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.instrumentation.jvm.JvmBufferPoolMetrics;
-import io.prometheus.metrics.instrumentation.jvm.JvmClassLoadingMetrics;
-import io.prometheus.metrics.instrumentation.jvm.JvmCompilationMetrics;
-import io.prometheus.metrics.instrumentation.jvm.JvmGarbageCollectorMetrics;
 import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
-import io.prometheus.metrics.instrumentation.jvm.JvmRuntimeInfoMetric;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
@@ -356,12 +351,7 @@ class JvmCollectorTest {
   private static PrometheusRegistry theirs() {
     PrometheusProperties config = PrometheusProperties.get();
     PrometheusRegistry registry = new PrometheusRegistry();
-    JvmBufferPoolMetrics.builder(config).register(registry);
-    JvmClassLoadingMetrics.builder(config).register(registry);
-    JvmCompilationMetrics.builder(config).register(registry);
-    JvmGarbageCollectorMetrics.builder(config).register(registry);
-    JvmMemoryMetrics.builder(config).register(registry);
-    JvmRuntimeInfoMetric.builder(config).register(registry);
+    JvmCollector.registerClientJavas(registry, config);
     return registry;
   }
 
