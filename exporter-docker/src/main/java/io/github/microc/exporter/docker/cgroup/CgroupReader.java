@@ -444,8 +444,11 @@ public final class CgroupReader {
 
   /** A file that may be missing (a controller feature the kernel lacks); null then. */
   private static String readOptional(Path dir, String name, OpenFiles files) {
+    if (files != null) {
+      return files.readOptional(dir, name);
+    }
     try {
-      return read(dir, name, files);
+      return read(dir.resolve(name));
     } catch (IOException e) {
       return null;
     }

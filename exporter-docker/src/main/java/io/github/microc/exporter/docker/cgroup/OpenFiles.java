@@ -4,8 +4,10 @@ import io.github.microc.exporter.core.spi.PseudoFile;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -13,11 +15,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * one scrape to the next and read again from offset 0. Closed when the container stops or its
  * main process changes, so that no descriptor keeps a dead container's network namespace
  * alive. Files are known by their name (relative to their directory), unique within one
- * container: a scrape looks them up without making a path. Thread-safe.
+ * container: a scrape looks them up without making a path. An optional file that is missing
+ * (a controller feature the kernel or the cgroup lacks) is remembered as missing for this
+ * process of the container, rather than failing to open on every scrape. Thread-safe.
  */
 public final class OpenFiles implements AutoCloseable {
 
   private final Map<String, PseudoFile> files = new ConcurrentHashMap<>();
+  private final Set<String> missing = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   /**
@@ -35,6 +40,28 @@ public final class OpenFiles implements AutoCloseable {
       }
     }
     return file.read(StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * The same for a file that may be missing: null when it is, or when it cannot be read. A
+   * file found missing once is not looked for again.
+   */
+  String readOptional(Path dir, String name) {
+    if (missing.contains(name)) {
+      return null;
+    }
+    try {
+      return read(dir, name);
+    } catch (NoSuchFileException e) {
+      missing.add(name);
+      PseudoFile file = files.remove(name);
+      if (file != null) {
+        file.close();
+      }
+      return null;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   @Override

@@ -43,4 +43,28 @@ class OpenFilesTest {
       assertThatThrownBy(() -> files.read(dir, "gone")).isInstanceOf(NoSuchFileException.class);
     }
   }
+
+  @Test
+  void aMissingOptionalFileIsNotLookedForAgainByTheSameContainerProcess(@TempDir Path dir) throws IOException {
+    try (OpenFiles files = new OpenFiles()) {
+      assertThat(files.readOptional(dir, "memory.swap.current")).isNull();
+      Files.writeString(dir.resolve("memory.swap.current"), "0\n");
+      assertThat(files.readOptional(dir, "memory.swap.current")).isNull();
+    }
+    // The container's next process gets new files, which look again.
+    try (OpenFiles files = new OpenFiles()) {
+      assertThat(files.readOptional(dir, "memory.swap.current")).isEqualTo("0\n");
+    }
+  }
+
+  @Test
+  void anOptionalFileThatFailsOtherwiseIsTriedAgain(@TempDir Path dir) throws IOException {
+    Path file = Files.createDirectory(dir.resolve("memory.events")); // a read fails: a directory
+    try (OpenFiles files = new OpenFiles()) {
+      assertThat(files.readOptional(dir, "memory.events")).isNull();
+      Files.delete(file);
+      Files.writeString(file, "oom 1\n");
+      assertThat(files.readOptional(dir, "memory.events")).isEqualTo("oom 1\n");
+    }
+  }
 }
