@@ -1,6 +1,5 @@
 package io.github.microc.exporter.core.host;
 
-import com.sun.jna.NativeLong;
 import com.sun.jna.platform.linux.LibC;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.HostPaths;
@@ -97,7 +96,23 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
   private record Table(String text, List<Mount> mounts, Map<Mount, Labels> labels) {}
 
   /** What {@code statvfs} says about a mount, in bytes and inodes. */
-  record FsStats(double size, double free, double avail, double files, double filesFree) {}
+  record FsStats(double size, double free, double avail, double files, double filesFree) {
+
+    /**
+     * From the fields of {@code struct statvfs}, unsigned: sizes are blocks times the fragment
+     * size (the block size where the fragment size is 0), as POSIX defines them.
+     */
+    static FsStats of(long bsize, long frsize, long blocks, long bfree, long bavail, long files,
+        long ffree) {
+      double unit = unsigned(frsize) > 0 ? unsigned(frsize) : unsigned(bsize);
+      return new FsStats(unsigned(blocks) * unit, unsigned(bfree) * unit, unsigned(bavail) * unit,
+          unsigned(files), unsigned(ffree));
+    }
+
+    private static double unsigned(long v) {
+      return v >= 0 ? v : v + 0x1p64;
+    }
+  }
 
   /** Stats a path; the real one calls {@code statvfs(3)}. */
   @FunctionalInterface
@@ -411,14 +426,8 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
     if (LibC.INSTANCE.statvfs(path.toString(), s) != 0) {
       throw new IOException("statvfs " + path + ": errno " + com.sun.jna.Native.getLastError());
     }
-    double unit = unsigned(s.f_frsize) > 0 ? unsigned(s.f_frsize) : unsigned(s.f_bsize);
-    return new FsStats(unsigned(s.f_blocks) * unit, unsigned(s.f_bfree) * unit,
-        unsigned(s.f_bavail) * unit, unsigned(s.f_files), unsigned(s.f_ffree));
-  }
-
-  private static double unsigned(NativeLong value) {
-    long v = value.longValue();
-    return v >= 0 ? v : v + 0x1p64;
+    return FsStats.of(s.f_bsize.longValue(), s.f_frsize.longValue(), s.f_blocks.longValue(),
+        s.f_bfree.longValue(), s.f_bavail.longValue(), s.f_files.longValue(), s.f_ffree.longValue());
   }
 
   /** The seven families of one collection. */

@@ -60,13 +60,7 @@ final class Statvfs {
     } catch (LastErrorException e) {
       throw new IOException("statvfs " + path + ": errno " + e.getErrorCode());
     }
-    double unit = unsigned(buf[FRSIZE]) > 0 ? unsigned(buf[FRSIZE]) : unsigned(buf[BSIZE]);
-    return new FilesystemCollector.FsStats(unsigned(buf[BLOCKS]) * unit,
-        unsigned(buf[BFREE]) * unit, unsigned(buf[BAVAIL]) * unit, unsigned(buf[FILES]),
-        unsigned(buf[FFREE]));
-  }
-
-  private static double unsigned(long v) {
-    return v >= 0 ? v : v + 0x1p64;
+    return FilesystemCollector.FsStats.of(buf[BSIZE], buf[FRSIZE], buf[BLOCKS], buf[BFREE],
+        buf[BAVAIL], buf[FILES], buf[FFREE]);
   }
 }
