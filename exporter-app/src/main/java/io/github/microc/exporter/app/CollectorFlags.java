@@ -1,8 +1,7 @@
 package io.github.microc.exporter.app;
 
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
+import io.github.microc.exporter.core.config.ConfigLoader;
+import io.github.microc.exporter.core.spi.ConfigError;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -99,16 +98,10 @@ final class CollectorFlags {
 
   /** A string, or a list when written as {@code [a, b]}, as environment variables are read. */
   private static Object value(String flag, String raw) {
-    String trimmed = raw.trim();
-    if (!trimmed.startsWith("[")) {
-      return raw;
-    }
     try {
-      return ConfigFactory.parseString("v = " + trimmed,
-              ConfigParseOptions.defaults().setOriginDescription("flag " + flag))
-          .getValue("v").unwrapped();
-    } catch (ConfigException e) {
-      throw new UsageError("flag " + flag + ": not a valid list: " + e.getMessage());
+      return ConfigLoader.value(raw, "flag " + flag).unwrapped();
+    } catch (ConfigError e) {
+      throw new UsageError(e.getMessage());
     }
   }
 

@@ -172,7 +172,17 @@ public final class ConfigLoader {
   }
 
   private static ConfigValue envValue(String name, String raw) {
-    String origin = "environment variable " + name;
+    return value(raw, "environment variable " + name);
+  }
+
+  /**
+   * A value given as text outside a configuration file (an environment variable, a command-line
+   * flag): a string, or a list when written as {@code [a, b]}.
+   *
+   * @param origin where it comes from, as errors and {@code --print-config} name it
+   * @throws ConfigError naming {@code origin} when a list is not valid
+   */
+  public static ConfigValue value(String raw, String origin) {
     String trimmed = raw.trim();
     if (trimmed.startsWith("[")) {
       try {
