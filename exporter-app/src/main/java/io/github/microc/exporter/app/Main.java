@@ -139,7 +139,7 @@ public final class Main {
   private int execute(CommandLine cli, PrintStream out, PrintStream err) {
     ClassLoader appLoader = Main.class.getClassLoader();
     List<CollectorPlugin> plugins = new ArrayList<>(
-        PluginDirectory.discover(appLoader, type -> true, "Microc's class path"));
+        Microc.discover(appLoader, type -> true, "Microc's class path"));
     PluginDirectory directory = PluginDirectory.empty();
     try {
       Path dir = pluginsDirectory();

@@ -1,5 +1,6 @@
 package io.github.microc.exporter.app;
 
+import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.StartupException;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import java.io.IOException;
@@ -10,11 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Enumeration;
-import java.util.Iterator;
 import java.util.List;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import java.util.function.Predicate;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
@@ -90,7 +88,7 @@ public final class PluginDirectory implements AutoCloseable {
         URLClassLoader loader = new URLClassLoader("plugin " + jar.getFileName(),
             new URL[] {url(jar)}, parent);
         loaders.add(loader);
-        List<CollectorPlugin> own = discover(loader, type -> type.getClassLoader() == loader,
+        List<CollectorPlugin> own = Microc.discover(loader, type -> type.getClassLoader() == loader,
             "plugin jar " + jar);
         if (own.isEmpty()) {
           throw new StartupException("plugin jar " + jar + ": declares no collector plugin of its"
@@ -103,37 +101,6 @@ public final class PluginDirectory implements AutoCloseable {
       throw e;
     }
     return new PluginDirectory(plugins, loaders);
-  }
-
-  /**
-   * The plugins {@code loader} provides whose class passes {@code own}, instantiated, with
-   * their name, description and default read once so that a missing class shows here.
-   *
-   * @param source how a failure names where the plugins come from
-   */
-  static List<CollectorPlugin> discover(ClassLoader loader, Predicate<Class<?>> own, String source) {
-    List<CollectorPlugin> result = new ArrayList<>();
-    Iterator<ServiceLoader.Provider<CollectorPlugin>> providers =
-        ServiceLoader.load(CollectorPlugin.class, loader).stream().iterator();
-    try {
-      while (providers.hasNext()) {
-        ServiceLoader.Provider<CollectorPlugin> provider = providers.next();
-        if (!own.test(provider.type())) {
-          continue;
-        }
-        CollectorPlugin plugin = provider.get();
-        plugin.name();
-        plugin.description();
-        plugin.enabledByDefault();
-        result.add(plugin);
-      }
-    } catch (ServiceConfigurationError | LinkageError | RuntimeException e) {
-      if (e instanceof StartupException startup) {
-        throw startup;
-      }
-      throw new StartupException(source + ": cannot load its collector plugin: " + reason(e), e);
-    }
-    return result;
   }
 
   /** Every plugin found, in jar order. */
@@ -174,25 +141,6 @@ public final class PluginDirectory implements AutoCloseable {
       throw new StartupException("plugin jar " + jar + ": not a readable jar (zip) file: "
           + e.getMessage(), e);
     }
-  }
-
-  /** The error and its causes, one line: ServiceLoader wraps the interesting part. */
-  private static String reason(Throwable e) {
-    StringBuilder text = new StringBuilder();
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (text.length() > 0) {
-        text.append(": ");
-      }
-      String message = t.getMessage();
-      if (t instanceof ServiceConfigurationError && message != null) {
-        // "io.github...CollectorPlugin: Provider x could not be instantiated" -> the provider part.
-        int colon = message.indexOf(": ");
-        text.append(colon > 0 ? message.substring(colon + 2) : message);
-      } else {
-        text.append(t.getClass().getSimpleName()).append(message == null ? "" : " " + message);
-      }
-    }
-    return text.toString();
   }
 
   private static URL url(Path jar) {

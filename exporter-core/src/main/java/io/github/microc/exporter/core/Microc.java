@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -44,6 +45,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,6 +98,57 @@ public final class Microc implements AutoCloseable {
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * The plugins {@code loader} provides whose class passes {@code own}, instantiated, with
+   * their name, description and default read once so that a missing class shows here.
+   *
+   * @param source how a failure names where the plugins come from
+   */
+  public static List<CollectorPlugin> discover(ClassLoader loader, Predicate<Class<?>> own, String source) {
+    List<CollectorPlugin> result = new ArrayList<>();
+    Iterator<ServiceLoader.Provider<CollectorPlugin>> providers =
+        ServiceLoader.load(CollectorPlugin.class, loader).stream().iterator();
+    try {
+      while (providers.hasNext()) {
+        ServiceLoader.Provider<CollectorPlugin> provider = providers.next();
+        if (!own.test(provider.type())) {
+          continue;
+        }
+        CollectorPlugin plugin = provider.get();
+        plugin.name();
+        plugin.description();
+        plugin.enabledByDefault();
+        result.add(plugin);
+      }
+    } catch (ServiceConfigurationError | LinkageError | RuntimeException e) {
+      if (e instanceof StartupException startup) {
+        throw startup;
+      }
+      throw new StartupException(source + ": cannot load its collector plugin: " + reason(e), e);
+    }
+    return result;
+  }
+
+
+  /** The error and its causes, one line: ServiceLoader wraps the interesting part. */
+  private static String reason(Throwable e) {
+    StringBuilder text = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (text.length() > 0) {
+        text.append(": ");
+      }
+      String message = t.getMessage();
+      if (t instanceof ServiceConfigurationError && message != null) {
+        // "io.github...CollectorPlugin: Provider x could not be instantiated" -> the provider part.
+        int colon = message.indexOf(": ");
+        text.append(colon > 0 ? message.substring(colon + 2) : message);
+      } else {
+        text.append(t.getClass().getSimpleName()).append(message == null ? "" : " " + message);
+      }
+    }
+    return text.toString();
   }
 
   /** Microc's version, from the build. */
@@ -269,7 +322,8 @@ public final class Microc implements AutoCloseable {
      * @throws StartupException for a plugin that cannot be loaded
      */
     public Microc build() {
-      Map<String, CollectorPlugin> found = byName(plugins != null ? plugins : discover(classLoader));
+      Map<String, CollectorPlugin> found = byName(plugins != null ? plugins
+          : discover(classLoader, type -> true, "the class path"));
       Set<ClassLoader> loaders = new LinkedHashSet<>();
       found.values().forEach(p -> loaders.add(p.getClass().getClassLoader()));
       loader.referenceFrom(loaders);
@@ -352,23 +406,6 @@ public final class Microc implements AutoCloseable {
       String reason = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
       log.warn("collector {} could not start: {}", plugin.name(), reason);
       return new FailedCollector("could not start: " + reason);
-    }
-
-    private static List<CollectorPlugin> discover(ClassLoader classLoader) {
-      List<CollectorPlugin> result = new ArrayList<>();
-      ServiceLoader<CollectorPlugin> serviceLoader = ServiceLoader.load(CollectorPlugin.class, classLoader);
-      var iterator = serviceLoader.iterator();
-      while (true) {
-        try {
-          if (!iterator.hasNext()) {
-            break;
-          }
-          result.add(iterator.next());
-        } catch (ServiceConfigurationError | LinkageError e) {
-          throw new StartupException("cannot load a collector plugin: " + e.getMessage(), e);
-        }
-      }
-      return result;
     }
 
     private static Map<String, CollectorPlugin> byName(List<CollectorPlugin> plugins) {
