@@ -217,6 +217,8 @@ public final class Main {
 
   private int serve(Microc microc, PluginDirectory directory) {
     ExporterServer server;
+    // The first collection overlaps the endpoint's start; a scrape meanwhile shares it.
+    microc.warmUp();
     try {
       server = microc.startServer();
     } catch (IOException | RuntimeException e) {
@@ -224,7 +226,6 @@ public final class Main {
       throw new StartupException("cannot listen on " + microc.settings().listen() + ": "
           + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
     }
-    microc.warmUp();
     ListenAddress bound = new ListenAddress(microc.settings().listen().host(), server.port());
     log().info("Microc {} listening on {} with collectors: {} (started in {} ms)", Microc.version(),
         bound, String.join(", ", microc.engine().enabledCollectors()), sinceProcessStart());

@@ -83,6 +83,8 @@ public final class Microc implements AutoCloseable {
   private final List<PrometheusRegistry> registries = new ArrayList<>();
   private ExporterServer server;
   private boolean closed;
+  /** The collection {@link #warmUp} started; null before. Guarded by this. */
+  private CompletableFuture<MetricSnapshots> warm;
 
   private Microc(Config config, ExporterSettings settings, CollectionEngine engine,
       ExecutorService collectorExecutor, ScheduledExecutorService scheduler,
@@ -191,9 +193,15 @@ public final class Microc implements AutoCloseable {
     return this;
   }
 
-  /** Collects once in the background, so that {@code /ready} turns 200 without a scrape. */
-  public CompletableFuture<MetricSnapshots> warmUp() {
-    return CompletableFuture.supplyAsync(engine::collect, scheduler);
+  /**
+   * Collects once in the background, so that {@code /ready} turns 200 without a scrape; a
+   * scrape that comes meanwhile shares this collection. Called before {@link #startServer},
+   * the collection overlaps the endpoint's start and the exporter's own JVM metrics are
+   * registered after it.
+   */
+  public synchronized CompletableFuture<MetricSnapshots> warmUp() {
+    warm = CompletableFuture.supplyAsync(engine::collect, scheduler);
+    return warm;
   }
 
   /**
@@ -214,9 +222,14 @@ public final class Microc implements AutoCloseable {
     registry.register(engine);
     server = ExporterServer.start(listen, registry, engine, version());
     if (settings.exporterMetrics()) {
-      // About 90 ms of class loading: done after the port is open, so that the host and
-      // container metrics are served as early as possible.
-      scheduler.execute(() -> registerJvmMetrics(registry));
+      // About 90 ms of class loading: done after the port is open, and after the first
+      // collection where one is under way, so that the host and container metrics are served
+      // as early as possible.
+      if (warm != null) {
+        warm.whenCompleteAsync((result, error) -> registerJvmMetrics(registry), scheduler);
+      } else {
+        scheduler.execute(() -> registerJvmMetrics(registry));
+      }
     }
     return server;
   }

@@ -10,8 +10,15 @@ import io.github.microc.exporter.core.testing.TestPlugins;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.github.microc.exporter.core.config.ListenAddress;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -135,6 +142,40 @@ class MicrocTest {
     @Override
     public void close() {
       closed.set(true);
+    }
+  }
+
+  @Test
+  void theExportersOwnMetricsAreRegisteredAfterTheFirstCollection() throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    CollectorPlugin slow = TestPlugins.of("slow", () -> {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return MetricSnapshots.of();
+    });
+    try (Microc microc = Microc.builder().plugins(List.of(slow, TestPlugins.constant("fast")))
+        .environment(Map.of()).build()) {
+      microc.warmUp();
+      String url = "http://127.0.0.1:" + microc.startServer(ListenAddress.parse("127.0.0.1:0")).port()
+          + "/metrics?collect%5B%5D=fast";
+      HttpClient http = HttpClient.newHttpClient();
+      // Registered straight away, they would be there within this time (about 100 ms).
+      Thread.sleep(500);
+      assertThat(http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+          HttpResponse.BodyHandlers.ofString()).body())
+          .contains("test_fast_value").doesNotContain("jvm_memory_used_bytes");
+
+      gate.countDown();
+      String body = "";
+      for (int i = 0; i < 100 && !body.contains("jvm_memory_used_bytes"); i++) {
+        Thread.sleep(50);
+        body = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+      }
+      assertThat(body).contains("jvm_memory_used_bytes", "process_cpu_seconds_total");
     }
   }
 }
