@@ -360,13 +360,6 @@ public final class Main {
    */
   static String render(Microc microc) {
     Config config = microc.config().withOnlyPath("microc");
-    for (CollectorPlugin plugin : microc.plugins().values()) {
-      String path = "microc.collectors." + plugin.name() + ".enabled";
-      if (!config.hasPath(path)) {
-        config = config.withValue(path, ConfigValueFactory.fromAnyRef(plugin.enabledByDefault(),
-            "default of plugin " + plugin.name()));
-      }
-    }
     return config.root().render(ConfigRenderOptions.defaults()
         .setJson(false)
         .setOriginComments(true)

@@ -172,7 +172,10 @@ public final class Microc implements AutoCloseable {
     return engine;
   }
 
-  /** The merged, resolved configuration. */
+  /**
+   * The merged, resolved configuration, with every collector's {@code enabled} (its plugin's
+   * default where nothing else sets it).
+   */
   public Config config() {
     return config;
   }
@@ -356,16 +359,22 @@ public final class Microc implements AutoCloseable {
                   "Microc's version and the Java runtime it runs on.", "version", "javaversion")
               .addInfo(version(), System.getProperty("java.version"))
               .build());
+      // Each collector's enabled, its plugin's default where nothing else sets it.
+      Config effective = merged;
+      for (CollectorPlugin plugin : found.values()) {
+        String enabled = "microc.collectors." + plugin.name() + ".enabled";
+        if (!effective.hasPath(enabled)) {
+          effective = effective.withValue(enabled, ConfigValueFactory.fromAnyRef(
+              plugin.enabledByDefault(), "default of plugin " + plugin.name()));
+        }
+      }
       try {
         for (CollectorPlugin plugin : found.values()) {
           String path = "microc.collectors." + plugin.name();
           Config defaults = ConfigFactory.empty()
-              .withValue("enabled", ConfigValueFactory.fromAnyRef(plugin.enabledByDefault(),
-                  "default of plugin " + plugin.name()))
               .withValue("timeout", merged.getValue("microc.collector-defaults.timeout"))
               .withValue("min-interval", merged.getValue("microc.collector-defaults.min-interval"));
-          Config block = (merged.hasPath(path) ? merged.getConfig(path) : ConfigFactory.empty())
-              .withFallback(defaults);
+          Config block = effective.getConfig(path).withFallback(defaults);
           PluginConfig pluginConfig = new PluginConfig(path, block);
           CollectorSettings collectorSettings = CollectorSettings.from(plugin.name(), pluginConfig);
           if (!collectorSettings.enabled()) {
@@ -385,7 +394,7 @@ public final class Microc implements AutoCloseable {
         scheduler.shutdownNow();
         throw e;
       }
-      return new Microc(merged, settings, engine.build(), executor, scheduler, resources,
+      return new Microc(effective, settings, engine.build(), executor, scheduler, resources,
           Map.copyOf(found));
     }
 
