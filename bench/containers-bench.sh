@@ -18,6 +18,7 @@
 # (.ci/docker-setup.sh). Containers are named microc-bench-* and removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 SIZES=("${@:-10 50 200}")
 read -r -a SIZES <<<"${SIZES[*]}"
@@ -81,9 +82,6 @@ URL="http://127.0.0.1:$PORT/metrics?collect%5B%5D=containers"
 for _ in $(seq 1 100); do curl -sf "$URL" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -sf "$URL" >/dev/null || { echo "bench: the exporter did not start:" >&2; cat "$work/exporter.log" >&2; exit 1; }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$exporter_pid/stat"; }
-rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$exporter_pid/status"; }
-percentile() { sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {i=int(NR*p/100+0.999); if (i<1) i=1; print a[i]}'; }
 
 echo "== machine"
 echo "cpus: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
@@ -114,16 +112,16 @@ for n in "${SIZES[@]}"; do
   for _ in $(seq 1 200); do curl -s -o /dev/null "$URL"; done
   while [ "$(date +%s)" -lt "$warm_until" ]; do curl -s -o /dev/null "$URL"; done
   : >"$work/lat"
-  c0=$(cpu_ticks)
+  c0=$(cpu_ticks "$exporter_pid")
   for _ in $(seq 1 "$SCRAPES"); do
     curl -s -o /dev/null -w '%{time_total}\n' "$URL" >>"$work/lat"
   done
-  c1=$(cpu_ticks)
+  c1=$(cpu_ticks "$exporter_pid")
   p50=$(percentile "$work/lat" 50)
   p99=$(percentile "$work/lat" 99)
   cpu_ms=$(awk -v d=$((c1 - c0)) -v t="$TICK" -v s="$SCRAPES" 'BEGIN {printf "%.3f", d * 1000 / t / s}')
   cpu_us=$(awk -v c="$cpu_ms" -v n="$n" 'BEGIN {printf "%.1f", c * 1000 / n}')
-  rss=$(awk -v k="$(rss_kib)" 'BEGIN {printf "%.1f", k / 1024}')
+  rss=$(awk -v k="$(rss_kib "$exporter_pid")" 'BEGIN {printf "%.1f", k / 1024}')
 
   t0=$(date +%s.%N)
   docker stats --no-stream --format '{{.ID}}' $ids >/dev/null

@@ -19,6 +19,7 @@
 # most 64 MiB, first good scrape within 0.5 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 scrapes=${1:-3000}
 warmup=${2:-50}
@@ -30,11 +31,6 @@ node_exporter=${NODE_EXPORTER:-$(command -v prometheus-node-exporter || command 
 
 out=${BENCH_OUT:-bench/out}
 mkdir -p "$out"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
-anon_kib() { awk '/^RssAnon/ {print $2}' "/proc/$1/status"; }
 
 flags=()
 for c in "${collectors[@]}"; do flags+=("--collector.$c"); done
@@ -101,28 +97,26 @@ for _ in $(seq "$warmup"); do
 done
 
 : >"$out/microc.times"; : >"$out/node_exporter.times"
-microc_t0=$(ticks "$microc_pid"); node_t0=$(ticks "$node_pid")
+microc_t0=$(cpu_ticks "$microc_pid"); node_t0=$(cpu_ticks "$node_pid")
 for _ in $(seq "$scrapes"); do
   curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$microc_port/metrics" >>"$out/microc.times"
   curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$node_port/metrics" >>"$out/node_exporter.times"
 done
-microc_ticks=$(( $(ticks "$microc_pid") - microc_t0 )); node_ticks=$(( $(ticks "$node_pid") - node_t0 ))
+microc_ticks=$(( $(cpu_ticks "$microc_pid") - microc_t0 )); node_ticks=$(( $(cpu_ticks "$node_pid") - node_t0 ))
 microc_rss=$(rss_kib "$microc_pid"); node_rss=$(rss_kib "$node_pid")
 microc_anon=$(anon_kib "$microc_pid"); node_anon=$(anon_kib "$node_pid")
 microc_series=$(curl -s "http://127.0.0.1:$microc_port/metrics" | grep -c '^node_' || true)
 node_series=$(curl -s "http://127.0.0.1:$node_port/metrics" | grep -c '^node_' || true)
 
-python3 - "$out" "$scrapes" "$(getconf CLK_TCK)" \
+python3 - "$scrapes" "$(getconf CLK_TCK)" \
     "$microc_first" "$node_first" "$microc_ticks" "$node_ticks" "$microc_rss" "$node_rss" \
-    "$microc_series" "$node_series" "$microc_anon" "$node_anon" <<'PY'
+    "$microc_series" "$node_series" "$microc_anon" "$node_anon" \
+    "$(percentile "$out/microc.times" 50)" "$(percentile "$out/microc.times" 99)" \
+    "$(percentile "$out/node_exporter.times" 50)" "$(percentile "$out/node_exporter.times" 99)" <<'PY'
 import sys
-out, n, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-mf, nf, mt, nt, mr, nr, ms, ns, ma, na = map(int, sys.argv[4:14])
-def pct(name):
-    v = sorted(float(x) for x in open(f"{out}/{name}.times"))
-    q = lambda p: v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] * 1000
-    return q(50), q(99)
-m50, m99 = pct("microc"); n50, n99 = pct("node_exporter")
+n, hz = int(sys.argv[1]), int(sys.argv[2])
+mf, nf, mt, nt, mr, nr, ms, ns, ma, na = map(int, sys.argv[3:13])
+m50, m99, n50, n99 = (float(x) * 1000 for x in sys.argv[13:17])
 mc, nc = mt / hz / n * 1000, nt / hz / n * 1000
 rows = [
     ("first good scrape, median (ms)", mf, nf),
