@@ -140,6 +140,7 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
   /** {@code <proc>/1/mounts}, and {@code <proc>/mounts} where pid 1 is hidden; kept open. */
   private final PseudoFile pid1Mounts;
   private final PseudoFile ownMounts;
+  private volatile boolean pid1Hidden;
   private volatile Table table;
   private final Statter statter;
   private final FileSystem oshi;
@@ -341,12 +342,16 @@ public final class FilesystemCollector implements MultiCollector, AutoCloseable 
   }
 
   private String readMounts() {
-    PseudoFile file = pid1Mounts;
+    PseudoFile file = pid1Hidden ? ownMounts : pid1Mounts;
     try {
       try {
         return file.read(StandardCharsets.UTF_8);
       } catch (NoSuchFileException e) {
-        file = ownMounts; // pid 1 hidden (hidepid)
+        if (file == ownMounts) {
+          throw e;
+        }
+        pid1Hidden = true; // procfs mounted with hidepid: not looked for again
+        file = ownMounts;
         return file.read(StandardCharsets.UTF_8);
       }
     } catch (IOException e) {

@@ -226,6 +226,10 @@ class FilesystemCollectorTest {
         });
 
     collector.collect();
+    // Once hidden, pid 1's table is not looked for again: this one stays unread.
+    Files.createDirectories(proc.resolve("1"));
+    Files.writeString(proc.resolve("1/mounts"), "/dev/sdb1 /other ext4 rw 0 0\n");
+    collector.collect();
     collector.close();
 
     assertThat(asked).containsOnlyKeys(Path.of("/srv"));
