@@ -45,7 +45,8 @@ import java.util.function.IntFunction;
  * client_java's {@link JvmMemoryMetrics}, {@link JvmBufferPoolMetrics},
  * {@link JvmGarbageCollectorMetrics}, {@link JvmClassLoadingMetrics},
  * {@link JvmCompilationMetrics} and {@link JvmRuntimeInfoMetric}, with the same names, types,
- * help, units, labels and values, from one collector instead of 22, for a third of the CPU.
+ * help, units, labels and values, from one collector instead of 22 callback metrics, for a third
+ * of the CPU.
  * client_java's callback metrics make every label set again on each scrape, validating each
  * label name with a UTF-8 encoder, and read the heap's and the non-heap's usage four times
  * each, and each pool's usage and collection usage four times each. Here the metadata and the
