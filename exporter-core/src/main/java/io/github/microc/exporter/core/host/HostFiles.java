@@ -32,18 +32,9 @@ final class HostFiles {
   }
 
   /**
-   * A file parsed: what the collectors do on each scrape. A file that cannot be read fails the
-   * collection with its path.
+   * A file kept open, read (one {@code pread}) and parsed: what the collectors do on each
+   * scrape. A file that cannot be read fails the collection with its path.
    */
-  static <T> T parse(Path file, Function<String, T> parser) {
-    try {
-      return parser.apply(read(file));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
-  }
-
-  /** The same for a file kept open: one {@code pread} a scrape. */
   static <T> T parse(PseudoFile file, Function<String, T> parser) {
     try {
       return parser.apply(file.read(StandardCharsets.UTF_8));
