@@ -64,7 +64,8 @@ public final class TimeCollector implements MultiCollector, AutoCloseable {
             "System time zone offset in seconds.", "time_zone")
         .add(zone.getRules().getOffset(now).getTotalSeconds(), zoneAbbreviation(zone, daylight))
         .build());
-    if (clocksources != null && Files.isDirectory(clocksources)) {
+    // Once listed, the devices are known to be there: no stat of the directory each scrape.
+    if (clocksources != null && (devices != null || Files.isDirectory(clocksources))) {
       addClocksources(snapshots);
     }
     return new MetricSnapshots(snapshots);
