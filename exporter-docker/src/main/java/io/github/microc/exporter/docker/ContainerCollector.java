@@ -1,6 +1,5 @@
 package io.github.microc.exporter.docker;
 
-import com.github.dockerjava.api.DockerClient;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
@@ -11,7 +10,7 @@ import io.github.microc.exporter.docker.cgroup.ContainerStats;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.BlockIo;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.NetInterface;
 import io.github.microc.exporter.docker.cgroup.OpenFiles;
-import io.github.microc.exporter.docker.client.DockerClients;
+import io.github.microc.exporter.docker.client.DockerApi;
 import io.github.microc.exporter.docker.metadata.ContainerCache;
 import io.github.microc.exporter.docker.metadata.ContainerInfo;
 import io.github.microc.exporter.docker.metadata.MetadataWatcher;
@@ -369,17 +368,15 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
    */
   static ContainerCollector start(ContainerSettings settings, CgroupReader reader,
       ScheduledExecutorService scheduler) {
-    String host = DockerClients.resolveHost(settings.dockerHost());
-    DockerClient requests = DockerClients.create(host, settings.requestTimeout());
-    DockerClient events = DockerClients.create(host, Duration.ZERO);
+    String host = DockerApi.resolveHost(settings.dockerHost());
+    DockerApi docker = DockerApi.create(host, settings.requestTimeout());
     ContainerCache cache = new ContainerCache();
-    MetadataWatcher watcher = new MetadataWatcher(host, requests, events, cache,
-        settings.relistInterval()).start();
+    MetadataWatcher watcher = new MetadataWatcher(docker, cache, settings.relistInterval()).start();
+    // A client of its own: a stats answer takes the daemon about a second to make.
     Supplier<ApiStatsPoller> poller = () -> new ApiStatsPoller(
-        DockerClients.http(host, settings.requestTimeout().plusSeconds(2)), scheduler,
+        DockerApi.create(host, settings.requestTimeout().plusSeconds(2)), scheduler,
         settings.apiStatsInterval(), settings.apiStatsParallelism());
-    return new ContainerCollector(settings, cache, reader, poller,
-        List.of(requests, events, watcher));
+    return new ContainerCollector(settings, cache, reader, poller, List.of(docker, watcher));
   }
 
   /** The {@code containers} collector; listed in META-INF/services. */

@@ -85,7 +85,7 @@ public record ContainerSettings(
       }
     }
     String host = c.getString("docker-host");
-    if (!host.isEmpty() && !host.matches("(unix|tcp|npipe)://.+")) {
+    if (!host.isEmpty() && !host.matches("(unix|tcp)://.+")) {
       throw c.error("docker-host", "not a Docker host: \"" + host
           + "\"; use unix:///path/docker.sock or tcp://host:port");
     }

@@ -7,6 +7,13 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -166,12 +173,14 @@ class ContainerValuesIT {
 
   /** One-shot answer of the stats API, the figures {@code docker stats} computes from. */
   private static JsonNode apiStats(String name) throws Exception {
-    try (var http = io.github.microc.exporter.docker.client.DockerClients.http(docker.host(), Duration.ofSeconds(10));
-        var response = http.execute(com.github.dockerjava.transport.DockerHttpClient.Request.builder()
-            .method(com.github.dockerjava.transport.DockerHttpClient.Request.Method.GET)
-            .path("/containers/" + name + "/stats?stream=false&one-shot=true").build());
-        var body = response.getBody()) {
-      return JSON.readTree(body);
+    // HTTP/1.0 on the socket, by hand: the answer ends with the connection, unchunked.
+    try (SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      socket.connect(UnixDomainSocketAddress.of(URI.create(docker.host()).getPath()));
+      socket.write(ByteBuffer.wrap(("GET /containers/" + name + "/stats?stream=false&one-shot=true"
+          + " HTTP/1.0\r\nHost: docker\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
+      String answer = new String(Channels.newInputStream(socket).readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(answer).startsWith("HTTP/1.0 200");
+      return JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4));
     }
   }
 

@@ -1,7 +1,11 @@
 package io.github.microc.exporter.docker.metadata;
 
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.model.HostConfig;
+import static io.github.microc.exporter.docker.client.Json.isTrue;
+import static io.github.microc.exporter.docker.client.Json.number;
+import static io.github.microc.exporter.docker.client.Json.object;
+import static io.github.microc.exporter.docker.client.Json.string;
+import static io.github.microc.exporter.docker.client.Json.strings;
+
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
@@ -67,59 +71,38 @@ public record ContainerInfo(
         oomKilled, startedAt, health, networkMode, cpuQuota, cpuPeriod, cpuShares, memoryLimit, n);
   }
 
-  /** Reads an inspect response; {@code oomEvents} carries over the count seen so far. */
-  public static ContainerInfo from(InspectContainerResponse r, long oomEvents) {
-    InspectContainerResponse.ContainerState s = r.getState();
-    var config = r.getConfig();
-    HostConfig host = r.getHostConfig();
-    Map<String, String> labels = config == null || config.getLabels() == null ? Map.of()
-        : new TreeMap<>(config.getLabels());
-    String name = r.getName() == null ? "" : r.getName();
-    long quota = 0;
-    long period = DEFAULT_CFS_PERIOD_US;
-    long shares = 1024;
-    long memory = 0;
-    String networkMode = "";
-    if (host != null) {
-      long nanoCpus = host.getNanoCPUs() == null ? 0 : host.getNanoCPUs();
-      long setPeriod = host.getCpuPeriod() == null ? 0 : host.getCpuPeriod();
-      long setQuota = host.getCpuQuota() == null ? 0 : host.getCpuQuota();
-      if (setPeriod > 0) {
-        period = setPeriod;
-      }
-      if (nanoCpus > 0) {
-        quota = nanoCpus * period / 1_000_000_000L;
-      } else if (setQuota > 0) {
-        quota = setQuota;
-      }
-      if (host.getCpuShares() != null && host.getCpuShares() > 0) {
-        shares = host.getCpuShares();
-      }
-      networkMode = host.getNetworkMode() == null ? "" : host.getNetworkMode();
-      memory = host.getMemory() == null || host.getMemory() < 0 ? 0 : host.getMemory();
+  /** Reads an inspect answer ({@code GET /containers/{id}/json}); {@code oomEvents} carries over the count seen so far. */
+  public static ContainerInfo from(Map<String, Object> inspect, long oomEvents) {
+    Map<String, Object> s = object(inspect, "State");
+    Map<String, Object> config = object(inspect, "Config");
+    Map<String, Object> host = object(inspect, "HostConfig");
+    long period = number(host, "CpuPeriod", 0);
+    if (period <= 0) {
+      period = DEFAULT_CFS_PERIOD_US;
     }
-    String health = "";
-    if (s != null && s.getHealth() != null && s.getHealth().getStatus() != null) {
-      health = s.getHealth().getStatus();
-    }
+    long nanoCpus = number(host, "NanoCpus", 0);
+    long setQuota = number(host, "CpuQuota", 0);
+    long quota = nanoCpus > 0 ? nanoCpus * period / 1_000_000_000L : Math.max(setQuota, 0);
+    long shares = number(host, "CpuShares", 0);
+    String name = string(inspect, "Name", "");
     return new ContainerInfo(
-        r.getId(),
+        string(inspect, "Id", ""),
         name.startsWith("/") ? name.substring(1) : name,
-        config == null || config.getImage() == null ? "" : config.getImage(),
-        r.getImageId() == null ? "" : r.getImageId(),
-        labels,
-        s == null || s.getStatus() == null ? "unknown" : s.getStatus(),
-        s == null || s.getPidLong() == null ? 0 : s.getPidLong(),
-        s == null || s.getExitCodeLong() == null ? 0 : s.getExitCodeLong(),
-        r.getRestartCount() == null ? 0 : r.getRestartCount(),
-        s != null && Boolean.TRUE.equals(s.getOOMKilled()),
-        s == null ? null : parseTime(s.getStartedAt()),
-        health,
-        networkMode,
+        string(config, "Image", ""),
+        string(inspect, "Image", ""),
+        new TreeMap<>(strings(config, "Labels")),
+        string(s, "Status", "unknown"),
+        Math.max(number(s, "Pid", 0), 0),
+        number(s, "ExitCode", 0),
+        number(inspect, "RestartCount", 0),
+        isTrue(s, "OOMKilled"),
+        parseTime(string(s, "StartedAt", null)),
+        string(object(s, "Health"), "Status", ""),
+        string(host, "NetworkMode", ""),
         quota,
         period,
-        shares,
-        memory,
+        shares > 0 ? shares : 1024,
+        Math.max(number(host, "Memory", 0), 0),
         oomEvents);
   }
 

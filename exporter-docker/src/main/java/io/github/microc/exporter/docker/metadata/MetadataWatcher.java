@@ -1,13 +1,9 @@
 package io.github.microc.exporter.docker.metadata;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.Event;
-import com.github.dockerjava.api.model.EventType;
-import java.io.Closeable;
+import io.github.microc.exporter.docker.client.DockerApi;
+import io.github.microc.exporter.docker.client.DockerException;
+import io.github.microc.exporter.docker.client.EventStream;
+import io.github.microc.exporter.docker.client.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,13 +39,13 @@ public final class MetadataWatcher implements AutoCloseable {
   /** Actions that change what inspect says; exec_*, attach, resize, top... do not. */
   private static final Set<String> ACTIONS = Set.of("create", "start", "restart", "die", "stop",
       "kill", "pause", "unpause", "rename", "update", "oom", "destroy", "health_status");
+  private static final List<String> ACTION_FILTER = ACTIONS.stream().sorted().toList();
   private static final Pattern EXITED = Pattern.compile("^(Exited \\(-?\\d+\\))");
   private static final Pattern HEALTH = Pattern.compile("\\((healthy|unhealthy|health: starting)\\)");
   private static final String WAKE = "";
 
   private final String host;
-  private final DockerClient requests;
-  private final DockerClient events;
+  private final DockerApi docker;
   private final ContainerCache cache;
   private final Duration relistInterval;
   private final Duration maxBackoff;
@@ -57,20 +53,14 @@ public final class MetadataWatcher implements AutoCloseable {
   private final AtomicBoolean streamFailed = new AtomicBoolean();
   private final Thread thread;
   private volatile boolean closed;
-  private volatile Closeable stream;
+  private volatile EventStream stream;
   private boolean warned;
   private int relistCount;
 
-  /**
-   * @param host the daemon's address, for log lines
-   * @param requests a client with a response timeout
-   * @param events a client without one (a quiet stream must not time out)
-   */
-  public MetadataWatcher(String host, DockerClient requests, DockerClient events,
-      ContainerCache cache, Duration relistInterval) {
-    this.host = host;
-    this.requests = requests;
-    this.events = events;
+  /** @param docker the daemon's client; null only for a watcher that is never started */
+  public MetadataWatcher(DockerApi docker, ContainerCache cache, Duration relistInterval) {
+    this.host = docker == null ? "" : docker.host();
+    this.docker = docker;
     this.cache = cache;
     this.relistInterval = relistInterval;
     this.maxBackoff = relistInterval.compareTo(MAX_BACKOFF) < 0 ? relistInterval : MAX_BACKOFF;
@@ -145,10 +135,13 @@ public final class MetadataWatcher implements AutoCloseable {
 
   private void refresh(String id) {
     try {
-      InspectContainerResponse r = requests.inspectContainerCmd(id).exec();
+      Map<String, Object> r = docker.inspect(id);
       ContainerInfo old = cache.snapshot().containers().get(id);
       cache.put(ContainerInfo.from(r, old == null ? 0 : old.oomEvents()));
-    } catch (NotFoundException e) {
+    } catch (DockerException e) {
+      if (!e.notFound()) {
+        throw e;
+      }
       cache.remove(id);
     }
   }
@@ -159,31 +152,39 @@ public final class MetadataWatcher implements AutoCloseable {
    */
   private void relist(boolean inspectAll) {
     boolean all = inspectAll || ++relistCount % FULL_INSPECT_EVERY == 0;
-    List<Container> listed = requests.listContainersCmd().withShowAll(true).exec();
+    List<Object> listed = docker.listContainers();
     Map<String, ContainerInfo> known = cache.snapshot().containers();
     List<ContainerInfo> fresh = new ArrayList<>(listed.size());
-    for (Container c : listed) {
-      ContainerInfo old = known.get(c.getId());
+    for (Object entry : listed) {
+      Map<String, Object> c = Json.object(entry);
+      String id = Json.string(c, "Id", "");
+      ContainerInfo old = known.get(id);
       if (!all && old != null && unchanged(old, c)) {
         fresh.add(old);
         continue;
       }
       try {
-        InspectContainerResponse r = requests.inspectContainerCmd(c.getId()).exec();
-        fresh.add(ContainerInfo.from(r, old == null ? 0 : old.oomEvents()));
-      } catch (NotFoundException e) {
+        fresh.add(ContainerInfo.from(docker.inspect(id), old == null ? 0 : old.oomEvents()));
+      } catch (DockerException e) {
+        if (!e.notFound()) {
+          throw e;
+        }
         // Removed between list and inspect.
       }
     }
     cache.replaceAll(fresh);
   }
 
-  /** Whether a listing entry says nothing that the cached inspect does not already say. */
-  static boolean unchanged(ContainerInfo old, Container listed) {
-    String name = listed.getNames() == null || listed.getNames().length == 0 ? ""
-        : listed.getNames()[0].replaceFirst("^/", "");
-    String status = listed.getStatus() == null ? "" : listed.getStatus();
-    return Objects.equals(old.state(), listed.getState())
+  /**
+   * Whether a listing entry ({@code GET /containers/json}) says nothing that the cached inspect
+   * does not already say.
+   */
+  static boolean unchanged(ContainerInfo old, Map<String, Object> listed) {
+    List<Object> names = Json.array(listed.get("Names"));
+    String name = names.isEmpty() || !(names.get(0) instanceof String first) ? ""
+        : first.replaceFirst("^/", "");
+    String status = Json.string(listed, "Status", "");
+    return Objects.equals(old.state(), Json.string(listed, "State", null))
         && old.name().equals(name)
         && old.health().equals(parseHealth(status))
         && (!old.state().equals("exited") || status.startsWith("Exited (" + old.exitCode() + ")")
@@ -202,37 +203,28 @@ public final class MetadataWatcher implements AutoCloseable {
   private void openStream(long since) {
     streamFailed.set(false);
     pending.clear();
-    ResultCallback.Adapter<Event> callback = new ResultCallback.Adapter<>() {
+    // Only the actions that matter: a health check alone sends three exec events each time.
+    stream = docker.events(since, ACTION_FILTER, new EventStream.Listener() {
       @Override
-      public void onNext(Event event) {
-        onEvent(event);
+      public void onEvent(Map<String, Object> event) {
+        MetadataWatcher.this.onEvent(event);
       }
 
       @Override
-      public void onError(Throwable throwable) {
-        if (!closed) {
-          log.debug("docker events stream from {} failed", host, throwable);
+      public void onEnd(Throwable error) {
+        if (error != null && !closed) {
+          log.debug("docker events stream from {} failed", host, error);
         }
         streamFailed.set(true);
         pending.offer(WAKE);
       }
-
-      @Override
-      public void onComplete() {
-        streamFailed.set(true);
-        pending.offer(WAKE);
-      }
-    };
-    stream = events.eventsCmd()
-        .withSince(Long.toString(since))
-        .withEventTypeFilter(EventType.CONTAINER)
-        .exec(callback);
+    });
   }
 
-  void onEvent(Event event) {
-    String id = event.getActor() != null && event.getActor().getId() != null
-        ? event.getActor().getId() : event.getId();
-    String action = event.getAction() == null ? event.getStatus() : event.getAction();
+  /** One event of the stream: which container to inspect again, or to forget. */
+  void onEvent(Map<String, Object> event) {
+    String id = Json.string(Json.object(event, "Actor"), "ID", Json.string(event, "id", null));
+    String action = Json.string(event, "Action", Json.string(event, "status", null));
     if (id == null || action == null) {
       return;
     }
@@ -283,14 +275,10 @@ public final class MetadataWatcher implements AutoCloseable {
   }
 
   private void closeStream() {
-    Closeable s = stream;
+    EventStream s = stream;
     stream = null;
     if (s != null) {
-      try {
-        s.close();
-      } catch (Exception e) {
-        log.debug("closing the events stream", e);
-      }
+      s.close();
     }
   }
 

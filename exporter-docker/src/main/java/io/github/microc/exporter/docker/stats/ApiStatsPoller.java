@@ -1,16 +1,16 @@
 package io.github.microc.exporter.docker.stats;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.dockerjava.transport.DockerHttpClient;
+import static io.github.microc.exporter.docker.client.Json.array;
+import static io.github.microc.exporter.docker.client.Json.object;
+
+import io.github.microc.exporter.docker.client.DockerApi;
+import io.github.microc.exporter.docker.client.DockerException;
+import io.github.microc.exporter.docker.client.Json;
 import io.github.microc.exporter.docker.cgroup.ContainerStats;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.BlockIo;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.NetInterface;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,18 +37,17 @@ import org.slf4j.LoggerFactory;
 public final class ApiStatsPoller implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ApiStatsPoller.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  private final DockerHttpClient http;
+  private final DockerApi docker;
   private final ExecutorService pool;
   private final Map<String, ContainerStats> results = new ConcurrentHashMap<>();
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
   private final ScheduledFuture<?> ticker;
   private volatile Set<String> wanted = Set.of();
 
-  public ApiStatsPoller(DockerHttpClient http, ScheduledExecutorService scheduler,
+  /** @param docker a client of the poller's own, closed with it */
+  public ApiStatsPoller(DockerApi docker, ScheduledExecutorService scheduler,
       Duration interval, int parallelism) {
-    this.http = http;
+    this.docker = docker;
     AtomicInteger n = new AtomicInteger();
     this.pool = Executors.newFixedThreadPool(parallelism, r -> {
       Thread t = new Thread(r, "microc-docker-stats-" + n.incrementAndGet());
@@ -93,40 +92,34 @@ public final class ApiStatsPoller implements AutoCloseable {
   }
 
   private void fetch(String id) {
-    DockerHttpClient.Request request = DockerHttpClient.Request.builder()
-        .method(DockerHttpClient.Request.Method.GET)
-        .path("/containers/" + id + "/stats?stream=false&one-shot=true")
-        .build();
-    try (DockerHttpClient.Response response = http.execute(request);
-        InputStream body = response.getBody()) {
-      if (response.getStatusCode() != 200) {
-        results.remove(id);
-        return;
-      }
-      ContainerStats stats = parseStats(JSON.readTree(body));
+    try {
+      ContainerStats stats = parseStats(docker.stats(id));
       if (wanted.contains(id)) {
         results.put(id, stats);
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (DockerException e) {
+      log.debug("stats of container {} from the API failed: {}", id, e.getMessage());
+      results.remove(id);
+    } catch (RuntimeException e) {
       log.debug("stats of container {} from the API failed", id, e);
       results.remove(id);
     }
   }
 
   /** One answer of {@code GET /containers/{id}/stats}, cgroup v1 or v2 daemon. */
-  static ContainerStats parseStats(JsonNode root) {
+  static ContainerStats parseStats(Map<String, Object> root) {
     ContainerStats.Builder b = ContainerStats.builder();
-    JsonNode cpu = root.path("cpu_stats");
-    JsonNode usage = cpu.path("cpu_usage");
+    Map<String, Object> cpu = object(root, "cpu_stats");
+    Map<String, Object> usage = object(cpu, "cpu_usage");
     b.cpu(value(usage, "total_usage"), value(usage, "usage_in_usermode"),
         value(usage, "usage_in_kernelmode"));
-    JsonNode throttling = cpu.path("throttling_data");
+    Map<String, Object> throttling = object(cpu, "throttling_data");
     b.cfs(value(throttling, "periods"), value(throttling, "throttled_periods"),
         value(throttling, "throttled_time"));
-    JsonNode memory = root.path("memory_stats");
-    JsonNode stat = memory.path("stats");
+    Map<String, Object> memory = object(root, "memory_stats");
+    Map<String, Object> stat = object(memory, "stats");
     long used = value(memory, "usage");
-    boolean v1 = stat.has("total_inactive_file") || stat.has("total_rss");
+    boolean v1 = stat.containsKey("total_inactive_file") || stat.containsKey("total_rss");
     long inactiveFile = v1 ? value(stat, "total_inactive_file") : value(stat, "inactive_file");
     long limit = value(memory, "limit");
     b.memory(used,
@@ -134,47 +127,41 @@ public final class ApiStatsPoller implements AutoCloseable {
         v1 ? value(stat, "total_rss") : value(stat, "anon"),
         v1 ? value(stat, "total_cache") : value(stat, "file"),
         Math.max(0, v1 ? value(stat, "total_swap") : 0),
-        memory.has("failcnt") ? value(memory, "failcnt") : ContainerStats.UNKNOWN,
+        memory.containsKey("failcnt") ? value(memory, "failcnt") : ContainerStats.UNKNOWN,
         limit >= 1L << 62 ? 0 : limit);
-    b.pids(value(root.path("pids_stats"), "current"));
+    b.pids(value(object(root, "pids_stats"), "current"));
     Map<String, long[]> io = new LinkedHashMap<>();
-    for (JsonNode entry : root.path("blkio_stats").path("io_service_bytes_recursive")) {
-      String op = entry.path("op").asText("").toLowerCase(java.util.Locale.ROOT);
+    for (Object e : array(object(root, "blkio_stats").get("io_service_bytes_recursive"))) {
+      Map<String, Object> entry = object(e);
+      String op = Json.string(entry, "op", "").toLowerCase(java.util.Locale.ROOT);
       int index = op.equals("read") ? 0 : op.equals("write") ? 1 : -1;
       if (index >= 0) {
-        String device = entry.path("major").asLong() + ":" + entry.path("minor").asLong();
-        io.computeIfAbsent(device, k -> new long[2])[index] += entry.path("value").asLong();
+        String device = Json.number(entry, "major", 0) + ":" + Json.number(entry, "minor", 0);
+        io.computeIfAbsent(device, k -> new long[2])[index] += Json.number(entry, "value", 0);
       }
     }
     List<BlockIo> devices = new ArrayList<>();
     io.forEach((device, rw) -> devices.add(new BlockIo(device, rw[0], rw[1])));
     b.io(devices);
     List<NetInterface> network = new ArrayList<>();
-    Iterator<Map.Entry<String, JsonNode>> interfaces = root.path("networks").fields();
-    while (interfaces.hasNext()) {
-      Map.Entry<String, JsonNode> e = interfaces.next();
-      JsonNode n = e.getValue();
-      network.add(new NetInterface(e.getKey(), value(n, "rx_bytes"), value(n, "rx_packets"),
+    object(root, "networks").forEach((name, value) -> {
+      Map<String, Object> n = object(value);
+      network.add(new NetInterface(name, value(n, "rx_bytes"), value(n, "rx_packets"),
           value(n, "rx_errors"), value(n, "rx_dropped"), value(n, "tx_bytes"),
           value(n, "tx_packets"), value(n, "tx_errors"), value(n, "tx_dropped")));
-    }
+    });
     b.network(network);
     return b.build();
   }
 
-  private static long value(JsonNode node, String field) {
-    JsonNode v = node.get(field);
-    return v == null || !v.isNumber() ? ContainerStats.UNKNOWN : v.asLong();
+  private static long value(Map<String, Object> node, String field) {
+    return Json.number(node, field, ContainerStats.UNKNOWN);
   }
 
   @Override
   public void close() {
     ticker.cancel(false);
     pool.shutdownNow();
-    try {
-      http.close();
-    } catch (IOException e) {
-      log.debug("closing the stats client", e);
-    }
+    docker.close();
   }
 }

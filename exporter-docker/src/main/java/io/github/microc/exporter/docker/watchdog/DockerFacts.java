@@ -1,8 +1,11 @@
 package io.github.microc.exporter.docker.watchdog;
 
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.command.InspectContainerResponse.ContainerState;
-import com.github.dockerjava.api.model.HostConfig;
+import static io.github.microc.exporter.docker.client.Json.isTrue;
+import static io.github.microc.exporter.docker.client.Json.number;
+import static io.github.microc.exporter.docker.client.Json.object;
+import static io.github.microc.exporter.docker.client.Json.string;
+import static io.github.microc.exporter.docker.client.Json.strings;
+
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
@@ -12,24 +15,22 @@ final class DockerFacts {
 
   private DockerFacts() {}
 
-  /** The facts of an inspected container. */
-  static ContainerFacts from(InspectContainerResponse inspect) {
-    ContainerState state = inspect.getState();
-    HostConfig host = inspect.getHostConfig();
-    Map<String, String> labels = inspect.getConfig() == null ? Map.of()
-        : inspect.getConfig().getLabels();
+  /** The facts of an inspected container ({@code GET /containers/{id}/json}). */
+  static ContainerFacts from(Map<String, Object> inspect) {
+    Map<String, Object> state = object(inspect, "State");
+    Map<String, Object> host = object(inspect, "HostConfig");
     return new ContainerFacts(
-        inspect.getId(),
-        name(inspect.getName()),
-        labels,
-        state == null ? "" : state.getStatus(),
-        state == null || state.getExitCodeLong() == null ? 0 : state.getExitCodeLong(),
-        state != null && Boolean.TRUE.equals(state.getOOMKilled()),
-        state == null || state.getHealth() == null ? "" : state.getHealth().getStatus(),
-        host == null || host.getRestartPolicy() == null ? "" : host.getRestartPolicy().getName(),
-        host != null && Boolean.TRUE.equals(host.getAutoRemove()),
-        time(state == null ? null : state.getStartedAt()),
-        time(state == null ? null : state.getFinishedAt()));
+        string(inspect, "Id", ""),
+        name(string(inspect, "Name", null)),
+        strings(object(inspect, "Config"), "Labels"),
+        string(state, "Status", ""),
+        number(state, "ExitCode", 0),
+        isTrue(state, "OOMKilled"),
+        string(object(state, "Health"), "Status", ""),
+        string(object(host, "RestartPolicy"), "Name", ""),
+        isTrue(host, "AutoRemove"),
+        time(string(state, "StartedAt", null)),
+        time(string(state, "FinishedAt", null)));
   }
 
   /**

@@ -1,22 +1,16 @@
 package io.github.microc.exporter.docker.watchdog;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.exception.NotModifiedException;
-import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.Event;
-import com.github.dockerjava.api.model.EventType;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
-import io.github.microc.exporter.docker.client.DockerClients;
+import io.github.microc.exporter.docker.client.DockerApi;
+import io.github.microc.exporter.docker.client.DockerException;
+import io.github.microc.exporter.docker.client.EventStream;
+import io.github.microc.exporter.docker.client.Json;
 import io.github.microc.exporter.docker.watchdog.Decision.Action;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.io.Closeable;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,16 +51,15 @@ import org.slf4j.LoggerFactory;
 public final class Watchdog implements MultiCollector, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
-  private static final String[] EVENTS =
-      {"die", "oom", "health_status", "start", "stop", "kill", "destroy", "rename"};
+  private static final List<String> EVENTS =
+      List.of("die", "oom", "health_status", "start", "stop", "kill", "destroy", "rename");
   private static final Duration RECONNECT_INITIAL = Duration.ofMillis(500);
   private static final Duration RECONNECT_MAX = Duration.ofSeconds(30);
   private static final Duration HOUSEKEEPING = Duration.ofSeconds(1);
 
   private final WatchdogSettings settings;
   private final WatchdogPolicy policy;
-  private final DockerClient requests;
-  private final DockerClient events;
+  private final DockerApi docker;
   private final String host;
   private final Clock clock;
   private final ScheduledExecutorService worker;
@@ -77,24 +70,18 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
 
   // Touched on the worker thread only.
   private int generation;
-  private volatile Closeable stream;
+  private volatile EventStream stream;
   private Duration reconnectDelay = RECONNECT_INITIAL;
   private boolean everConnected;
   private boolean outageLogged;
   private boolean sweepFailureLogged;
 
-  /**
-   * @param requests a client for list, inspect, start and restart, with a response timeout
-   * @param events a client without a response timeout, for the events stream
-   * @param host the Docker host, for log lines
-   */
-  Watchdog(WatchdogSettings settings, DockerClient requests, DockerClient events, String host,
-      Clock clock) {
+  /** @param docker the daemon's client, closed with the watchdog */
+  Watchdog(WatchdogSettings settings, DockerApi docker, Clock clock) {
     this.settings = settings;
     this.policy = new WatchdogPolicy(settings);
-    this.requests = requests;
-    this.events = events;
-    this.host = host;
+    this.docker = docker;
+    this.host = docker.host();
     this.clock = clock;
     this.worker = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "microc-watchdog");
@@ -174,9 +161,8 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    closeQuietly(stream);
-    closeQuietly(events);
-    closeQuietly(requests);
+    closeStream();
+    docker.close();
   }
 
   // ---- the events stream -------------------------------------------------------------------
@@ -186,19 +172,19 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
       return;
     }
     int gen = ++generation;
+    EventStream opened;
     try {
-      events.eventsCmd()
-          .withEventTypeFilter(EventType.CONTAINER)
-          .withEventFilter(EVENTS)
-          .exec(new StreamCallback(gen));
+      opened = docker.events(0, EVENTS, new StreamListener(gen));
     } catch (RuntimeException e) {
       disconnected(gen, e);
+      return;
     }
+    connected(gen, opened);
   }
 
-  private void connected(int gen, Closeable opened) {
+  private void connected(int gen, EventStream opened) {
     if (gen != generation || closed) {
-      closeQuietly(opened);
+      opened.close();
       return;
     }
     stream = opened;
@@ -220,8 +206,7 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
     generation++;
     boolean wasConnected = connected;
     connected = false;
-    closeQuietly(stream);
-    stream = null;
+    closeStream();
     if (wasConnected) {
       reconnects.incrementAndGet();
     }
@@ -239,15 +224,14 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
     schedule(this::connect, delay);
   }
 
-  private void handle(Event event) {
-    String action = event.getAction() != null ? event.getAction() : event.getStatus();
+  private void handle(Map<String, Object> event) {
+    String action = Json.string(event, "Action", Json.string(event, "status", null));
     if (action == null) {
       return;
     }
-    Map<String, String> attributes = event.getActor() == null
-        || event.getActor().getAttributes() == null ? Map.of() : event.getActor().getAttributes();
-    String id = event.getActor() != null && event.getActor().getId() != null
-        ? event.getActor().getId() : event.getId();
+    Map<String, Object> actor = Json.object(event, "Actor");
+    Map<String, String> attributes = Json.strings(actor, "Attributes");
+    String id = Json.string(actor, "ID", Json.string(event, "id", ""));
     String name = DockerFacts.name(attributes.get("name"));
     Instant now = clock.instant();
     if (action.startsWith("health_status")) {
@@ -281,9 +265,9 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
 
   /** Looks at every watched container; decides for those that are down or unhealthy. */
   private void sweep(String trigger) {
-    List<Container> containers;
+    List<Object> containers;
     try {
-      containers = requests.listContainersCmd().withShowAll(true).exec();
+      containers = docker.listContainers();
     } catch (RuntimeException e) {
       if (!sweepFailureLogged) {
         log.warn("watchdog {} sweep failed on {}: {}", trigger, host, describe(e));
@@ -293,18 +277,23 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
     }
     sweepFailureLogged = false;
     Set<String> existing = new HashSet<>();
-    for (Container c : containers) {
-      String name = DockerFacts.name(c.getNames());
-      Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
+    for (Object entry : containers) {
+      Map<String, Object> c = Json.object(entry);
+      List<Object> names = Json.array(c.get("Names"));
+      String name = DockerFacts.name(names.isEmpty() || !(names.get(0) instanceof String first)
+          ? null : first);
+      Map<String, String> labels = Json.strings(c, "Labels");
       if (!policy.isWatched(name, labels)) {
         continue;
       }
       existing.add(name);
-      boolean unhealthy = c.getStatus() != null && c.getStatus().contains("(unhealthy)");
-      if ("running".equals(c.getState()) && !unhealthy) {
-        policy.onSeenRunning(c.getId(), name, labels, clock.instant());
-      } else if ("exited".equals(c.getState()) || unhealthy) {
-        inspect(c.getId()).ifPresent(facts -> act(policy.onSweep(facts, clock.instant())));
+      String id = Json.string(c, "Id", "");
+      String state = Json.string(c, "State", "");
+      boolean unhealthy = Json.string(c, "Status", "").contains("(unhealthy)");
+      if (state.equals("running") && !unhealthy) {
+        policy.onSeenRunning(id, name, labels, clock.instant());
+      } else if (state.equals("exited") || unhealthy) {
+        inspect(id).ifPresent(facts -> act(policy.onSweep(facts, clock.instant())));
       }
     }
     policy.onListed(existing);
@@ -314,9 +303,12 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
   private void restart(Decision due) {
     ContainerFacts current;
     try {
-      current = DockerFacts.from(requests.inspectContainerCmd(due.id()).exec());
-    } catch (NotFoundException e) {
-      current = null;
+      current = DockerFacts.from(docker.inspect(due.id()));
+    } catch (DockerException e) {
+      // Gone; or the daemon does not answer: try anyway, so that the failure is counted and
+      // retried.
+      current = e.notFound() ? null : new ContainerFacts(due.id(), due.name(), Map.of(), "exited",
+          due.exitCode() == null ? 0 : due.exitCode(), false, "", "", false, null, null);
     } catch (RuntimeException e) {
       // The daemon does not answer: try anyway, so that the failure is counted and retried.
       current = new ContainerFacts(due.id(), due.name(), Map.of(), "exited",
@@ -337,16 +329,18 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
     }
     try {
       if (current.running()) {
-        requests.restartContainerCmd(due.id())
-            .withTimeout((int) Math.min(Integer.MAX_VALUE, settings.stopTimeout().toSeconds()))
-            .exec();
+        docker.restart(due.id(), settings.stopTimeout());
       } else {
-        requests.startContainerCmd(due.id()).exec();
+        docker.start(due.id());
       }
       policy.restarted(due, clock.instant());
       log.debug("watchdog restarted {} ({})", due.name(), ContainerFacts.shortId(due.id()));
-    } catch (NotModifiedException e) {
-      log.debug("watchdog: {} was already running", due.name());
+    } catch (DockerException e) {
+      if (e.notModified()) {
+        log.debug("watchdog: {} was already running", due.name());
+      } else {
+        act(policy.restartFailed(due, current, describe(e), clock.instant()));
+      }
     } catch (RuntimeException e) {
       act(policy.restartFailed(due, current, describe(e), clock.instant()));
     }
@@ -354,8 +348,11 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
 
   private Optional<ContainerFacts> inspect(String id) {
     try {
-      return Optional.of(DockerFacts.from(requests.inspectContainerCmd(id).exec()));
-    } catch (NotFoundException e) {
+      return Optional.of(DockerFacts.from(docker.inspect(id)));
+    } catch (DockerException e) {
+      if (!e.notFound()) {
+        log.debug("watchdog could not inspect {}: {}", ContainerFacts.shortId(id), describe(e));
+      }
       return Optional.empty();
     } catch (RuntimeException e) {
       log.debug("watchdog could not inspect {}: {}", ContainerFacts.shortId(id), describe(e));
@@ -425,52 +422,30 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
     return text.replace('\n', ' ');
   }
 
-  private static void closeQuietly(Closeable c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (IOException | RuntimeException e) {
-        log.debug("watchdog: closing failed: {}", e.toString());
-      }
+  private void closeStream() {
+    EventStream s = stream;
+    stream = null;
+    if (s != null) {
+      s.close();
     }
   }
 
-  /** Hands the stream's callbacks to the worker thread, tagged with their connection. */
-  private final class StreamCallback implements ResultCallback<Event> {
+  /** Hands the stream's events and its end to the worker thread, tagged with their connection. */
+  private final class StreamListener implements EventStream.Listener {
     private final int gen;
-    private volatile Closeable closeable;
 
-    StreamCallback(int gen) {
+    StreamListener(int gen) {
       this.gen = gen;
     }
 
     @Override
-    public void onStart(Closeable opened) {
-      closeable = opened;
-      submit(() -> connected(gen, opened));
-    }
-
-    @Override
-    public void onNext(Event event) {
+    public void onEvent(Map<String, Object> event) {
       submit(() -> handle(event));
     }
 
     @Override
-    public void onError(Throwable error) {
+    public void onEnd(Throwable error) {
       submit(() -> disconnected(gen, error));
-    }
-
-    @Override
-    public void onComplete() {
-      submit(() -> disconnected(gen, null));
-    }
-
-    @Override
-    public void close() throws IOException {
-      Closeable c = closeable;
-      if (c != null) {
-        c.close();
-      }
     }
   }
 
@@ -494,11 +469,9 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
     @Override
     public MultiCollector create(PluginContext context) {
       WatchdogSettings settings = WatchdogSettings.from(context.config());
-      String host = DockerClients.resolveHost(settings.dockerHost());
-      DockerClient requests = DockerClients.create(host,
-          settings.requestTimeout().plus(settings.stopTimeout()));
-      DockerClient events = DockerClients.create(host, Duration.ZERO);
-      Watchdog watchdog = new Watchdog(settings, requests, events, host, Clock.systemUTC());
+      DockerApi docker = DockerApi.create(DockerApi.resolveHost(settings.dockerHost()),
+          settings.requestTimeout());
+      Watchdog watchdog = new Watchdog(settings, docker, Clock.systemUTC());
       watchdog.start();
       return watchdog;
     }

@@ -2,26 +2,23 @@ package io.github.microc.exporter.docker.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.dockerjava.api.model.Event;
+import io.github.microc.exporter.docker.client.Json;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** What the watcher does with each kind of event, before any Docker call. */
 class EventHandlingTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  static Event event(String action, String id) throws Exception {
-    return JSON.readValue("{\"Type\":\"container\",\"Action\":\"" + action + "\",\"Actor\":{\"ID\":\""
-        + id + "\",\"Attributes\":{}},\"time\":1}", Event.class);
+  static Map<String, Object> event(String action, String id) {
+    return Json.object(Json.parse("{\"Type\":\"container\",\"Action\":\"" + action
+        + "\",\"Actor\":{\"ID\":\"" + id + "\",\"Attributes\":{}},\"time\":1}"));
   }
 
   private final ContainerCache cache = new ContainerCache();
   /** Never started: no thread, no Docker call; the clients are not used. */
-  private final MetadataWatcher watcher = new MetadataWatcher("unix:///nowhere", null, null, cache,
-      Duration.ofSeconds(30));
+  private final MetadataWatcher watcher = new MetadataWatcher(null, cache, Duration.ofSeconds(30));
 
   @Test
   void destroyRemovesTheContainerAtOnce() throws Exception {

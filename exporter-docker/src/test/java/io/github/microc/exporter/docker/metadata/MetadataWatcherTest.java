@@ -2,19 +2,16 @@ package io.github.microc.exporter.docker.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.dockerjava.api.model.Container;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.microc.exporter.docker.client.Json;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MetadataWatcherTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  static Container listed(String state, String status, String name) throws Exception {
-    return JSON.readValue("{\"Id\":\"a\",\"Names\":[\"/" + name + "\"],\"State\":\"" + state
-        + "\",\"Status\":\"" + status + "\"}", Container.class);
+  static Map<String, Object> listed(String state, String status, String name) {
+    return Json.object(Json.parse("{\"Id\":\"a\",\"Names\":[\"/" + name + "\"],\"State\":\""
+        + state + "\",\"Status\":\"" + status + "\"}"));
   }
 
   static ContainerInfo cached(String state, long exitCode, String health) {

@@ -2,17 +2,17 @@ package io.github.microc.exporter.docker.stats;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.microc.exporter.docker.client.Json;
 import io.github.microc.exporter.docker.cgroup.ContainerStats;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.BlockIo;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.NetInterface;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.io.InputStream;
 import org.junit.jupiter.api.Test;
 
 class ApiStatsPollerTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
    * The stats API's answer for the container of the real cgroup v1 capture, taken right after
@@ -22,7 +22,7 @@ class ApiStatsPollerTest {
   void parsesARealCgroupV1Answer() throws IOException {
     ContainerStats s;
     try (InputStream in = getClass().getResourceAsStream("/fixtures/docker-stats-v1.json")) {
-      s = ApiStatsPoller.parseStats(JSON.readTree(in));
+      s = ApiStatsPoller.parseStats(Json.object(Json.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8))));
     }
     assertThat(s.cpuUsageNanos()).isEqualTo(59_502_537_748L);
     assertThat(s.cpuUserNanos()).isEqualTo(24_200_000_000L);
@@ -54,7 +54,7 @@ class ApiStatsPollerTest {
          "memory_stats":{"usage":52428800,"stats":{"anon":31457280,"file":18874368,
            "inactive_file":12582912},"limit":67108864}}
         """;
-    ContainerStats s = ApiStatsPoller.parseStats(JSON.readTree(json));
+    ContainerStats s = ApiStatsPoller.parseStats(Json.object(Json.parse(json)));
     assertThat(s.memoryWorkingSet()).isEqualTo(52_428_800 - 12_582_912);
     assertThat(s.memoryRss()).isEqualTo(31_457_280);
     assertThat(s.memoryCache()).isEqualTo(18_874_368);

@@ -2,7 +2,7 @@ package io.github.microc.exporter.docker.watchdog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.microc.exporter.docker.client.DockerClients;
+import io.github.microc.exporter.docker.client.DockerApi;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
@@ -31,8 +31,8 @@ class WatchdogTest {
         Duration.ofMinutes(2), 5, Duration.ofMinutes(10), Duration.ofMinutes(5),
         Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(1));
     String host = "unix://" + dir.resolve("docker.sock");
-    return new Watchdog(settings, DockerClients.create(host, settings.requestTimeout()),
-        DockerClients.create(host, Duration.ZERO), host, Clock.systemUTC());
+    return new Watchdog(settings, DockerApi.create(host, settings.requestTimeout()),
+        Clock.systemUTC());
   }
 
   static String text(Watchdog watchdog) throws IOException {

@@ -1,0 +1,261 @@
+package io.github.microc.exporter.docker.client;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * One connection to the daemon, with a deadline for everything read or written on it: a
+ * Unix socket (a non-blocking channel waited on with its own selector, since a Unix channel
+ * has no socket timeout), or TCP, with TLS or without. {@link #close()} from another thread
+ * ends a read that is waiting. Used by one thread at a time.
+ */
+abstract class Connection implements Closeable {
+
+  private final byte[] buffer = new byte[8192];
+  private int start;
+  private int end;
+  private long deadline;
+  private String timeoutMessage = "no answer in time";
+
+  /** A connection to the Unix socket at {@code path}. */
+  static Connection unix(Path path) throws IOException {
+    SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      channel.connect(UnixDomainSocketAddress.of(path));
+      return new OverChannel(channel);
+    } catch (IOException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
+  }
+
+  /** A TCP connection to {@code host:port}; TLS with the daemon named {@code host} when {@code tls} is given. */
+  static Connection tcp(String host, int port, SSLContext tls, int connectTimeoutMillis)
+      throws IOException {
+    Socket socket = new Socket();
+    try {
+      socket.connect(new InetSocketAddress(host, port), connectTimeoutMillis);
+      socket.setTcpNoDelay(true);
+      if (tls == null) {
+        return new OverSocket(socket);
+      }
+      SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(socket, host, port, true);
+      SSLParameters parameters = secure.getSSLParameters();
+      // The daemon's certificate must name the host, as the docker CLI checks.
+      parameters.setEndpointIdentificationAlgorithm("HTTPS");
+      secure.setSSLParameters(parameters);
+      secure.setSoTimeout(connectTimeoutMillis);
+      secure.startHandshake();
+      return new OverSocket(secure);
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Reads and writes from now on fail with {@code message} once {@code nanoTime} is passed; 0
+   * for no deadline.
+   */
+  final void deadline(long nanoTime, String message) {
+    this.deadline = nanoTime;
+    this.timeoutMessage = message;
+  }
+
+  /** Milliseconds left before the deadline, at least 1; 0 for none. */
+  final long millisLeft() throws SocketTimeoutException {
+    if (deadline == 0) {
+      return 0;
+    }
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      throw new SocketTimeoutException(timeoutMessage);
+    }
+    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(left));
+  }
+
+  final void write(byte[] bytes) throws IOException {
+    write(bytes, 0, bytes.length);
+  }
+
+  /** One line without its CR LF, as ISO-8859-1; null at the end of the stream. */
+  final String readLine(int max) throws IOException {
+    StringBuilder line = null;
+    while (true) {
+      for (int i = start; i < end; i++) {
+        if (buffer[i] == '\n') {
+          int stop = i > start && buffer[i - 1] == '\r' ? i - 1 : i;
+          String tail = new String(buffer, start, stop - start, StandardCharsets.ISO_8859_1);
+          start = i + 1;
+          if (line == null) {
+            return tail;
+          }
+          line.append(tail);
+          int n = line.length();
+          if (n > 0 && line.charAt(n - 1) == '\r') {
+            line.setLength(n - 1);
+          }
+          return line.toString();
+        }
+      }
+      if (line == null) {
+        line = new StringBuilder();
+      }
+      line.append(new String(buffer, start, end - start, StandardCharsets.ISO_8859_1));
+      start = end;
+      if (line.length() > max) {
+        throw new IOException("a line longer than " + max + " bytes");
+      }
+      if (!fill()) {
+        return line.length() == 0 ? null : line.toString();
+      }
+    }
+  }
+
+  /** Up to {@code len} bytes, buffered first; -1 at the end of the stream. */
+  final int read(byte[] b, int off, int len) throws IOException {
+    if (start == end) {
+      if (len >= buffer.length) {
+        return readRaw(b, off, len);
+      }
+      if (!fill()) {
+        return -1;
+      }
+    }
+    int n = Math.min(len, end - start);
+    System.arraycopy(buffer, start, b, off, n);
+    start += n;
+    return n;
+  }
+
+  /** Whether bytes are waiting in the buffer (a response longer than it said it was). */
+  final boolean buffered() {
+    return start < end;
+  }
+
+  private boolean fill() throws IOException {
+    start = 0;
+    end = 0;
+    int n = readRaw(buffer, 0, buffer.length);
+    if (n <= 0) {
+      return false;
+    }
+    end = n;
+    return true;
+  }
+
+  abstract int readRaw(byte[] b, int off, int len) throws IOException;
+
+  abstract void write(byte[] b, int off, int len) throws IOException;
+
+  /** A Unix socket: a non-blocking channel and a selector of its own to wait with a deadline. */
+  private static final class OverChannel extends Connection {
+    private final SocketChannel channel;
+    private final Selector selector;
+    private final SelectionKey key;
+
+    OverChannel(SocketChannel channel) throws IOException {
+      this.channel = channel;
+      channel.configureBlocking(false);
+      this.selector = Selector.open();
+      this.key = channel.register(selector, 0);
+    }
+
+    @Override
+    int readRaw(byte[] b, int off, int len) throws IOException {
+      ByteBuffer target = ByteBuffer.wrap(b, off, len);
+      while (true) {
+        int n = channel.read(target);
+        if (n != 0) {
+          return n;
+        }
+        await(SelectionKey.OP_READ);
+      }
+    }
+
+    @Override
+    void write(byte[] b, int off, int len) throws IOException {
+      ByteBuffer source = ByteBuffer.wrap(b, off, len);
+      while (source.hasRemaining()) {
+        if (channel.write(source) == 0) {
+          await(SelectionKey.OP_WRITE);
+        }
+      }
+    }
+
+    private void await(int op) throws IOException {
+      long wait = millisLeft();
+      try {
+        key.interestOps(op);
+        selector.select(wait);
+        selector.selectedKeys().clear();
+      } catch (ClosedSelectorException | CancelledKeyException e) {
+        throw new AsynchronousCloseException();
+      }
+      if (!channel.isOpen()) {
+        throw new AsynchronousCloseException();
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        channel.close();
+      } finally {
+        // Also wakes a thread waiting in select().
+        selector.close();
+      }
+    }
+  }
+
+  /** TCP, with TLS or without: the socket's own timeout, set to what is left before each read. */
+  private static final class OverSocket extends Connection {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    OverSocket(Socket socket) throws IOException {
+      this.socket = socket;
+      this.in = socket.getInputStream();
+      this.out = socket.getOutputStream();
+    }
+
+    @Override
+    int readRaw(byte[] b, int off, int len) throws IOException {
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, millisLeft()));
+      return in.read(b, off, len);
+    }
+
+    @Override
+    void write(byte[] b, int off, int len) throws IOException {
+      millisLeft();
+      out.write(b, off, len);
+      out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package io.github.microc.exporter.docker.client;
+
+/**
+ * A Docker API call that failed: the daemon answered with an error status (its message in
+ * {@link #getMessage()}), or could not be reached, or answered with something that is not
+ * HTTP or not JSON ({@link #status()} 0, the cause attached).
+ */
+public final class DockerException extends RuntimeException {
+
+  private final int status;
+
+  DockerException(String message) {
+    this(0, message, null);
+  }
+
+  DockerException(String message, Throwable cause) {
+    this(0, message, cause);
+  }
+
+  DockerException(int status, String message, Throwable cause) {
+    super(message, cause);
+    this.status = status;
+  }
+
+  /** The HTTP status the daemon answered with; 0 when it gave none. */
+  public int status() {
+    return status;
+  }
+
+  /** 404: no such container (or image, network...). */
+  public boolean notFound() {
+    return status == 404;
+  }
+
+  /** 304: the container was already in the asked state (started, stopped). */
+  public boolean notModified() {
+    return status == 304;
+  }
+}

@@ -1,0 +1,396 @@
+package io.github.microc.exporter.docker.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.URLDecoder;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The HTTP side of the client against a stand-in daemon on a Unix socket of the test's own,
+ * for what a real dockerd does not do on demand: answers cut into odd chunks, connections
+ * dropped between requests, no answer at all, oversized answers. DockerApiIT runs the same
+ * calls against a real dockerd.
+ */
+class DockerApiTest {
+
+  @TempDir
+  Path dir;
+
+  private FakeDaemon daemon;
+
+  @AfterEach
+  void stop() throws IOException {
+    if (daemon != null) {
+      daemon.close();
+    }
+  }
+
+  private DockerApi api(Duration timeout) {
+    return DockerApi.create("unix://" + daemon.socket, timeout);
+  }
+
+  @Test
+  void anAnswerInOddChunksIsReadWhole() throws Exception {
+    String body = "{\"Id\":\"abc\",\"Name\":\"/web\",\"State\":{\"Status\":\"running\",\"Pid\":42}}";
+    daemon = new FakeDaemon(dir, (request, out) -> {
+      StringBuilder chunked = new StringBuilder();
+      for (int i = 0; i < body.length(); i += 7) {
+        String piece = body.substring(i, Math.min(body.length(), i + 7));
+        chunked.append(Integer.toHexString(piece.length())).append(i == 0 ? ";ext=1" : "")
+            .append("\r\n").append(piece).append("\r\n");
+      }
+      chunked.append("0\r\nX-Trailer: 1\r\n\r\n");
+      out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + chunked);
+    });
+    try (DockerApi api = api(Duration.ofSeconds(5))) {
+      Map<String, Object> inspect = api.inspect("abc");
+      assertThat(inspect).containsEntry("Id", "abc").containsEntry("Name", "/web");
+      assertThat(Json.number(Json.object(inspect, "State"), "Pid", 0)).isEqualTo(42);
+    }
+    assertThat(daemon.requests).containsExactly("GET /containers/abc/json HTTP/1.1");
+    assertThat(daemon.hosts).containsExactly("docker");
+  }
+
+  @Test
+  void aKeptConnectionServesTheNextRead() throws Exception {
+    daemon = new FakeDaemon(dir, (request, out) -> out.write(json(200, "[{\"Id\":\"a\"}]")));
+    try (DockerApi api = api(Duration.ofSeconds(5))) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(api.listContainers()).hasSize(1);
+      }
+    }
+    assertThat(daemon.requests).containsOnly("GET /containers/json?all=1 HTTP/1.1").hasSize(3);
+    assertThat(daemon.connections.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aKeptConnectionTheDaemonDroppedIsReplacedForAReadButNeverForAStart() throws Exception {
+    daemon = new FakeDaemon(dir, (request, out) -> {
+      out.write(request.startsWith("POST") ? "HTTP/1.1 204 No Content\r\n\r\n" : json(200, "{}"));
+      out.close(); // after each answer, although the answer said nothing of it
+    });
+    try (DockerApi api = api(Duration.ofSeconds(5))) {
+      api.inspect("a");
+      api.inspect("a"); // on a kept connection that is closed: a new one
+      api.start("a");
+    }
+    assertThat(daemon.requests).containsExactly("GET /containers/a/json HTTP/1.1",
+        "GET /containers/a/json HTTP/1.1", "POST /containers/a/start HTTP/1.1");
+    assertThat(daemon.connections.get()).isEqualTo(3);
+  }
+
+  @Test
+  void anErrorStatusCarriesTheDaemonsMessage() throws Exception {
+    daemon = new FakeDaemon(dir, (request, out) -> out.write(request.contains("/start")
+        ? "HTTP/1.1 304 Not Modified\r\n\r\n"
+        : json(404, "{\"message\":\"No such container: nope\"}")));
+    try (DockerApi api = api(Duration.ofSeconds(5))) {
+      assertThatThrownBy(() -> api.inspect("nope"))
+          .isInstanceOfSatisfying(DockerException.class, e -> {
+            assertThat(e.notFound()).isTrue();
+            assertThat(e).hasMessage("status 404: No such container: nope");
+          });
+      assertThatThrownBy(() -> api.start("running"))
+          .isInstanceOfSatisfying(DockerException.class, e -> assertThat(e.notModified()).isTrue());
+    }
+  }
+
+  @Test
+  void aDaemonThatDoesNotAnswerFailsTheCallAtItsDeadline() throws Exception {
+    CountDownLatch never = new CountDownLatch(1);
+    daemon = new FakeDaemon(dir, (request, out) -> never.await());
+    long start = System.nanoTime();
+    try (DockerApi api = api(Duration.ofMillis(300))) {
+      assertThatThrownBy(api::listContainers)
+          .isInstanceOf(DockerException.class)
+          .hasMessage("unix://" + daemon.socket + ": no answer within 300 ms");
+    } finally {
+      never.countDown();
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void anAnswerLargerThanTheLimitIsRefusedBeforeItIsRead() throws Exception {
+    daemon = new FakeDaemon(dir, (request, out) -> out.write("HTTP/1.1 200 OK\r\nContent-Length: "
+        + (DockerApi.MAX_BODY + 1L) + "\r\n\r\n"));
+    try (DockerApi api = api(Duration.ofSeconds(5))) {
+      assertThatThrownBy(api::listContainers)
+          .hasMessageContaining("an answer of " + (DockerApi.MAX_BODY + 1L) + " bytes");
+    }
+  }
+
+  @Test
+  void somethingThatIsNotHttpIsNamed() throws Exception {
+    daemon = new FakeDaemon(dir, (request, out) -> out.write("SSH-2.0-OpenSSH_9.2\r\n"));
+    try (DockerApi api = api(Duration.ofSeconds(5))) {
+      assertThatThrownBy(api::ping).hasMessageEndingWith("not an HTTP answer: SSH-2.0-OpenSSH_9.2");
+    }
+  }
+
+  @Test
+  void aSocketThatDoesNotExistIsNamed() {
+    Path missing = dir.resolve("missing.sock");
+    try (DockerApi api = DockerApi.create("unix://" + missing, Duration.ofSeconds(1))) {
+      assertThatThrownBy(api::ping)
+          .isInstanceOf(DockerException.class)
+          .hasMessageStartingWith("unix://" + missing + ": ");
+    }
+  }
+
+  @Nested
+  class Events {
+
+    @Test
+    void eventsArriveOneALineAcrossChunksThenTheEndIsReported() throws Exception {
+      String events = "{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"a\"}}\n"
+          + "{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"a\",\"Attributes\":"
+          + "{\"exitCode\":\"3\",\"label\":\"line\\nbreak\"}}}\n";
+      daemon = new FakeDaemon(dir, (request, out) -> {
+        out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        for (int i = 0; i < events.length(); i += 10) {
+          String piece = events.substring(i, Math.min(events.length(), i + 10));
+          out.write(Integer.toHexString(piece.length()) + "\r\n" + piece + "\r\n");
+          Thread.sleep(2);
+        }
+        out.write("0\r\n\r\n");
+      });
+      Recorder recorder = new Recorder();
+      try (DockerApi api = api(Duration.ofSeconds(5))) {
+        api.events(1700000000L, List.of("start", "die"), recorder);
+        assertThat(recorder.ended.await(5, TimeUnit.SECONDS)).isTrue();
+      }
+      assertThat(recorder.events).extracting(e -> e.get("Action")).containsExactly("start", "die");
+      assertThat(Json.strings(Json.object(recorder.events.get(1), "Actor"), "Attributes"))
+          .containsEntry("label", "line\nbreak");
+      assertThat(recorder.error.take()).isEqualTo("none");
+      String request = daemon.requests.get(0);
+      assertThat(URLDecoder.decode(request, StandardCharsets.UTF_8)).isEqualTo(
+          "GET /events?filters={\"type\":[\"container\"],\"event\":[\"start\",\"die\"]}"
+              + "&since=1700000000 HTTP/1.1");
+    }
+
+    @Test
+    void aRefusedStreamFailsTheCallAndAClosedOneIsSilent() throws Exception {
+      AtomicInteger calls = new AtomicInteger();
+      CountDownLatch hold = new CountDownLatch(1);
+      daemon = new FakeDaemon(dir, (request, out) -> {
+        if (calls.incrementAndGet() == 1) {
+          out.write(json(500, "{\"message\":\"boom\"}"));
+          return;
+        }
+        out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+        hold.await();
+      });
+      Recorder recorder = new Recorder();
+      try (DockerApi api = api(Duration.ofSeconds(5))) {
+        assertThatThrownBy(() -> api.events(0, List.of(), recorder)).hasMessage("status 500: boom");
+        EventStream stream = api.events(0, List.of(), recorder);
+        stream.close();
+        Thread.sleep(200);
+      } finally {
+        hold.countDown();
+      }
+      assertThat(recorder.ended.getCount()).as("onEnd after close").isEqualTo(1);
+      assertThat(daemon.requests.get(1)).startsWith("GET /events?filters=").doesNotContain("since");
+    }
+
+    @Test
+    void aBrokenStreamReportsWhy() throws Exception {
+      daemon = new FakeDaemon(dir, (request, out) -> {
+        out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n{\"a\":");
+        out.close();
+      });
+      Recorder recorder = new Recorder();
+      try (DockerApi api = api(Duration.ofSeconds(5))) {
+        api.events(0, List.of(), recorder);
+        assertThat(recorder.ended.await(5, TimeUnit.SECONDS)).isTrue();
+      }
+      assertThat(recorder.error.take()).isEqualTo("the connection closed in a chunk");
+    }
+  }
+
+  @Nested
+  class Hosts {
+
+    @Test
+    void socketsAndTcpAreUnderstood() {
+      assertThat(DockerApi.Endpoint.of("unix:///run/docker.sock", Map.of()).socket())
+          .isEqualTo(Path.of("/run/docker.sock"));
+      DockerApi.Endpoint tcp = DockerApi.Endpoint.of("tcp://10.0.0.1", Map.of());
+      assertThat(tcp.tcpHost()).isEqualTo("10.0.0.1");
+      assertThat(tcp.port()).isEqualTo(2375);
+      assertThat(tcp.tls()).isNull();
+      assertThat(tcp.hostHeader()).isEqualTo("10.0.0.1:2375");
+      DockerApi.Endpoint v6 = DockerApi.Endpoint.of("tcp://[::1]:2400", Map.of());
+      assertThat(v6.tcpHost()).isEqualTo("::1");
+      assertThat(v6.hostHeader()).isEqualTo("[::1]:2400");
+      assertThat(DockerApi.Endpoint.of("tcp://h:1", Map.of("DOCKER_TLS_VERIFY", "0")).tls()).isNull();
+    }
+
+    @Test
+    void anythingElseIsRefusedByName() {
+      assertThatThrownBy(() -> DockerApi.Endpoint.of("npipe:////./pipe/docker_engine", Map.of()))
+          .hasMessage("not a Docker host: \"npipe:////./pipe/docker_engine\"; use"
+              + " unix:///path/docker.sock or tcp://host:port");
+      assertThat(DockerApi.Endpoint.of("unix:///a dir/docker.sock", Map.of()).socket())
+          .isEqualTo(Path.of("/a dir/docker.sock"));
+      assertThatThrownBy(() -> DockerApi.Endpoint.of("unix://", Map.of()))
+          .hasMessageContaining("names no socket");
+      assertThatThrownBy(() -> DockerApi.Endpoint.of("tcp://:2375", Map.of()))
+          .hasMessageContaining("names no host");
+    }
+
+    @Test
+    void tlsWithoutItsFilesNamesTheDirectory() {
+      Path certs = dir.resolve("certs");
+      assertThatThrownBy(() -> DockerApi.Endpoint.of("tcp://h:2376",
+          Map.of("DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", certs.toString())))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("DOCKER_TLS_VERIFY is set but the TLS files in " + certs
+              + " cannot be used: ");
+    }
+
+    @Test
+    void aNameIsOnePathSegment() {
+      assertThat(DockerApi.segment("web_1.a-b")).isEqualTo("web_1.a-b");
+      assertThat(DockerApi.segment("a/../b?c")).isEqualTo("a%2F..%2Fb%3Fc");
+    }
+  }
+
+  private static String json(int status, String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    return "HTTP/1.1 " + status + " X\r\nContent-Type: application/json\r\nContent-Length: "
+        + bytes.length + "\r\n\r\n" + body;
+  }
+
+  /** Hears a stream's events and its end. */
+  private static final class Recorder implements EventStream.Listener {
+    final List<Map<String, Object>> events = new CopyOnWriteArrayList<>();
+    final CountDownLatch ended = new CountDownLatch(1);
+    final LinkedBlockingQueue<String> error = new LinkedBlockingQueue<>();
+
+    @Override
+    public void onEvent(Map<String, Object> event) {
+      events.add(event);
+    }
+
+    @Override
+    public void onEnd(Throwable e) {
+      error.add(e == null ? "none" : String.valueOf(e.getMessage()));
+      ended.countDown();
+    }
+  }
+
+  /** What the stand-in daemon writes for one request. */
+  interface Handler {
+    void answer(String requestLine, Out out) throws Exception;
+  }
+
+  /** The stand-in's side of one connection. */
+  static final class Out {
+    private final SocketChannel channel;
+
+    Out(SocketChannel channel) {
+      this.channel = channel;
+    }
+
+    void write(String text) throws IOException {
+      ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+      while (b.hasRemaining()) {
+        channel.write(b);
+      }
+    }
+
+    void close() throws IOException {
+      channel.close();
+    }
+  }
+
+  /** A Unix socket that reads requests (line and headers) and answers with a handler. */
+  static final class FakeDaemon implements AutoCloseable {
+    final Path socket;
+    final List<String> requests = new CopyOnWriteArrayList<>();
+    final List<String> hosts = new CopyOnWriteArrayList<>();
+    final AtomicInteger connections = new AtomicInteger();
+    private final ServerSocketChannel server;
+    private final Handler handler;
+
+    FakeDaemon(Path dir, Handler handler) throws IOException {
+      this.socket = dir.resolve("docker.sock");
+      this.handler = handler;
+      this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+      server.bind(UnixDomainSocketAddress.of(socket));
+      Thread accept = new Thread(this::accept, "fake-dockerd");
+      accept.setDaemon(true);
+      accept.start();
+    }
+
+    private void accept() {
+      while (server.isOpen()) {
+        try {
+          SocketChannel c = server.accept();
+          connections.incrementAndGet();
+          Thread t = new Thread(() -> serve(c), "fake-dockerd-connection");
+          t.setDaemon(true);
+          t.start();
+        } catch (IOException e) {
+          return;
+        }
+      }
+    }
+
+    private void serve(SocketChannel c) {
+      try (c) {
+        StringBuilder head = new StringBuilder();
+        ByteBuffer one = ByteBuffer.allocate(1);
+        while (c.isOpen()) {
+          one.clear();
+          if (c.read(one) < 0) {
+            return;
+          }
+          head.append((char) one.get(0));
+          if (head.toString().endsWith("\r\n\r\n")) {
+            String[] lines = head.toString().split("\r\n");
+            requests.add(lines[0]);
+            for (String line : lines) {
+              if (line.startsWith("Host: ")) {
+                hosts.add(line.substring(6));
+              }
+            }
+            head.setLength(0);
+            handler.answer(lines[0], new Out(c));
+          }
+        }
+      } catch (Exception e) {
+        // The client went away.
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+    }
+  }
+}

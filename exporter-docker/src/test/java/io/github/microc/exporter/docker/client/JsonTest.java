@@ -1,0 +1,131 @@
+package io.github.microc.exporter.docker.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class JsonTest {
+
+  @Nested
+  class Values {
+
+    @Test
+    void objectsKeepTheirOrderAndNest() {
+      Object v = Json.parse(" {\"b\": 1, \"a\": [true, false, null, \"x\"], \"c\": {}} ");
+      assertThat(v).isInstanceOf(Map.class);
+      Map<String, Object> m = Json.object(v);
+      assertThat(m.keySet()).containsExactly("b", "a", "c");
+      assertThat(Json.array(m.get("a"))).containsExactly(true, false, null, "x");
+      assertThat(Json.object(m, "c")).isEmpty();
+    }
+
+    @Test
+    void wholeNumbersAreLongsAndOthersDoubles() {
+      List<Object> v = Json.array(Json.parse(
+          "[0, -7, 9223372036854775807, 18446744073709551615, 1.5, -2e3, 1E-2]"));
+      assertThat(v).containsExactly(0L, -7L, Long.MAX_VALUE, 1.8446744073709552E19, 1.5, -2000.0,
+          0.01);
+    }
+
+    @Test
+    void escapesAreDecoded() {
+      assertThat(Json.parse("\"q\\\" b\\\\ s\\/ n\\n t\\t u\\u00e9\\ud83d\\ude00 r\\r\\b\\f\""))
+          .isEqualTo("q\" b\\ s/ n\n t\t u\u00e9\ud83d\ude00 r\r\b\f");
+    }
+
+    @Test
+    void textOutsideAsciiPassesThrough() {
+      assertThat(Json.parse("\"żółw 🐢\"")).isEqualTo("żółw 🐢");
+    }
+
+    @Test
+    void quoteIsReadBackAsTheSameString() {
+      String nasty = "a\"b\\c\nd\u0001e/ü";
+      assertThat(Json.parse(Json.quote(nasty))).isEqualTo(nasty);
+    }
+  }
+
+  @Nested
+  class Accessors {
+
+    private final Map<String, Object> m = Json.object(Json.parse(
+        "{\"s\": \"x\", \"n\": 42, \"big\": 18446744073709551615, \"t\": true, \"z\": null,"
+            + " \"labels\": {\"a\": \"1\", \"b\": 2}}"));
+
+    @Test
+    void aMissingOrMistypedFieldGivesTheFallback() {
+      assertThat(Json.string(m, "s", "-")).isEqualTo("x");
+      assertThat(Json.string(m, "n", "-")).isEqualTo("-");
+      assertThat(Json.string(m, "z", "-")).isEqualTo("-");
+      assertThat(Json.string(m, "missing", null)).isNull();
+      assertThat(Json.number(m, "n", -1)).isEqualTo(42);
+      assertThat(Json.number(m, "s", -1)).isEqualTo(-1);
+      assertThat(Json.number(m, "big", -1)).isEqualTo(Long.MAX_VALUE);
+      assertThat(Json.isTrue(m, "t")).isTrue();
+      assertThat(Json.isTrue(m, "s")).isFalse();
+      assertThat(Json.object(m, "s")).isEmpty();
+      assertThat(Json.array(m.get("labels"))).isEmpty();
+    }
+
+    @Test
+    void stringsKeepOnlyStringValues() {
+      assertThat(Json.strings(m, "labels")).containsExactly(Map.entry("a", "1"));
+      assertThat(Json.strings(m, "missing")).isEmpty();
+    }
+  }
+
+  @Nested
+  class Errors {
+
+    @Test
+    void eachSaysWhatAndWhere() {
+      assertThatThrownBy(() -> Json.parse("{\"a\" 1}"))
+          .isInstanceOf(DockerException.class)
+          .hasMessage("not valid JSON: expected ':' but found '1' at offset 5");
+      assertThatThrownBy(() -> Json.parse("[1, 2")).hasMessageContaining("the text ended");
+      assertThatThrownBy(() -> Json.parse("[1] x")).hasMessage("not valid JSON: text after the value at offset 4");
+      assertThatThrownBy(() -> Json.parse("\"a\nb\"")).hasMessageContaining("a control character");
+      assertThatThrownBy(() -> Json.parse("\"\\x\"")).hasMessageContaining("unknown escape '\\x'");
+      assertThatThrownBy(() -> Json.parse("\"\\u12g4\"")).hasMessageContaining("not a hex digit");
+      assertThatThrownBy(() -> Json.parse("01")).hasMessageContaining("leading zero");
+      assertThatThrownBy(() -> Json.parse("1.")).hasMessageContaining("after the decimal point");
+      assertThatThrownBy(() -> Json.parse("tru")).hasMessageContaining("unexpected 't'");
+      assertThatThrownBy(() -> Json.parse("{,}")).hasMessageContaining("expected a field name");
+      assertThatThrownBy(() -> Json.parse("")).hasMessageContaining("the text ended");
+    }
+
+    @Test
+    void nestingIsBounded() {
+      int depth = Json.MAX_DEPTH + 1;
+      char[] open = new char[depth];
+      char[] close = new char[depth];
+      Arrays.fill(open, '[');
+      Arrays.fill(close, ']');
+      assertThatThrownBy(() -> Json.parse(new String(open) + new String(close)))
+          .hasMessageContaining("nested deeper than " + Json.MAX_DEPTH);
+      String fits = new String(open, 0, Json.MAX_DEPTH) + new String(close, 0, Json.MAX_DEPTH);
+      assertThat(Json.parse(fits)).isInstanceOf(List.class);
+    }
+  }
+
+  /** A real answer of {@code GET /containers/{id}/stats}: every field where the poller reads it. */
+  @Test
+  void readsARealStatsAnswer() throws IOException {
+    String text;
+    try (InputStream in = getClass().getResourceAsStream("/fixtures/docker-stats-v1.json")) {
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    Map<String, Object> root = Json.object(Json.parse(text));
+    assertThat(Json.number(Json.object(Json.object(root, "cpu_stats"), "cpu_usage"), "total_usage", -1))
+        .isEqualTo(59_502_537_748L);
+    assertThat(Json.object(root, "networks")).containsKey("eth0");
+  }
+}
