@@ -75,7 +75,12 @@ public final class DockerApi implements AutoCloseable {
    * @throws IllegalArgumentException when {@code host} is neither, or the TLS files are bad
    */
   public static DockerApi create(String host, Duration timeout) {
-    return new DockerApi(host, Endpoint.of(host, System.getenv()), timeout);
+    return create(host, System.getenv(), timeout);
+  }
+
+  /** The same with the environment given. */
+  static DockerApi create(String host, Map<String, String> env, Duration timeout) {
+    return new DockerApi(host, Endpoint.of(host, env), timeout);
   }
 
   /** The host this client talks to, as given. */

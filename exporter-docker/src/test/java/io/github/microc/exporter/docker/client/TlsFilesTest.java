@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -260,6 +261,38 @@ class TlsFilesTest {
     }
   }
 
+  // --- the Docker client over TLS
+
+  @Test
+  void theDockerClientSpeaksHttpOverMutualTls() throws Exception {
+    Path files = clientFiles("client-rsa", pkcs1("client-rsa"));
+    try (Server server = new Server("server", true)) {
+      String host = "tcp://127.0.0.1:" + server.port();
+      try (DockerApi api = DockerApi.create(host, Map.of("DOCKER_TLS_VERIFY", "1",
+          "DOCKER_CERT_PATH", files.toString()), Duration.ofSeconds(10))) {
+        api.ping();
+      }
+      assertThat(server.peer).succeedsWithin(Duration.ofSeconds(10)).isEqualTo("CN=client-rsa");
+      assertThat(server.request).isEqualTo("GET /_ping HTTP/1.1");
+    }
+  }
+
+  /** As the docker CLI does: a daemon whose certificate is trusted but names another host is refused. */
+  @Test
+  void theDockerClientRefusesADaemonWhoseCertificateNamesAnotherHost() throws Exception {
+    Path files = clientFiles("client-rsa", pkcs8("client-rsa"));
+    try (Server server = new Server("stranger", true)) {
+      String host = "tcp://127.0.0.1:" + server.port();
+      try (DockerApi api = DockerApi.create(host, Map.of("DOCKER_TLS_VERIFY", "1",
+          "DOCKER_CERT_PATH", files.toString()), Duration.ofSeconds(10))) {
+        assertThatThrownBy(api::ping)
+            .isInstanceOf(DockerException.class)
+            .hasMessageStartingWith(host + ": ")
+            .hasRootCauseInstanceOf(java.security.cert.CertificateException.class);
+      }
+    }
+  }
+
   // --- the exchange
 
   private static void assertMutualTls(Path files, String clientName) throws Exception {
@@ -292,11 +325,22 @@ class TlsFilesTest {
 
     final SSLServerSocket socket;
     final CompletableFuture<String> peer;
+    private final boolean http;
+    volatile String request;
 
     Server() throws Exception {
+      this("server", false);
+    }
+
+    /**
+     * @param alias whose certificate the server presents
+     * @param http whether to read an HTTP request and answer {@code 200 OK} instead of a line
+     */
+    Server(String alias, boolean http) throws Exception {
+      this.http = http;
       KeyStore own = emptyStore();
-      own.setKeyEntry("server", key("server"), PASSWORD.toCharArray(),
-          store.getCertificateChain("server"));
+      own.setKeyEntry(alias, key(alias), PASSWORD.toCharArray(),
+          store.getCertificateChain(alias));
       KeyManagerFactory keyManagers = KeyManagerFactory.getInstance("SunX509");
       keyManagers.init(own, PASSWORD.toCharArray());
       KeyStore trusted = emptyStore();
@@ -322,12 +366,21 @@ class TlsFilesTest {
       try (SSLSocket client = (SSLSocket) socket.accept()) {
         client.setSoTimeout(10_000);
         client.startHandshake();
-        String line = new BufferedReader(
-            new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        BufferedReader in = new BufferedReader(
+            new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+        String line = in.readLine();
         String name = ((X509Certificate) client.getSession().getPeerCertificates()[0])
             .getSubjectX500Principal().getName();
         Writer out = new OutputStreamWriter(client.getOutputStream(), StandardCharsets.UTF_8);
-        out.write(line + " from " + name + "\n");
+        if (http) {
+          request = line;
+          for (String header = in.readLine(); header != null && !header.isEmpty(); header = in.readLine()) {
+            // The request's headers.
+          }
+          out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK");
+        } else {
+          out.write(line + " from " + name + "\n");
+        }
         out.flush();
         return name;
       } catch (IOException e) {
