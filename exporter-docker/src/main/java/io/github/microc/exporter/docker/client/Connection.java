@@ -12,6 +12,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -37,21 +38,43 @@ abstract class Connection implements Closeable {
   private long deadline;
   private String timeoutMessage = "no answer in time";
 
-  /** A connection to the Unix socket at {@code path}. */
-  static Connection unix(Path path) throws IOException {
+  /**
+   * A connection to the Unix socket at {@code path}, made without blocking: a daemon whose
+   * listen queue is full (a frozen one) fails it at once instead of holding it forever.
+   */
+  static Connection unix(Path path, long deadline, String late) throws IOException {
     SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    OverChannel c = null;
     try {
-      channel.connect(UnixDomainSocketAddress.of(path));
-      return new OverChannel(channel);
+      c = new OverChannel(channel);
+      c.deadline(deadline, late);
+      if (!channel.connect(UnixDomainSocketAddress.of(path))) {
+        while (!channel.finishConnect()) {
+          c.await(SelectionKey.OP_CONNECT);
+        }
+      }
+      return c;
     } catch (IOException | RuntimeException e) {
+      if (c != null) {
+        c.close();
+      }
       channel.close();
       throw e;
     }
   }
 
-  /** A TCP connection to {@code host:port}; TLS with the daemon named {@code host} when {@code tls} is given. */
-  static Connection tcp(String host, int port, SSLContext tls, int connectTimeoutMillis)
-      throws IOException {
+  /**
+   * A TCP connection to {@code host:port}; TLS with the daemon named {@code host} when
+   * {@code tls} is given. Connecting and the handshake each take at most
+   * {@code connectTimeoutMillis}, and neither goes past the deadline.
+   */
+  static Connection tcp(String host, int port, SSLContext tls, int connectTimeoutMillis,
+      long deadline, String late) throws IOException {
+    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    if (left <= 0) {
+      throw new SocketTimeoutException(late);
+    }
+    connectTimeoutMillis = (int) Math.min(connectTimeoutMillis, left);
     Socket socket = new Socket();
     try {
       socket.connect(new InetSocketAddress(host, port), connectTimeoutMillis);
@@ -203,7 +226,8 @@ abstract class Connection implements Closeable {
       }
     }
 
-    private void await(int op) throws IOException {
+    /** Waits until {@code op} can go on, the deadline passes, or the thread is interrupted. */
+    void await(int op) throws IOException {
       long wait = millisLeft();
       try {
         key.interestOps(op);
@@ -211,6 +235,12 @@ abstract class Connection implements Closeable {
         selector.selectedKeys().clear();
       } catch (ClosedSelectorException | CancelledKeyException e) {
         throw new AsynchronousCloseException();
+      }
+      // A non-blocking channel ignores interrupts, and select() returns at once while one is
+      // pending: without this an interrupted call would spin until its deadline.
+      if (Thread.currentThread().isInterrupted()) {
+        close();
+        throw new ClosedByInterruptException();
       }
       if (!channel.isOpen()) {
         throw new AsynchronousCloseException();

@@ -3,9 +3,11 @@ package io.github.microc.exporter.docker.client;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +49,8 @@ public final class DockerApi implements AutoCloseable {
   private final Duration timeout;
   private final Deque<Connection> idle = new ArrayDeque<>(); // guarded by itself
   private final Set<EventStream> streams = ConcurrentHashMap.newKeySet();
+  /** Connections of calls under way. */
+  private final Set<Connection> busy = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   private DockerApi(String host, Endpoint endpoint, Duration timeout) {
@@ -146,8 +150,10 @@ public final class DockerApi implements AutoCloseable {
         + (since > 0 ? "&since=" + since : "");
     Connection c = null;
     try {
-      c = connect();
-      c.deadline(System.nanoTime() + timeout.toNanos(), "no answer within " + timeout.toMillis() + " ms");
+      long deadline = System.nanoTime() + timeout.toNanos();
+      String late = "no answer within " + timeout.toMillis() + " ms";
+      c = endpoint.open(deadline, late);
+      c.deadline(deadline, late);
       Response r = send(c, "GET", path);
       if (r.status != 200) {
         throw failure(r.status, readBody(c, r));
@@ -171,7 +177,10 @@ public final class DockerApi implements AutoCloseable {
     }
   }
 
-  /** Closes the kept connections and every open events stream. */
+  /**
+   * Closes the kept connections, every open events stream, and the connections of calls under
+   * way, which then fail at once.
+   */
   @Override
   public void close() {
     closed = true;
@@ -180,6 +189,7 @@ public final class DockerApi implements AutoCloseable {
       idle.clear();
     }
     streams.forEach(EventStream::close);
+    busy.forEach(DockerApi::closeQuietly);
   }
 
   // ---- one call ----------------------------------------------------------------------------
@@ -195,18 +205,25 @@ public final class DockerApi implements AutoCloseable {
     // on a new one. A start or a restart is never sent twice.
     Connection c = fresh ? null : kept();
     boolean reused = c != null;
-    while (true) {
-      try {
+    try {
+      while (true) {
         if (c == null) {
-          c = connect();
+          c = endpoint.open(deadline, late);
+        }
+        busy.add(c);
+        if (closed) {
+          throw new DockerException("the client is closed");
         }
         c.deadline(deadline, late);
         Response r;
         try {
           r = send(c, method, path);
+        } catch (InterruptedIOException | ClosedChannelException e) {
+          // Out of time, interrupted or closed: not a connection the daemon dropped.
+          throw e;
         } catch (IOException e) {
-          if (reused) {
-            closeQuietly(c);
+          if (reused && System.nanoTime() < deadline) {
+            release(c);
             c = null;
             reused = false;
             continue;
@@ -214,6 +231,7 @@ public final class DockerApi implements AutoCloseable {
           throw e;
         }
         String body = readBody(c, r);
+        busy.remove(c);
         if (r.keepAlive && !c.buffered()) {
           keep(c);
         } else {
@@ -224,16 +242,19 @@ public final class DockerApi implements AutoCloseable {
           return body;
         }
         throw failure(r.status, body);
-      } catch (IOException e) {
-        throw unreachable(e);
-      } finally {
-        closeQuietly(c);
       }
+    } catch (IOException e) {
+      throw unreachable(e);
+    } finally {
+      release(c);
     }
   }
 
-  private Connection connect() throws IOException {
-    return endpoint.open();
+  private void release(Connection c) {
+    if (c != null) {
+      busy.remove(c);
+      closeQuietly(c);
+    }
   }
 
   private Connection kept() {
@@ -316,8 +337,11 @@ public final class DockerApi implements AutoCloseable {
   }
 
   private static String readBody(Connection c, Response r) throws IOException {
+    if (r.length > MAX_BODY) {
+      throw new IOException("an answer of " + r.length + " bytes; at most " + MAX_BODY + " are read");
+    }
     ByteArrayOutputStream body = new ByteArrayOutputStream(
-        r.length > 0 ? (int) Math.min(r.length, MAX_BODY) : 1024);
+        r.length > 0 ? (int) Math.min(r.length, 64 * 1024) : 1024);
     byte[] chunk = new byte[8192];
     if (r.chunked) {
       Chunked in = new Chunked(c);
@@ -325,9 +349,6 @@ public final class DockerApi implements AutoCloseable {
         append(body, chunk, n);
       }
     } else if (r.length >= 0) {
-      if (r.length > MAX_BODY) {
-        throw new IOException("an answer of " + r.length + " bytes; at most " + MAX_BODY + " are read");
-      }
       long left = r.length;
       while (left > 0) {
         int n = c.read(chunk, 0, (int) Math.min(chunk.length, left));
@@ -518,9 +539,9 @@ public final class DockerApi implements AutoCloseable {
       }
     }
 
-    Connection open() throws IOException {
-      return socket != null ? Connection.unix(socket)
-          : Connection.tcp(tcpHost, port, tls, CONNECT_TIMEOUT_MILLIS);
+    Connection open(long deadline, String late) throws IOException {
+      return socket != null ? Connection.unix(socket, deadline, late)
+          : Connection.tcp(tcpHost, port, tls, CONNECT_TIMEOUT_MILLIS, deadline, late);
     }
 
     String hostHeader() {

@@ -70,7 +70,8 @@ public final class EventStream implements Closeable {
         }
       }
       dispatch(line);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
+      // An Error too: the listener must not take it for the daemon's end of the stream.
       error = e;
     } finally {
       DockerApi.closeQuietly(connection);

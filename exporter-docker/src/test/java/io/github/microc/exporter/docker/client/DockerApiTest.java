@@ -2,6 +2,7 @@ package io.github.microc.exporter.docker.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -85,19 +87,89 @@ class DockerApiTest {
   }
 
   @Test
-  void aKeptConnectionTheDaemonDroppedIsReplacedForAReadButNeverForAStart() throws Exception {
+  void aKeptConnectionTheDaemonDroppedIsReplacedForARead() throws Exception {
     daemon = new FakeDaemon(dir, (request, out) -> {
-      out.write(request.startsWith("POST") ? "HTTP/1.1 204 No Content\r\n\r\n" : json(200, "{}"));
+      out.write(json(200, "{}"));
       out.close(); // after each answer, although the answer said nothing of it
     });
     try (DockerApi api = api(Duration.ofSeconds(5))) {
       api.inspect("a");
       api.inspect("a"); // on a kept connection that is closed: a new one
-      api.start("a");
     }
     assertThat(daemon.requests).containsExactly("GET /containers/a/json HTTP/1.1",
-        "GET /containers/a/json HTTP/1.1", "POST /containers/a/start HTTP/1.1");
-    assertThat(daemon.connections.get()).isEqualTo(3);
+        "GET /containers/a/json HTTP/1.1");
+    assertThat(daemon.connections.get()).isEqualTo(2);
+  }
+
+  @Test
+  void aStartWhoseConnectionDropsIsNotSentAgain() throws Exception {
+    daemon = new FakeDaemon(dir, (request, out) -> {
+      if (request.startsWith("POST")) {
+        out.close(); // the daemon took it, but no answer comes
+        return;
+      }
+      out.write(json(200, "{}"));
+    });
+    try (DockerApi api = api(Duration.ofSeconds(5))) {
+      api.inspect("a"); // leaves a kept connection
+      assertThatThrownBy(() -> api.start("a"))
+          .isInstanceOf(DockerException.class)
+          .hasMessageEndingWith("the connection closed before an answer");
+    }
+    assertThat(daemon.requests).filteredOn(r -> r.startsWith("POST")).hasSize(1);
+  }
+
+  @Test
+  void anInterruptedCallEndsAtOnce() throws Exception {
+    assertCallUnderWayEnds(api -> Thread.currentThread(), Thread::interrupt,
+        java.nio.channels.ClosedByInterruptException.class);
+  }
+
+  @Test
+  void closingTheClientEndsACallUnderWay() throws Exception {
+    DockerApi[] client = new DockerApi[1];
+    assertCallUnderWayEnds(api -> {
+      client[0] = api;
+      return null;
+    }, caller -> client[0].close(), java.nio.channels.AsynchronousCloseException.class);
+  }
+
+  /**
+   * Starts a call that the daemon never answers, with a 30 s deadline, then {@code stop}s it:
+   * the call must fail within seconds with {@code cause}, not wait for (or spin until) the
+   * deadline.
+   */
+  private void assertCallUnderWayEnds(java.util.function.Function<DockerApi, Thread> setUp,
+      java.util.function.Consumer<Thread> stop, Class<? extends Throwable> cause) throws Exception {
+    CountDownLatch never = new CountDownLatch(1);
+    daemon = new FakeDaemon(dir, (request, out) -> never.await());
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    CompletableFuture<Thread> caller = new CompletableFuture<>();
+    try (DockerApi api = api(Duration.ofSeconds(30))) {
+      Thread t = new Thread(() -> {
+        caller.complete(setUp.apply(api));
+        try {
+          api.listContainers();
+          failure.complete(null);
+        } catch (Throwable e) {
+          failure.complete(e);
+        }
+      }, "caller");
+      t.start();
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (daemon.requests.isEmpty() && System.nanoTime() < until) {
+        Thread.sleep(10);
+      }
+      assertThat(daemon.requests).hasSize(1);
+      long start = System.nanoTime();
+      stop.accept(caller.get());
+      assertThat(failure.get(5, TimeUnit.SECONDS))
+          .isInstanceOf(DockerException.class)
+          .hasCauseInstanceOf(cause);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    } finally {
+      never.countDown();
+    }
   }
 
   @Test
@@ -129,6 +201,24 @@ class DockerApiTest {
       never.countDown();
     }
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+  }
+
+  /** A frozen daemon: its socket's listen queue fills, and a blocking connect would wait forever. */
+  @Test
+  void aDaemonThatAcceptsNothingFailsEachCallInTime() throws Exception {
+    Path socket = dir.resolve("frozen.sock");
+    try (ServerSocketChannel frozen = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        DockerApi api = DockerApi.create("unix://" + socket, Duration.ofMillis(200))) {
+      frozen.bind(UnixDomainSocketAddress.of(socket), 1);
+      assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+        for (int i = 0; i < 6; i++) {
+          long start = System.nanoTime();
+          assertThatThrownBy(api::ping).isInstanceOf(DockerException.class);
+          assertThat(Duration.ofNanos(System.nanoTime() - start)).as("call %d", i)
+              .isLessThan(Duration.ofSeconds(2));
+        }
+      });
+    }
   }
 
   @Test
