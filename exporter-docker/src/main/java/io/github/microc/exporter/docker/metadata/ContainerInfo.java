@@ -1,5 +1,6 @@
 package io.github.microc.exporter.docker.metadata;
 
+import static io.github.microc.exporter.docker.client.Json.array;
 import static io.github.microc.exporter.docker.client.Json.isTrue;
 import static io.github.microc.exporter.docker.client.Json.number;
 import static io.github.microc.exporter.docker.client.Json.object;
@@ -8,6 +9,7 @@ import static io.github.microc.exporter.docker.client.Json.strings;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -106,8 +108,20 @@ public record ContainerInfo(
         oomEvents);
   }
 
+  /**
+   * The name of an entry of {@code GET /containers/json}: the first of its {@code Names},
+   * without Docker's leading slash; empty when it has none.
+   */
+  public static String listedName(Map<String, Object> listed) {
+    List<Object> names = array(listed.get("Names"));
+    if (names.isEmpty() || !(names.get(0) instanceof String first)) {
+      return "";
+    }
+    return first.startsWith("/") ? first.substring(1) : first;
+  }
+
   /** Docker's RFC 3339 time; its zero time ({@code 0001-01-01...}) means never. */
-  static Instant parseTime(String text) {
+  public static Instant parseTime(String text) {
     if (text == null || text.isEmpty() || text.startsWith("0001-")) {
       return null;
     }

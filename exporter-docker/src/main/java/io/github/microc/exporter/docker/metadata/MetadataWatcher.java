@@ -180,9 +180,7 @@ public final class MetadataWatcher implements AutoCloseable {
    * does not already say.
    */
   static boolean unchanged(ContainerInfo old, Map<String, Object> listed) {
-    List<Object> names = Json.array(listed.get("Names"));
-    String name = names.isEmpty() || !(names.get(0) instanceof String first) ? ""
-        : first.replaceFirst("^/", "");
+    String name = ContainerInfo.listedName(listed);
     String status = Json.string(listed, "Status", "");
     return Objects.equals(old.state(), Json.string(listed, "State", null))
         && old.name().equals(name)

@@ -6,8 +6,8 @@ import static io.github.microc.exporter.docker.client.Json.object;
 import static io.github.microc.exporter.docker.client.Json.string;
 import static io.github.microc.exporter.docker.client.Json.strings;
 
+import io.github.microc.exporter.docker.metadata.ContainerInfo;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 
 /** Turns Docker's answers into {@link ContainerFacts}. */
@@ -29,8 +29,8 @@ final class DockerFacts {
         string(object(state, "Health"), "Status", ""),
         string(object(host, "RestartPolicy"), "Name", ""),
         isTrue(host, "AutoRemove"),
-        time(string(state, "StartedAt", null)),
-        time(string(state, "FinishedAt", null)));
+        ContainerInfo.parseTime(string(state, "StartedAt", null)),
+        ContainerInfo.parseTime(string(state, "FinishedAt", null)));
   }
 
   /**
@@ -54,17 +54,5 @@ final class DockerFacts {
       return "";
     }
     return names[0].startsWith("/") ? names[0].substring(1) : names[0];
-  }
-
-  /** Docker's RFC 3339 time; null for its zero time or anything unreadable. */
-  static Instant time(String value) {
-    if (value == null || value.isEmpty() || value.startsWith("0001-")) {
-      return null;
-    }
-    try {
-      return Instant.parse(value);
-    } catch (DateTimeParseException e) {
-      return null;
-    }
   }
 }

@@ -7,6 +7,7 @@ import io.github.microc.exporter.docker.client.DockerApi;
 import io.github.microc.exporter.docker.client.DockerException;
 import io.github.microc.exporter.docker.client.EventStream;
 import io.github.microc.exporter.docker.client.Json;
+import io.github.microc.exporter.docker.metadata.ContainerInfo;
 import io.github.microc.exporter.docker.watchdog.Decision.Action;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
@@ -279,9 +280,7 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
     Set<String> existing = new HashSet<>();
     for (Object entry : containers) {
       Map<String, Object> c = Json.object(entry);
-      List<Object> names = Json.array(c.get("Names"));
-      String name = DockerFacts.name(names.isEmpty() || !(names.get(0) instanceof String first)
-          ? null : first);
+      String name = ContainerInfo.listedName(c);
       Map<String, String> labels = Json.strings(c, "Labels");
       if (!policy.isWatched(name, labels)) {
         continue;
