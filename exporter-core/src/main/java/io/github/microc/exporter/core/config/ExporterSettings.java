@@ -37,11 +37,17 @@ public record ExporterSettings(
     return new ExporterSettings(
         listen,
         web.getBoolean("exporter-metrics"),
-        new HostPaths(
-            Path.of(host.getString("proc")),
-            Path.of(host.getString("sys")),
-            Path.of(host.getString("rootfs"))),
+        hostPaths(host),
         defaults.getPositiveDuration("timeout"),
         defaults.getNonNegativeDuration("min-interval"));
+  }
+
+  /** {@code microc.host}; an empty {@code udev-data} is {@code <rootfs>/run/udev/data}. */
+  private static HostPaths hostPaths(PluginConfig host) {
+    HostPaths paths = new HostPaths(Path.of(host.getString("proc")), Path.of(host.getString("sys")),
+        Path.of(host.getString("rootfs")));
+    String udev = host.getString("udev-data");
+    return udev.isEmpty() ? paths
+        : new HostPaths(paths.proc(), paths.sys(), paths.rootfs(), Path.of(udev));
   }
 }

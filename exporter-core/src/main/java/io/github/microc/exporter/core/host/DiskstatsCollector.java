@@ -33,9 +33,10 @@ import oshi.hardware.HWDiskStore;
  * </pre>
  *
  * <p>{@code node_disk_info}'s path, wwn, model, serial and revision come from udev's database
- * ({@code <rootfs>/run/udev/data/b<major>:<minor>}) and are empty without it. Without procfs,
- * OSHI's disk stores give reads, writes, bytes, the queue length and the busy time.
- * {@code device-exclude} drops partitions and RAM/loop devices by default. Thread-safe.
+ * (file {@code b<major>:<minor>} of {@code microc.host.udev-data}, by default
+ * {@code <rootfs>/run/udev/data}) and are empty without it. Without procfs, OSHI's disk stores
+ * give reads, writes, bytes, the queue length and the busy time. {@code device-exclude} drops
+ * partitions and RAM/loop devices by default. Thread-safe.
  */
 public final class DiskstatsCollector implements MultiCollector, AutoCloseable {
 
@@ -81,7 +82,7 @@ public final class DiskstatsCollector implements MultiCollector, AutoCloseable {
   DiskstatsCollector(DeviceFilter filter, HostPaths paths) {
     this.filter = filter;
     this.diskstats = new PseudoFile(paths.proc("diskstats"));
-    this.udevData = paths.rootfs("/run/udev/data");
+    this.udevData = paths.udevData();
     this.stores = null;
   }
 

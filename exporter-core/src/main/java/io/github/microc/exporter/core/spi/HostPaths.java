@@ -11,8 +11,10 @@ import java.util.Objects;
  * @param proc the host's procfs
  * @param sys the host's sysfs
  * @param rootfs the host's root file system
+ * @param udevData udev's database of devices ({@code /run/udev/data} on the host); by
+ *     default under {@code rootfs}
  */
-public record HostPaths(Path proc, Path sys, Path rootfs) {
+public record HostPaths(Path proc, Path sys, Path rootfs, Path udevData) {
 
   /** The paths of a process that runs directly on the host. */
   public static final HostPaths DEFAULT = new HostPaths(Path.of("/proc"), Path.of("/sys"), Path.of("/"));
@@ -21,6 +23,12 @@ public record HostPaths(Path proc, Path sys, Path rootfs) {
     Objects.requireNonNull(proc, "proc");
     Objects.requireNonNull(sys, "sys");
     Objects.requireNonNull(rootfs, "rootfs");
+    Objects.requireNonNull(udevData, "udevData");
+  }
+
+  /** The paths with udev's database at {@code <rootfs>/run/udev/data}. */
+  public HostPaths(Path proc, Path sys, Path rootfs) {
+    this(proc, sys, rootfs, underRoot(rootfs, "/run/udev/data"));
   }
 
   /** A file under procfs: {@code proc("net", "dev")}. */
@@ -38,6 +46,10 @@ public record HostPaths(Path proc, Path sys, Path rootfs) {
    * the host and {@code /host/var/lib} in a container with the host's root at {@code /host}.
    */
   public Path rootfs(String hostPath) {
+    return underRoot(rootfs, hostPath);
+  }
+
+  private static Path underRoot(Path rootfs, String hostPath) {
     String relative = hostPath.startsWith("/") ? hostPath.substring(1) : hostPath;
     return relative.isEmpty() ? rootfs : rootfs.resolve(relative);
   }
