@@ -1,6 +1,7 @@
 package io.github.microc.exporter.core.engine;
 
 import io.github.microc.exporter.core.config.CollectorSettings;
+import io.github.microc.exporter.core.spi.NoDataException;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.time.Clock;
@@ -128,6 +129,9 @@ final class CollectorRuntime {
       }
       outcome = Outcome.success(snapshots, Duration.ofNanos(System.nanoTime() - f.startNanos),
           clock.instant());
+    } catch (NoDataException e) {
+      outcome = Outcome.noData("no data: " + oneLine(String.valueOf(e.getMessage())),
+          Duration.ofNanos(System.nanoTime() - f.startNanos), clock.instant());
     } catch (Throwable t) {
       outcome = Outcome.failure(describe(t), Duration.ofNanos(System.nanoTime() - f.startNanos),
           clock.instant());
@@ -160,7 +164,11 @@ final class CollectorRuntime {
         loggedError = null;
       }
     } else if (!outcome.error().equals(loggedError)) {
-      log.warn("collector {} failed: {}", name(), outcome.error());
+      if (outcome.noData()) {
+        log.debug("collector {} has nothing to report: {}", name(), outcome.error());
+      } else {
+        log.warn("collector {} failed: {}", name(), outcome.error());
+      }
       loggedError = outcome.error();
     }
   }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
+import io.github.microc.exporter.core.spi.NoDataException;
 import io.github.microc.exporter.core.testing.Exposition;
 import io.github.microc.exporter.core.testing.TestPlugins;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -55,6 +56,23 @@ class CollectionEngineTest {
         .filteredOn(s -> s.name().equals("bad"))
         .singleElement()
         .satisfies(s -> assertThat(s.lastError()).isEqualTo("IllegalStateException: boom"));
+  }
+
+  @Test
+  void collectorWithoutASourceOnThisHostIsReportedAsNoData() {
+    Microc microc = microc(List.of(TestPlugins.constant("good"), TestPlugins.of("absent", () -> {
+      throw new NoDataException("no hwmon chips under /sys/class/hwmon");
+    })), Map.of());
+
+    String text = Exposition.text(microc.engine().collect());
+
+    assertThat(text)
+        .contains("microc_scrape_collector_success{collector=\"absent\"} 0.0")
+        .contains("microc_scrape_collector_success{collector=\"good\"} 1.0");
+    assertThat(microc.engine().statuses())
+        .filteredOn(s -> s.name().equals("absent"))
+        .singleElement()
+        .satisfies(s -> assertThat(s.lastError()).isEqualTo("no data: no hwmon chips under /sys/class/hwmon"));
   }
 
   @Test
