@@ -9,6 +9,8 @@ import io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricMetadata;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
+import io.prometheus.metrics.model.snapshots.UnknownSnapshot.UnknownDataPointSnapshot;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -34,7 +36,7 @@ import java.util.function.Function;
  */
 public final class MetricFamily {
 
-  private enum Type { GAUGE, COUNTER, INFO }
+  private enum Type { GAUGE, COUNTER, INFO, UNTYPED }
 
   private static final int CACHE_SIZE = 8192;
   private static final Map<NameAndHelp, MetricMetadata> METADATA = new ConcurrentHashMap<>();
@@ -80,6 +82,19 @@ public final class MetricFamily {
         labelNames);
   }
 
+  /**
+   * An untyped family ({@code # TYPE name untyped}), for the values node_exporter exposes
+   * without a type, such as {@code node_vmstat_*} and {@code node_netstat_*}.
+   */
+  public static MetricFamily untyped(String name, String help, String... labelNames) {
+    return new MetricFamily(Type.UNTYPED, name, help, labelNames);
+  }
+
+  /** An untyped family with one unlabelled value. */
+  public static MetricSnapshot untyped(String name, String help, double value) {
+    return untyped(name, help, new String[0]).add(value).build();
+  }
+
   /** A gauge with one unlabelled value. */
   public static MetricSnapshot gauge(String name, String help, double value) {
     return gauge(name, help, new String[0]).add(value).build();
@@ -107,6 +122,7 @@ public final class MetricFamily {
       case GAUGE -> new GaugeDataPointSnapshot(value, labels, null);
       case COUNTER -> new CounterDataPointSnapshot(value, labels, null, 0);
       case INFO -> new InfoDataPointSnapshot(labels);
+      case UNTYPED -> new UnknownDataPointSnapshot(value, labels, null);
     });
     return this;
   }
@@ -128,6 +144,7 @@ public final class MetricFamily {
       case GAUGE -> new GaugeSnapshot(metadata, (List<GaugeDataPointSnapshot>) (List<?>) points);
       case COUNTER -> new CounterSnapshot(metadata, (List<CounterDataPointSnapshot>) (List<?>) points);
       case INFO -> new InfoSnapshot(metadata, (List<InfoDataPointSnapshot>) (List<?>) points);
+      case UNTYPED -> new UnknownSnapshot(metadata, (List<UnknownDataPointSnapshot>) (List<?>) points);
     };
   }
 

@@ -8,6 +8,7 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
 import org.junit.jupiter.api.Test;
 
 class MetricFamilyTest {
@@ -25,6 +26,18 @@ class MetricFamilyTest {
         # TYPE node_cpu_seconds_total counter
         node_cpu_seconds_total{cpu="0",mode="idle"} 12.5
         node_cpu_seconds_total{cpu="0",mode="user"} 3.0
+        """);
+  }
+
+  @Test
+  void anUntypedFamilyIsExposedAsUntyped() {
+    MetricSnapshot s = MetricFamily.untyped("node_vmstat_pgfault", "/proc/vmstat information field pgfault.", 42);
+
+    assertThat(s).isInstanceOf(UnknownSnapshot.class);
+    assertThat(Exposition.text(MetricSnapshots.of(s))).isEqualTo("""
+        # HELP node_vmstat_pgfault /proc/vmstat information field pgfault.
+        # TYPE node_vmstat_pgfault untyped
+        node_vmstat_pgfault 42.0
         """);
   }
 
