@@ -11,6 +11,7 @@ import io.github.microc.exporter.core.config.ExporterSettings;
 import io.github.microc.exporter.core.config.ListenAddress;
 import io.github.microc.exporter.core.engine.CollectionEngine;
 import io.github.microc.exporter.core.http.ExporterServer;
+import io.github.microc.exporter.core.http.StatusTable;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.ConfigError;
 import io.github.microc.exporter.core.spi.HostPaths;
@@ -39,6 +40,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,6 +48,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +84,11 @@ public final class Microc implements AutoCloseable {
   private final Deque<AutoCloseable> resources;
   private final Map<String, CollectorPlugin> plugins;
   private final List<PrometheusRegistry> registries = new ArrayList<>();
+  /** What {@code /metrics} serves: the collectors and the exporter's own metrics. */
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final List<Supplier<StatusTable>> statusTables = new CopyOnWriteArrayList<>();
+  /** Whether the exporter's own metrics were put in {@link #registry}. Guarded by this. */
+  private boolean exporterMetrics;
   private ExporterServer server;
   private boolean closed;
   /** The collection {@link #warmUp} started; null before. Guarded by this. */
@@ -96,6 +104,7 @@ public final class Microc implements AutoCloseable {
     this.scheduler = scheduler;
     this.resources = resources;
     this.plugins = plugins;
+    registry.register(engine);
   }
 
   public static Builder builder() {
@@ -208,11 +217,42 @@ public final class Microc implements AutoCloseable {
   }
 
   /**
-   * Starts the endpoint on the configured {@code microc.web.listen-address}, with its own
-   * registry holding the collectors and, unless {@code microc.web.exporter-metrics} is off,
-   * the exporter's process and JVM metrics.
+   * What {@code /metrics} serves, whether or not the endpoint runs: the collectors and,
+   * unless {@code microc.web.exporter-metrics} is off, the exporter's process and JVM metrics.
+   * Push mode collects from here, so that it sends what a scrape would get.
+   */
+  public synchronized PrometheusRegistry registry() {
+    if (settings.exporterMetrics() && !exporterMetrics) {
+      exporterMetrics = true;
+      // About 90 ms of class loading: done in the background, and after the first collection
+      // where one is under way, so that the host and container metrics come first.
+      if (warm != null) {
+        warm.whenCompleteAsync((result, error) -> registerJvmMetrics(registry), scheduler);
+      } else {
+        scheduler.execute(() -> registerJvmMetrics(registry));
+      }
+    }
+    return registry;
+  }
+
+  /**
+   * Adds a table to the landing page, below the collectors (push mode shows its endpoints so);
+   * {@code table} is called on each request for the page, and its cells are escaped.
+   */
+  public void addStatus(Supplier<StatusTable> table) {
+    statusTables.add(Objects.requireNonNull(table, "table"));
+  }
+
+  /**
+   * Starts the endpoint on the configured {@code microc.web.listen-address}, serving
+   * {@link #registry}.
+   *
+   * @throws IllegalStateException when the listen address is empty (push only)
    */
   public synchronized ExporterServer startServer() throws IOException {
+    if (!settings.listening()) {
+      throw new IllegalStateException("the endpoint is off: microc.web.listen-address is empty");
+    }
     return startServer(settings.listen());
   }
 
@@ -221,19 +261,11 @@ public final class Microc implements AutoCloseable {
     if (server != null) {
       throw new IllegalStateException("the endpoint is already running on port " + server.port());
     }
-    PrometheusRegistry registry = new PrometheusRegistry();
-    registry.register(engine);
-    server = ExporterServer.start(listen, registry, engine, version());
-    if (settings.exporterMetrics()) {
-      // About 90 ms of class loading: done after the port is open, and after the first
-      // collection where one is under way, so that the host and container metrics are served
-      // as early as possible.
-      if (warm != null) {
-        warm.whenCompleteAsync((result, error) -> registerJvmMetrics(registry), scheduler);
-      } else {
-        scheduler.execute(() -> registerJvmMetrics(registry));
-      }
-    }
+    server = ExporterServer.start(listen, registry(), engine, version(), () -> {
+      List<StatusTable> tables = new ArrayList<>();
+      statusTables.forEach(t -> tables.add(t.get()));
+      return tables;
+    });
     return server;
   }
 

@@ -178,4 +178,37 @@ class MicrocTest {
       assertThat(body).contains("jvm_memory_used_bytes", "process_cpu_seconds_total");
     }
   }
+
+  @Test
+  void anEmptyListenAddressMeansNoEndpoint() {
+    try (Microc microc = Microc.builder().plugins(List.of(TestPlugins.constant("one")))
+        .environment(Map.of()).set("microc.web.listen-address", "", "test").build()) {
+      assertThat(microc.settings().listening()).isFalse();
+      assertThatThrownBy(microc::startServer).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("microc.web.listen-address is empty");
+      // What a push sends is still there to collect.
+      assertThat(Exposition.text(microc.registry().scrape())).contains("test_one_value 1.0");
+    }
+  }
+
+  @Test
+  void theEndpointServesTheRegistryTheExporterHandsOut() throws Exception {
+    try (Microc microc = Microc.builder().plugins(List.of(TestPlugins.constant("one")))
+        .environment(Map.of()).build()) {
+      microc.warmUp().join();
+      PrometheusRegistry registry = microc.registry();
+      String body = "";
+      for (int i = 0; i < 100 && !body.contains("jvm_memory_used_bytes"); i++) {
+        Thread.sleep(50);
+        body = Exposition.text(registry.scrape());
+      }
+      assertThat(body).contains("test_one_value 1.0", "jvm_memory_used_bytes", "process_cpu_seconds_total");
+      Counter pushed = Counter.builder().name("extra_total").help("Extra.").register(registry);
+      pushed.inc();
+      String url = "http://127.0.0.1:" + microc.startServer(ListenAddress.parse("127.0.0.1:0")).port()
+          + "/metrics";
+      assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+          HttpResponse.BodyHandlers.ofString()).body()).contains("extra_total 1.0");
+    }
+  }
 }

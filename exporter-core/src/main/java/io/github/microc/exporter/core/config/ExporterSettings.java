@@ -9,7 +9,8 @@ import java.time.Duration;
 /**
  * The exporter's own settings, read once from {@code microc.*}.
  *
- * @param listen where the endpoint listens
+ * @param listen where the endpoint listens; null when {@code listen-address} is empty (no
+ *     endpoint: push only)
  * @param exporterMetrics whether the exporter's own process and JVM metrics are exposed
  * @param hostPaths where the host's file systems are mounted
  * @param defaultTimeout a collector's timeout when its block does not set one
@@ -28,9 +29,12 @@ public record ExporterSettings(
     PluginConfig host = new PluginConfig("microc.host", merged.getConfig("microc.host"));
     PluginConfig defaults = new PluginConfig("microc.collector-defaults",
         merged.getConfig("microc.collector-defaults"));
-    ListenAddress listen;
+    ListenAddress listen = null;
     try {
-      listen = ListenAddress.parse(web.getString("listen-address"));
+      String address = web.getString("listen-address");
+      if (!address.isBlank()) {
+        listen = ListenAddress.parse(address);
+      }
     } catch (IllegalArgumentException e) {
       throw web.error("listen-address", e.getMessage());
     }
@@ -49,5 +53,10 @@ public record ExporterSettings(
     String udev = host.getString("udev-data");
     return udev.isEmpty() ? paths
         : new HostPaths(paths.proc(), paths.sys(), paths.rootfs(), Path.of(udev));
+  }
+
+  /** Whether the HTTP endpoint is on: false when {@code listen-address} is empty. */
+  public boolean listening() {
+    return listen != null;
   }
 }

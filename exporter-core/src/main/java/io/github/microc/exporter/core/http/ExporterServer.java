@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -53,6 +54,16 @@ public final class ExporterServer implements AutoCloseable {
    */
   public static ExporterServer start(ListenAddress listen, PrometheusRegistry registry,
       CollectionEngine engine, String version) throws IOException {
+    return start(listen, registry, engine, version, List::of);
+  }
+
+  /**
+   * Binds and starts the endpoint; the landing page shows {@code status}'s tables below the
+   * collectors.
+   */
+  public static ExporterServer start(ListenAddress listen, PrometheusRegistry registry,
+      CollectionEngine engine, String version, Supplier<List<StatusTable>> status)
+      throws IOException {
     InetSocketAddress address = listen.host().isEmpty()
         ? new InetSocketAddress(listen.port())
         : new InetSocketAddress(listen.host(), listen.port());
@@ -113,7 +124,7 @@ public final class ExporterServer implements AutoCloseable {
         return;
       }
       respond(exchange, 200, "text/html; charset=utf-8",
-          LandingPage.render(version, engine.statuses(), engine.ready()));
+          LandingPage.render(version, engine.statuses(), engine.ready(), status.get()));
     }));
     server.setExecutor(executor);
     server.start();

@@ -12,6 +12,11 @@ final class LandingPage {
   private LandingPage() {}
 
   static String render(String version, List<CollectorStatus> collectors, boolean ready) {
+    return render(version, collectors, ready, List.of());
+  }
+
+  static String render(String version, List<CollectorStatus> collectors, boolean ready,
+      List<StatusTable> tables) {
     StringBuilder html = new StringBuilder(4096);
     html.append("""
         <!DOCTYPE html>
@@ -67,7 +72,19 @@ final class LandingPage {
           .append("</td><td>").append(c.lastError() == null ? "" : escape(c.lastError()))
           .append("</td></tr>\n");
     }
-    html.append("</table>\n</body>\n</html>\n");
+    html.append("</table>\n");
+    for (StatusTable table : tables) {
+      html.append("<h2>").append(escape(table.title())).append("</h2>\n<table>\n<tr>");
+      table.columns().forEach(c -> html.append("<th>").append(escape(c)).append("</th>"));
+      html.append("</tr>\n");
+      for (List<String> row : table.rows()) {
+        html.append("<tr>");
+        row.forEach(c -> html.append("<td>").append(escape(c)).append("</td>"));
+        html.append("</tr>\n");
+      }
+      html.append("</table>\n");
+    }
+    html.append("</body>\n</html>\n");
     return html.toString();
   }
 

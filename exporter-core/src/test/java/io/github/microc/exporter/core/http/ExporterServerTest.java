@@ -262,6 +262,19 @@ class ExporterServerTest {
   }
 
   @Test
+  void landingPageShowsTablesAddedToTheExporterEscaped() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<String> state = new java.util.concurrent.atomic.AtomicReference<>("ok");
+    microc.addStatus(() -> new StatusTable("Push", List.of("Endpoint", "State"),
+        List.of(List.of("central", state.get()))));
+
+    assertThat(get("/").body()).contains("<h2>Push</h2>", "<th>Endpoint</th><th>State</th>",
+        "<td>central</td><td>ok</td>");
+    state.set("<script>failing</script>");
+    assertThat(get("/").body()).as("asked again on each request")
+        .contains("<td>&lt;script&gt;failing&lt;/script&gt;</td>").doesNotContain("<script>");
+  }
+
+  @Test
   void unknownPathIs404AndPostIs405() throws Exception {
     assertThat(get("/nope").statusCode()).isEqualTo(404);
     HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
