@@ -2,6 +2,7 @@ package io.github.microc.exporter.core.engine;
 
 import io.github.microc.exporter.core.config.CollectorSettings;
 import io.github.microc.exporter.core.spi.NoDataException;
+import io.github.microc.exporter.core.spi.PartialCollectionException;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.time.Clock;
@@ -132,6 +133,16 @@ final class CollectorRuntime {
     } catch (NoDataException e) {
       outcome = Outcome.noData("no data: " + oneLine(String.valueOf(e.getMessage())),
           Duration.ofNanos(System.nanoTime() - f.startNanos), clock.instant());
+    } catch (PartialCollectionException e) {
+      Duration took = Duration.ofNanos(System.nanoTime() - f.startNanos);
+      outcome = e.getCause() instanceof NoDataException
+          ? Outcome.noData("no data: " + oneLine(String.valueOf(e.getCause().getMessage())), took,
+              clock.instant())
+          : Outcome.failure(describe(e.getCause()), took, clock.instant());
+      outcome = outcome.withSnapshots(e.collected());
+      if (log.isDebugEnabled()) {
+        log.debug("collector {} failed after collecting part of its metrics", name(), e.getCause());
+      }
     } catch (Throwable t) {
       outcome = Outcome.failure(describe(t), Duration.ofNanos(System.nanoTime() - f.startNanos),
           clock.instant());

@@ -7,6 +7,7 @@ import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.NoDataException;
+import io.github.microc.exporter.core.spi.PartialCollectionException;
 import io.github.microc.exporter.core.testing.Exposition;
 import io.github.microc.exporter.core.testing.TestPlugins;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -73,6 +74,32 @@ class CollectionEngineTest {
         .filteredOn(s -> s.name().equals("absent"))
         .singleElement()
         .satisfies(s -> assertThat(s.lastError()).isEqualTo("no data: no hwmon chips under /sys/class/hwmon"));
+  }
+
+  @Test
+  void collectorThatFailsAfterPartOfItsMetricsExposesThatPartAndIsReportedFailed() {
+    Microc microc = microc(List.of(
+        TestPlugins.of("half", () -> {
+          throw new PartialCollectionException(
+              List.of(MetricFamily.gauge("test_half_first", "Gathered before the failure.", 7)),
+              new IllegalArgumentException("second file garbled"));
+        }),
+        TestPlugins.of("halfabsent", () -> {
+          throw new PartialCollectionException(
+              List.of(MetricFamily.gauge("test_halfabsent_first", "Gathered before.", 8)),
+              new NoDataException("no second file"));
+        })), Map.of());
+
+    String text = Exposition.text(microc.engine().collect());
+
+    assertThat(text)
+        .contains("test_half_first 7.0", "test_halfabsent_first 8.0")
+        .contains("microc_scrape_collector_success{collector=\"half\"} 0.0")
+        .contains("microc_scrape_collector_success{collector=\"halfabsent\"} 0.0");
+    assertThat(microc.engine().statuses()).filteredOn(s -> s.name().startsWith("half"))
+        .extracting(s -> s.lastError())
+        .containsExactlyInAnyOrder("IllegalArgumentException: second file garbled",
+            "no data: no second file");
   }
 
   @Test
