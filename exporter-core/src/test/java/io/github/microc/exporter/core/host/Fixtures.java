@@ -20,7 +20,8 @@ final class Fixtures {
   static final List<CollectorPlugin> HOST_PLUGINS = List.of(new CpuCollector.Plugin(),
       new MeminfoCollector.Plugin(), new LoadCollector.Plugin(), new FilesystemCollector.Plugin(),
       new DiskstatsCollector.Plugin(), new NetdevCollector.Plugin(), new StatCollector.Plugin(),
-      new TimeCollector.Plugin(), new UnameCollector.Plugin(), new OsCollector.Plugin());
+      new TimeCollector.Plugin(), new UnameCollector.Plugin(), new OsCollector.Plugin(),
+      new NetclassCollector.Plugin());
 
   private Fixtures() {}
 

@@ -30,7 +30,8 @@ class HostPluginsTest {
     List<CollectorPlugin> plugins = discovered();
 
     assertThat(plugins).extracting(CollectorPlugin::name).containsExactlyInAnyOrder("cpu",
-        "diskstats", "filesystem", "loadavg", "meminfo", "netdev", "os", "stat", "time", "uname");
+        "diskstats", "filesystem", "loadavg", "meminfo", "netclass", "netdev", "os", "stat", "time",
+        "uname");
     assertThat(plugins).allMatch(CollectorPlugin::enabledByDefault)
         .allMatch(p -> !p.description().isBlank());
   }

@@ -1,0 +1,182 @@
+package io.github.microc.exporter.core.host;
+
+import io.github.microc.exporter.core.spi.PseudoFile;
+import io.github.microc.exporter.core.spi.PseudoFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reading sysfs attributes the way node_exporter 1.5's procfs library does, for the hardware
+ * collectors: a value is the first 128 bytes of the file without surrounding whitespace, a
+ * file that cannot be read (missing, forbidden, a directory in its place, or a driver that
+ * answers {@code EINVAL} or {@code EOPNOTSUPP}, as a link that is down does for its speed) has
+ * no value, and integers are read as Go's {@code strconv.ParseInt(s, 0, 64)} reads them
+ * ({@code 0x1003} is 4099, {@code 010} is 8).
+ */
+final class Sysfs {
+
+  /** What node_exporter reads of an attribute: one {@code read} of 128 bytes. */
+  static final int MAX_BYTES = 128;
+
+  private Sysfs() {}
+
+  /** An attribute kept open, or null when it cannot be read. */
+  static String read(PseudoFile file) {
+    try {
+      return value(file.read(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** An attribute read once, or null when it cannot be read. */
+  static String read(Path file) {
+    try {
+      return value(PseudoFiles.read(file, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** The text as node_exporter keeps it: its first 128 bytes, whitespace stripped. */
+  static String value(String text) {
+    return firstBytes(text, MAX_BYTES).strip();
+  }
+
+  /** The longest prefix of {@code text} of at most {@code max} bytes in UTF-8, whole characters. */
+  static String firstBytes(String text, int max) {
+    if (text.length() * 3 <= max) {
+      return text;
+    }
+    int bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      int size = c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isHighSurrogate(c) ? 4 : 3;
+      if (bytes + size > max) {
+        return text.substring(0, i);
+      }
+      bytes += size;
+      if (size == 4) {
+        i++;
+      }
+    }
+    return text;
+  }
+
+  /**
+   * The entries of a sysfs directory, sorted by name, that are not regular files (devices are
+   * symbolic links or directories).
+   *
+   * @throws NoSuchFileException when the directory does not exist
+   */
+  static List<String> devices(Path directory) throws IOException {
+    List<String> names = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+      for (Path entry : entries) {
+        if (!Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+          names.add(entry.getFileName().toString());
+        }
+      }
+    }
+    names.sort(null);
+    return names;
+  }
+
+  /**
+   * A signed integer as Go's {@code strconv.ParseInt(text, 0, 64)} reads it: an optional sign,
+   * then decimal, or {@code 0x} hexadecimal, {@code 0b} binary, {@code 0o} or {@code 0} octal,
+   * with {@code _} between digits; {@link PseudoFiles#NOT_A_NUMBER} for anything else (or null)
+   * and for a value out of range (and for -2^63, which is that marker).
+   */
+  static long parseInt(String text) {
+    if (text == null || text.isEmpty() || !underscoresOk(text)) {
+      return PseudoFiles.NOT_A_NUMBER;
+    }
+    char sign = text.charAt(0);
+    int at = sign == '-' || sign == '+' ? 1 : 0;
+    if (at == text.length()) {
+      return PseudoFiles.NOT_A_NUMBER;
+    }
+    int base = 10;
+    if (text.charAt(at) == '0') {
+      char prefix = text.length() - at >= 3 ? Character.toLowerCase(text.charAt(at + 1)) : 0;
+      if (prefix == 'b' || prefix == 'o' || prefix == 'x') {
+        base = prefix == 'b' ? 2 : prefix == 'o' ? 8 : 16;
+        at += 2;
+      } else {
+        base = 8; // the leading 0 is a digit of its own: "0" is 0
+      }
+    }
+    long value = 0;
+    boolean anyDigit = false;
+    for (int i = at; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '_') {
+        continue;
+      }
+      int digit = digit(c, base);
+      if (digit < 0 || value > (Long.MAX_VALUE - digit) / base) {
+        return PseudoFiles.NOT_A_NUMBER;
+      }
+      value = value * base + digit;
+      anyDigit = true;
+    }
+    if (!anyDigit) {
+      return PseudoFiles.NOT_A_NUMBER;
+    }
+    return sign == '-' ? -value : value;
+  }
+
+  /** An ASCII digit's value in {@code base}, or -1 (Character.digit takes other scripts' digits). */
+  private static int digit(char c, int base) {
+    char lower = (char) (c | 0x20);
+    int value = c >= '0' && c <= '9' ? c - '0' : lower >= 'a' && lower <= 'z' ? lower - 'a' + 10 : -1;
+    return value < base ? value : -1;
+  }
+
+  /** Go's rule: an underscore only between digits, or after the base prefix. */
+  private static boolean underscoresOk(String s) {
+    if (s.indexOf('_') < 0) {
+      return true;
+    }
+    int i = 0;
+    if (!s.isEmpty() && (s.charAt(0) == '-' || s.charAt(0) == '+')) {
+      i = 1;
+    }
+    char saw = '^';
+    boolean hex = false;
+    if (s.length() - i >= 2 && s.charAt(i) == '0') {
+      char prefix = Character.toLowerCase(s.charAt(i + 1));
+      if (prefix == 'b' || prefix == 'o' || prefix == 'x') {
+        i += 2;
+        saw = '0';
+        hex = prefix == 'x';
+      }
+    }
+    for (; i < s.length(); i++) {
+      char c = s.charAt(i);
+      char lower = Character.toLowerCase(c);
+      if (c >= '0' && c <= '9' || hex && lower >= 'a' && lower <= 'f') {
+        saw = '0';
+      } else if (c == '_') {
+        if (saw != '0') {
+          return false;
+        }
+        saw = '_';
+      } else {
+        if (saw == '_') {
+          return false;
+        }
+        saw = '!';
+      }
+    }
+    return saw != '_';
+  }
+}
