@@ -45,6 +45,18 @@ final class Sysfs {
     }
   }
 
+  /**
+   * An attribute kept open as node_exporter's hwmon collector reads it: the first 128 bytes,
+   * untouched; null when it cannot be read.
+   */
+  static String readRaw(PseudoFile file) {
+    try {
+      return firstBytes(file.read(StandardCharsets.UTF_8), MAX_BYTES);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   /** The text as node_exporter keeps it: its first 128 bytes, whitespace stripped. */
   static String value(String text) {
     return firstBytes(text, MAX_BYTES).strip();
@@ -132,6 +144,77 @@ final class Sysfs {
       return PseudoFiles.NOT_A_NUMBER;
     }
     return sign == '-' ? -value : value;
+  }
+
+  /**
+   * A number as Go's {@code strconv.ParseFloat(text, 64)} reads it, or null where that fails:
+   * decimal with an optional fraction and exponent, hexadecimal with a {@code p} exponent,
+   * {@code _} between digits, {@code inf}, {@code infinity} and {@code nan} in any case; no
+   * blanks, no suffix, and a value beyond the largest double is an error, not infinity.
+   */
+  static Double parseFloat(String text) {
+    if (text == null || text.isEmpty()) {
+      return null;
+    }
+    Double special = special(text);
+    if (special != null) {
+      return special;
+    }
+    int i = 0;
+    if (text.charAt(0) == '+' || text.charAt(0) == '-') {
+      i = 1;
+    }
+    boolean hex = text.length() - i > 2 && text.charAt(i) == '0'
+        && (text.charAt(i + 1) == 'x' || text.charAt(i + 1) == 'X');
+    if (hex) {
+      i += 2;
+    }
+    boolean digits = false;
+    boolean dot = false;
+    for (; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '_') {
+        continue;
+      } else if (c == '.' && !dot) {
+        dot = true;
+      } else if (digit(c, hex ? 16 : 10) >= 0) {
+        digits = true;
+      } else {
+        break;
+      }
+    }
+    if (!digits) {
+      return null;
+    }
+    if (i < text.length() && Character.toLowerCase(text.charAt(i)) == (hex ? 'p' : 'e')) {
+      i++;
+      if (i < text.length() && (text.charAt(i) == '+' || text.charAt(i) == '-')) {
+        i++;
+      }
+      if (i >= text.length() || text.charAt(i) < '0' || text.charAt(i) > '9') {
+        return null;
+      }
+      while (i < text.length() && (text.charAt(i) >= '0' && text.charAt(i) <= '9' || text.charAt(i) == '_')) {
+        i++;
+      }
+    } else if (hex) {
+      return null; // Go's hexadecimal mantissa needs its exponent
+    }
+    if (i != text.length() || !underscoresOk(text)) {
+      return null;
+    }
+    double value = Double.parseDouble(text.indexOf('_') < 0 ? text : text.replace("_", ""));
+    return Double.isInfinite(value) ? null : value;
+  }
+
+  /** Go's special values: [+-]inf, [+-]infinity, nan, in any case. */
+  private static Double special(String text) {
+    int at = text.charAt(0) == '+' || text.charAt(0) == '-' ? 1 : 0;
+    String rest = text.substring(at);
+    if (rest.equalsIgnoreCase("inf") || rest.equalsIgnoreCase("infinity")) {
+      return text.charAt(0) == '-' ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+    }
+    return at == 0 && rest.equalsIgnoreCase("nan") ? Double.NaN : null;
   }
 
   /** An ASCII digit's value in {@code base}, or -1 (Character.digit takes other scripts' digits). */

@@ -42,6 +42,25 @@ class SysfsTest {
   }
 
   @Test
+  void floatsAreReadAsGoReadsThem() {
+    assertThat(Sysfs.parseFloat("45000")).isEqualTo(45000.0);
+    assertThat(Sysfs.parseFloat("-5000")).isEqualTo(-5000.0);
+    assertThat(Sysfs.parseFloat("4.5e4")).isEqualTo(45000.0);
+    assertThat(Sysfs.parseFloat(".5")).isEqualTo(0.5);
+    assertThat(Sysfs.parseFloat("1.")).isEqualTo(1.0);
+    assertThat(Sysfs.parseFloat("1_000.5")).isEqualTo(1000.5);
+    assertThat(Sysfs.parseFloat("0x1.8p1")).isEqualTo(3.0);
+    assertThat(Sysfs.parseFloat("+Inf")).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(Sysfs.parseFloat("-infinity")).isEqualTo(Double.NEGATIVE_INFINITY);
+    assertThat(Sysfs.parseFloat("NaN")).isNaN();
+    for (String bad : List.of("", " 1", "1 ", "1\n", "abc", ".", "e5", "1e", "1e+", "0x1f", "5d", "1f",
+        "Infinity1", "+nan", "1__0", "_1", "1e400", "0x", "--1")) {
+      assertThat(Sysfs.parseFloat(bad)).as(bad).isNull();
+    }
+    assertThat(Sysfs.parseFloat(null)).isNull();
+  }
+
+  @Test
   void aValueIsItsFirst128BytesStripped() {
     assertThat(Sysfs.value("  up\n")).isEqualTo("up");
     assertThat(Sysfs.value("x".repeat(200))).hasSize(128);
