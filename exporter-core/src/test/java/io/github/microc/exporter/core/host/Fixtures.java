@@ -21,7 +21,8 @@ final class Fixtures {
       new MeminfoCollector.Plugin(), new LoadCollector.Plugin(), new FilesystemCollector.Plugin(),
       new DiskstatsCollector.Plugin(), new NetdevCollector.Plugin(), new StatCollector.Plugin(),
       new TimeCollector.Plugin(), new UnameCollector.Plugin(), new OsCollector.Plugin(),
-      new NetclassCollector.Plugin(), new HwmonCollector.Plugin());
+      new NetclassCollector.Plugin(), new HwmonCollector.Plugin(),
+      new TextfileCollector.Plugin());
 
   private Fixtures() {}
 

@@ -30,7 +30,8 @@ class HostPluginsTest {
     List<CollectorPlugin> plugins = discovered();
 
     assertThat(plugins).extracting(CollectorPlugin::name).containsExactlyInAnyOrder("cpu",
-        "diskstats", "filesystem", "hwmon", "loadavg", "meminfo", "netclass", "netdev", "os", "stat", "time",
+        "diskstats", "filesystem", "hwmon", "loadavg", "meminfo", "netclass", "netdev", "os", "stat",
+        "textfile", "time",
         "uname");
     assertThat(plugins).allMatch(CollectorPlugin::enabledByDefault)
         .allMatch(p -> !p.description().isBlank());
