@@ -43,6 +43,21 @@ final class HostFiles {
     }
   }
 
+  /**
+   * A file kept open, read (one {@code pread}), or {@code null} when it does not exist (a source
+   * a kernel may lack, such as {@code /proc/net/snmp6} without IPv6). Another failure to read it
+   * fails the collection with its path.
+   */
+  static String readIfExists(PseudoFile file) {
+    try {
+      return file.read(StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
   /** A file's content without surrounding whitespace, or {@code null} when it cannot be read. */
   static String readTrimmedOrNull(Path file) {
     try {

@@ -17,11 +17,19 @@ import java.util.List;
 final class Fixtures {
 
   /** Every host collector's plugin, as the services file lists them. */
-  static final List<CollectorPlugin> HOST_PLUGINS = List.of(new CpuCollector.Plugin(),
-      new MeminfoCollector.Plugin(), new LoadCollector.Plugin(), new FilesystemCollector.Plugin(),
-      new DiskstatsCollector.Plugin(), new NetdevCollector.Plugin(), new StatCollector.Plugin(),
-      new TimeCollector.Plugin(), new UnameCollector.Plugin(), new OsCollector.Plugin(),
-      new NetclassCollector.Plugin(), new HwmonCollector.Plugin(),
+  static final List<CollectorPlugin> HOST_PLUGINS = List.of(
+      new CpuCollector.Plugin(),
+      new MeminfoCollector.Plugin(),
+      new LoadCollector.Plugin(),
+      new FilesystemCollector.Plugin(),
+      new DiskstatsCollector.Plugin(),
+      new NetdevCollector.Plugin(),
+      new StatCollector.Plugin(),
+      new TimeCollector.Plugin(),
+      new UnameCollector.Plugin(),
+      new OsCollector.Plugin(),
+      new NetclassCollector.Plugin(),
+      new HwmonCollector.Plugin(),
       new TextfileCollector.Plugin());
 
   private Fixtures() {}

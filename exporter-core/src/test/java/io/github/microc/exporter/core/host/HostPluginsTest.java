@@ -29,9 +29,19 @@ class HostPluginsTest {
   void servicesFileListsEveryHostCollectorEnabledByDefaultWithADescription() {
     List<CollectorPlugin> plugins = discovered();
 
-    assertThat(plugins).extracting(CollectorPlugin::name).containsExactlyInAnyOrder("cpu",
-        "diskstats", "filesystem", "hwmon", "loadavg", "meminfo", "netclass", "netdev", "os", "stat",
-        "textfile", "time",
+    assertThat(plugins).extracting(CollectorPlugin::name).containsExactlyInAnyOrder(
+        "cpu",
+        "diskstats",
+        "filesystem",
+        "hwmon",
+        "loadavg",
+        "meminfo",
+        "netclass",
+        "netdev",
+        "os",
+        "stat",
+        "textfile",
+        "time",
         "uname");
     assertThat(plugins).allMatch(CollectorPlugin::enabledByDefault)
         .allMatch(p -> !p.description().isBlank());
