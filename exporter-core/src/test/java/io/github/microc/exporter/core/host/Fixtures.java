@@ -30,7 +30,8 @@ final class Fixtures {
       new OsCollector.Plugin(),
       new NetclassCollector.Plugin(),
       new HwmonCollector.Plugin(),
-      new TextfileCollector.Plugin());
+      new TextfileCollector.Plugin(),
+      new PressureCollector.Plugin());
 
   private Fixtures() {}
 

@@ -42,7 +42,8 @@ class HostPluginsTest {
         "stat",
         "textfile",
         "time",
-        "uname");
+        "uname",
+        "pressure");
     assertThat(plugins).allMatch(CollectorPlugin::enabledByDefault)
         .allMatch(p -> !p.description().isBlank());
   }
