@@ -31,7 +31,8 @@ final class Fixtures {
       new NetclassCollector.Plugin(),
       new HwmonCollector.Plugin(),
       new TextfileCollector.Plugin(),
-      new PressureCollector.Plugin());
+      new PressureCollector.Plugin(),
+      new VmstatCollector.Plugin());
 
   private Fixtures() {}
 

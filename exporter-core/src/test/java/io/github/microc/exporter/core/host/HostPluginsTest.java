@@ -43,7 +43,8 @@ class HostPluginsTest {
         "textfile",
         "time",
         "uname",
-        "pressure");
+        "pressure",
+        "vmstat");
     assertThat(plugins).allMatch(CollectorPlugin::enabledByDefault)
         .allMatch(p -> !p.description().isBlank());
   }
