@@ -32,7 +32,8 @@ final class Fixtures {
       new HwmonCollector.Plugin(),
       new TextfileCollector.Plugin(),
       new PressureCollector.Plugin(),
-      new VmstatCollector.Plugin());
+      new VmstatCollector.Plugin(),
+      new NetstatCollector.Plugin());
 
   private Fixtures() {}
 

@@ -44,7 +44,8 @@ class HostPluginsTest {
         "time",
         "uname",
         "pressure",
-        "vmstat");
+        "vmstat",
+        "netstat");
     assertThat(plugins).allMatch(CollectorPlugin::enabledByDefault)
         .allMatch(p -> !p.description().isBlank());
   }
