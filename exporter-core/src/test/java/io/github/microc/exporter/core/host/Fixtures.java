@@ -33,7 +33,8 @@ final class Fixtures {
       new TextfileCollector.Plugin(),
       new PressureCollector.Plugin(),
       new VmstatCollector.Plugin(),
-      new NetstatCollector.Plugin());
+      new NetstatCollector.Plugin(),
+      new SockstatCollector.Plugin());
 
   private Fixtures() {}
 

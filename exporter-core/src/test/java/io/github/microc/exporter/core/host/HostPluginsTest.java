@@ -45,7 +45,8 @@ class HostPluginsTest {
         "uname",
         "pressure",
         "vmstat",
-        "netstat");
+        "netstat",
+        "sockstat");
     assertThat(plugins).allMatch(CollectorPlugin::enabledByDefault)
         .allMatch(p -> !p.description().isBlank());
   }
