@@ -34,7 +34,8 @@ final class Fixtures {
       new PressureCollector.Plugin(),
       new VmstatCollector.Plugin(),
       new NetstatCollector.Plugin(),
-      new SockstatCollector.Plugin());
+      new SockstatCollector.Plugin(),
+      new FilefdCollector.Plugin());
 
   private Fixtures() {}
 

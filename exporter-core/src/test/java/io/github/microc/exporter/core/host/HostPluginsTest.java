@@ -46,7 +46,8 @@ class HostPluginsTest {
         "pressure",
         "vmstat",
         "netstat",
-        "sockstat");
+        "sockstat",
+        "filefd");
     assertThat(plugins).allMatch(CollectorPlugin::enabledByDefault)
         .allMatch(p -> !p.description().isBlank());
   }
