@@ -35,7 +35,8 @@ final class Fixtures {
       new VmstatCollector.Plugin(),
       new NetstatCollector.Plugin(),
       new SockstatCollector.Plugin(),
-      new FilefdCollector.Plugin());
+      new FilefdCollector.Plugin(),
+      new ConntrackCollector.Plugin());
 
   private Fixtures() {}
 

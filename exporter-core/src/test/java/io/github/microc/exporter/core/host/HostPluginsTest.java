@@ -47,7 +47,8 @@ class HostPluginsTest {
         "vmstat",
         "netstat",
         "sockstat",
-        "filefd");
+        "filefd",
+        "conntrack");
     assertThat(plugins).allMatch(CollectorPlugin::enabledByDefault)
         .allMatch(p -> !p.description().isBlank());
   }
