@@ -36,7 +36,8 @@ final class Fixtures {
       new NetstatCollector.Plugin(),
       new SockstatCollector.Plugin(),
       new FilefdCollector.Plugin(),
-      new ConntrackCollector.Plugin());
+      new ConntrackCollector.Plugin(),
+      new TimexCollector.Plugin());
 
   private Fixtures() {}
 

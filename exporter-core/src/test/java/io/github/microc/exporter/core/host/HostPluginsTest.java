@@ -48,7 +48,8 @@ class HostPluginsTest {
         "netstat",
         "sockstat",
         "filefd",
-        "conntrack");
+        "conntrack",
+        "timex");
     assertThat(plugins).allMatch(CollectorPlugin::enabledByDefault)
         .allMatch(p -> !p.description().isBlank());
   }
