@@ -10,6 +10,8 @@ import io.github.microc.exporter.core.config.ConfigValidator;
 import io.github.microc.exporter.core.config.ExporterSettings;
 import io.github.microc.exporter.core.config.ListenAddress;
 import io.github.microc.exporter.core.engine.CollectionEngine;
+import io.github.microc.exporter.core.engine.LoaderThreads;
+import io.github.microc.exporter.core.engine.PluginRuntime;
 import io.github.microc.exporter.core.http.ExporterServer;
 import io.github.microc.exporter.core.http.StatusTable;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
@@ -47,6 +49,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -118,6 +121,17 @@ public final class Microc implements AutoCloseable {
    * @param source how a failure names where the plugins come from
    */
   public static List<CollectorPlugin> discover(ClassLoader loader, Predicate<Class<?>> own, String source) {
+    return discover(loader, own, source, null);
+  }
+
+  /**
+   * As {@link #discover(ClassLoader, Predicate, String)}, but a provider whose constructor (or
+   * static initializer, or {@code name()}, {@code description()}, {@code enabledByDefault()})
+   * throws is replaced by what {@code whenItThrows} makes of its class and the exception,
+   * instead of stopping the start-up. A class missing from the jar still stops it.
+   */
+  public static List<CollectorPlugin> discover(ClassLoader loader, Predicate<Class<?>> own, String source,
+      BiFunction<Class<?>, Throwable, CollectorPlugin> whenItThrows) {
     List<CollectorPlugin> result = new ArrayList<>();
     Iterator<ServiceLoader.Provider<CollectorPlugin>> providers =
         ServiceLoader.load(CollectorPlugin.class, loader).stream().iterator();
@@ -127,11 +141,19 @@ public final class Microc implements AutoCloseable {
         if (!own.test(provider.type())) {
           continue;
         }
-        CollectorPlugin plugin = provider.get();
-        plugin.name();
-        plugin.description();
-        plugin.enabledByDefault();
-        result.add(plugin);
+        try {
+          CollectorPlugin plugin = provider.get();
+          plugin.name();
+          plugin.description();
+          plugin.enabledByDefault();
+          result.add(plugin);
+        } catch (ServiceConfigurationError | LinkageError | RuntimeException e) {
+          if (whenItThrows == null || missingClass(e)) {
+            throw e;
+          }
+          Throwable thrown = e instanceof ServiceConfigurationError && e.getCause() != null ? e.getCause() : e;
+          result.add(whenItThrows.apply(provider.type(), thrown));
+        }
       }
     } catch (ServiceConfigurationError | LinkageError | RuntimeException e) {
       if (e instanceof StartupException startup) {
@@ -143,8 +165,18 @@ public final class Microc implements AutoCloseable {
   }
 
 
+  /** A class the jar lacks: a packaging error, not a plugin failing. */
+  private static boolean missingClass(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof NoClassDefFoundError || t instanceof ClassNotFoundException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The error and its causes, one line: ServiceLoader wraps the interesting part. */
-  private static String reason(Throwable e) {
+  public static String reason(Throwable e) {
     StringBuilder text = new StringBuilder();
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (text.length() > 0) {
@@ -403,9 +435,10 @@ public final class Microc implements AutoCloseable {
       try {
         for (CollectorPlugin plugin : found.values()) {
           String path = "microc.collectors." + plugin.name();
-          Config defaults = ConfigFactory.empty()
-              .withValue("timeout", merged.getValue("microc.collector-defaults.timeout"))
-              .withValue("min-interval", merged.getValue("microc.collector-defaults.min-interval"));
+          Config defaults = ConfigFactory.empty();
+          for (String key : List.of("timeout", "min-interval", "max-series", "max-threads")) {
+            defaults = defaults.withValue(key, merged.getValue("microc.collector-defaults." + key));
+          }
           Config block = effective.getConfig(path).withFallback(defaults);
           PluginConfig pluginConfig = new PluginConfig(path, block);
           CollectorSettings collectorSettings = CollectorSettings.from(plugin.name(), pluginConfig);
@@ -418,7 +451,7 @@ public final class Microc implements AutoCloseable {
           if (collector instanceof AutoCloseable closeable) {
             resources.push(closeable);
           }
-          engine.collector(collectorSettings, plugin.description(), collector);
+          engine.collector(collectorSettings, plugin.description(), collector, runtime(plugin, collector));
         }
       } catch (RuntimeException e) {
         closeQuietly(resources);
@@ -430,7 +463,38 @@ public final class Microc implements AutoCloseable {
           Map.copyOf(found));
     }
 
+    /**
+     * Where a collector from a plugin jar runs: the collector says so itself (one run in a
+     * process of its own), or it runs here, its threads counted by its jar's class loader.
+     */
+    private static PluginRuntime runtime(CollectorPlugin plugin, MultiCollector collector) {
+      if (collector instanceof PluginRuntime own) {
+        return own;
+      }
+      ClassLoader loader = plugin.getClass().getClassLoader();
+      if (loader == null || loader == Microc.class.getClassLoader()) {
+        return null;
+      }
+      String jar = jar(plugin);
+      return new LoaderThreads(jar == null ? loader.getName() : jar, loader);
+    }
+
     private static MultiCollector create(CollectorPlugin plugin, PluginContext context) {
+      // A plugin jar's threads started here inherit its loader and are counted.
+      Thread thread = Thread.currentThread();
+      ClassLoader previous = thread.getContextClassLoader();
+      ClassLoader own = plugin.getClass().getClassLoader();
+      if (own != null && own != Microc.class.getClassLoader()) {
+        thread.setContextClassLoader(own);
+      }
+      try {
+        return createIn(plugin, context);
+      } finally {
+        thread.setContextClassLoader(previous);
+      }
+    }
+
+    private static MultiCollector createIn(CollectorPlugin plugin, PluginContext context) {
       try {
         MultiCollector collector = plugin.create(context);
         if (collector == null) {
@@ -492,11 +556,15 @@ public final class Microc implements AutoCloseable {
 
   /** A plugin's class and, when it comes from a jar, the jar. */
   public static String describe(CollectorPlugin plugin) {
-    Class<?> type = plugin.getClass();
-    var source = type.getProtectionDomain().getCodeSource();
-    String location = source == null || source.getLocation() == null ? null
+    String location = jar(plugin);
+    return plugin.getClass().getName() + (location == null ? "" : " (" + location + ")");
+  }
+
+  /** The file name of the jar a plugin's class comes from; null when not known. */
+  private static String jar(CollectorPlugin plugin) {
+    var source = plugin.getClass().getProtectionDomain().getCodeSource();
+    return source == null || source.getLocation() == null ? null
         : Path.of(source.getLocation().getPath()).getFileName().toString();
-    return type.getName() + (location == null ? "" : " (" + location + ")");
   }
 
   /** OSHI reads its host paths once, when its classes load: set before the first use. */

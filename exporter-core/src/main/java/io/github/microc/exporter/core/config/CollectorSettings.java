@@ -10,8 +10,12 @@ import java.time.Duration;
  * @param enabled whether it runs
  * @param timeout how long a scrape waits for it
  * @param minInterval how long a successful result is reused; zero to collect on every scrape
+ * @param maxSeries the most samples a collection may return; past it the collection fails
+ * @param maxThreads the most live threads a collector from a plugin jar may have started;
+ *     past it the collector is disabled
  */
-public record CollectorSettings(String name, boolean enabled, Duration timeout, Duration minInterval) {
+public record CollectorSettings(String name, boolean enabled, Duration timeout, Duration minInterval,
+    int maxSeries, int maxThreads) {
 
   /** Reads a collector's block, whose defaults were already filled in. */
   public static CollectorSettings from(String name, PluginConfig block) {
@@ -19,6 +23,16 @@ public record CollectorSettings(String name, boolean enabled, Duration timeout, 
         name,
         block.getBoolean("enabled"),
         block.getPositiveDuration("timeout"),
-        block.getNonNegativeDuration("min-interval"));
+        block.getNonNegativeDuration("min-interval"),
+        positive(block, "max-series"),
+        positive(block, "max-threads"));
+  }
+
+  private static int positive(PluginConfig block, String key) {
+    int value = block.getInt(key);
+    if (value < 1) {
+      throw block.error(key, "must be at least 1, got " + value);
+    }
+    return value;
   }
 }

@@ -21,7 +21,8 @@ import java.util.TreeSet;
 public final class ConfigValidator {
 
   /** Keys every collector block accepts, whether or not its plugin declares them. */
-  public static final Set<String> COLLECTOR_KEYS = Set.of("enabled", "timeout", "min-interval");
+  public static final Set<String> COLLECTOR_KEYS = Set.of("enabled", "timeout", "min-interval",
+      "max-series", "max-threads");
 
   private ConfigValidator() {}
 
@@ -101,7 +102,11 @@ public final class ConfigValidator {
 
   private static void checkCollectorKey(String path, String key, ConfigValue value,
       List<String> problems) {
-    ConfigValueType expected = key.equals("enabled") ? ConfigValueType.BOOLEAN : ConfigValueType.STRING;
+    ConfigValueType expected = switch (key) {
+      case "enabled" -> ConfigValueType.BOOLEAN;
+      case "max-series", "max-threads" -> ConfigValueType.NUMBER;
+      default -> ConfigValueType.STRING;
+    };
     if (!compatible(expected, value)) {
       problems.add(wrongType(path, value, expected));
     }

@@ -31,7 +31,12 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * microc_scrape_collector_duration_seconds{collector="cpu"} 0.000412
  * microc_scrape_collector_success{collector="cpu"} 1
+ * microc_plugin_threads{collector="http_probe"} 5
+ * microc_plugin_restarts_total{collector="http_probe"} 0
  * </pre>
+ *
+ * <p>The last two are there for collectors from plugin jars only, the restarts for those that
+ * run in a process of their own.
  *
  * <p>The {@code collect[]} and {@code exclude[]} URL parameters pick collectors, as in
  * node_exporter. Thread-safe.
@@ -154,6 +159,8 @@ public final class CollectionEngine implements MultiCollector {
     constant.forEach(s -> taken.add(s.getMetadata().getPrometheusName()));
     taken.add("microc_scrape_collector_success");
     taken.add("microc_scrape_collector_duration_seconds");
+    taken.add("microc_plugin_threads");
+    taken.add("microc_plugin_restarts");
     for (Map.Entry<CollectorRuntime, CollectorRuntime.Flight> entry : flights.entrySet()) {
       CollectorRuntime runtime = entry.getKey();
       Outcome outcome = runtime.await(entry.getValue(), batch);
@@ -171,10 +178,46 @@ public final class CollectionEngine implements MultiCollector {
     }
     result.add(success.build());
     result.add(duration.build());
+    addPluginFamilies(flights.keySet(), result);
     return new MetricSnapshots(result);
   }
 
-  /** Whether every enabled collector has finished at least one collection. */
+  private static void addPluginFamilies(Collection<CollectorRuntime> runtimes, List<MetricSnapshot> result) {
+    MetricFamily threads = MetricFamily.gauge("microc_plugin_threads",
+        "Live threads a plugin jar's collector started; past max-threads it is disabled.", "collector");
+    MetricFamily restarts = MetricFamily.counter("microc_plugin_restarts_total",
+        "How often the process a plugin jar's collector runs in was started again.", "collector");
+    boolean anyThreads = false;
+    boolean anyRestarts = false;
+    for (CollectorRuntime runtime : runtimes) {
+      PluginRuntime plugin = runtime.plugin();
+      if (plugin == null) {
+        continue;
+      }
+      int count = plugin.threads();
+      if (count >= 0) {
+        threads.add(count, runtime.name());
+        anyThreads = true;
+      }
+      long restarted = plugin.restarts();
+      if (restarted >= 0) {
+        restarts.add(restarted, runtime.name());
+        anyRestarts = true;
+      }
+    }
+    if (anyThreads) {
+      result.add(threads.build());
+    }
+    if (anyRestarts) {
+      result.add(restarts.build());
+    }
+  }
+
+  /**
+   * Whether every enabled collector has finished a collection at least once, whether it
+   * succeeded, failed or timed out: a stuck collector does not hold readiness back longer than
+   * its timeout.
+   */
   public boolean ready() {
     return runtimes.values().stream().allMatch(CollectorRuntime::hasCollected);
   }
@@ -217,18 +260,28 @@ public final class CollectionEngine implements MultiCollector {
       return this;
     }
 
-    /** An enabled collector. */
+    /** An enabled built-in collector. */
     public Builder collector(CollectorSettings settings, String description, MultiCollector collector) {
+      return collector(settings, description, collector, null);
+    }
+
+    /**
+     * An enabled collector; {@code plugin} says where it runs when it comes from a plugin jar
+     * (null for a built-in one). A {@link LoaderThreads} plugin's collections run with its
+     * jar's class loader as context class loader, so that the threads they start are counted.
+     */
+    public Builder collector(CollectorSettings settings, String description, MultiCollector collector,
+        PluginRuntime plugin) {
       if (runtimes.containsKey(settings.name())) {
         throw new IllegalArgumentException("collector \"" + settings.name() + "\" added twice");
       }
-      runtimes.put(settings.name(), new CollectorRuntime(description, settings, collector, clock));
+      runtimes.put(settings.name(), new CollectorRuntime(description, settings, collector, clock, plugin));
       return this;
     }
 
     /** A disabled collector, listed on the landing page. */
     public Builder disabled(String name, String description) {
-      disabled.add(new CollectorStatus(name, description, false, null, null, null, null));
+      disabled.add(new CollectorStatus(name, description, false, null, null, null, null, null, null));
       return this;
     }
 

@@ -4,7 +4,11 @@ import io.github.microc.exporter.core.config.CollectorSettings;
 import io.github.microc.exporter.core.spi.NoDataException;
 import io.github.microc.exporter.core.spi.PartialCollectionException;
 import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.StateSetSnapshot;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * One enabled collector as the engine runs it: at most one collection in flight, shared by
  * every scrape that arrives meanwhile; a successful result reused within
  * {@code min-interval}; a timeout that interrupts the collection; a log line when the
- * collector starts or stops failing, not on every scrape. Thread-safe.
+ * collector starts or stops failing, not on every scrape. A result of more than
+ * {@code max-series} samples is dropped and the collection fails; a collector from a plugin
+ * jar whose plugin keeps more than {@code max-threads} threads alive is disabled. Thread-safe.
  */
 final class CollectorRuntime {
 
@@ -29,18 +35,25 @@ final class CollectorRuntime {
   private final CollectorSettings settings;
   private final MultiCollector collector;
   private final Clock clock;
+  /** Null for a built-in collector. */
+  private final PluginRuntime plugin;
+  /** The context class loader collections run with; null to leave the thread's. */
+  private final ClassLoader contextLoader;
 
   // Guarded by this.
   private Flight flight;
   private Outcome last;
   private String loggedError;
+  private String disabled;
 
   CollectorRuntime(String description, CollectorSettings settings, MultiCollector collector,
-      Clock clock) {
+      Clock clock, PluginRuntime plugin) {
     this.description = description;
     this.settings = settings;
     this.collector = collector;
     this.clock = clock;
+    this.plugin = plugin;
+    this.contextLoader = plugin instanceof LoaderThreads in ? in.loader() : null;
   }
 
   String name() {
@@ -59,6 +72,18 @@ final class CollectorRuntime {
   synchronized Flight begin(Batch batch) {
     if (flight != null && !flight.result.isDone()) {
       return flight;
+    }
+    if (disabled == null && plugin != null) {
+      int threads = plugin.threads();
+      if (threads > settings.maxThreads()) {
+        disabled = "disabled: its plugin keeps " + threads + " threads alive, more than max-threads ("
+            + settings.maxThreads() + ")";
+      }
+    }
+    if (disabled != null) {
+      Outcome off = Outcome.failure(disabled, Duration.ZERO, clock.instant());
+      record(off);
+      return Flight.done(off);
     }
     if (flight != null && flight.running() && flight.result.isDone()) {
       // Timed out and still not returned: starting another would pile up stuck threads.
@@ -122,14 +147,21 @@ final class CollectorRuntime {
   /** Runs a new flight on the calling thread; a {@link Batch}'s threads call it. */
   void run(Flight f) {
     f.thread = Thread.currentThread();
+    ClassLoader previousLoader = f.thread.getContextClassLoader();
     Outcome outcome;
     try {
+      if (contextLoader != null) {
+        f.thread.setContextClassLoader(contextLoader);
+      }
       MetricSnapshots snapshots = collector.collect();
       if (snapshots == null) {
         throw new IllegalStateException("collect() returned null");
       }
-      outcome = Outcome.success(snapshots, Duration.ofNanos(System.nanoTime() - f.startNanos),
-          clock.instant());
+      long series = series(snapshots);
+      Duration took = Duration.ofNanos(System.nanoTime() - f.startNanos);
+      outcome = series <= settings.maxSeries() ? Outcome.success(snapshots, took, clock.instant())
+          : Outcome.failure("returned " + series + " samples, more than max-series ("
+              + settings.maxSeries() + "); the result is dropped", took, clock.instant());
     } catch (NoDataException e) {
       outcome = Outcome.noData("no data: " + oneLine(String.valueOf(e.getMessage())),
           Duration.ofNanos(System.nanoTime() - f.startNanos), clock.instant());
@@ -150,6 +182,7 @@ final class CollectorRuntime {
         log.debug("collector {} failed", name(), t);
       }
     } finally {
+      f.thread.setContextClassLoader(previousLoader);
       f.finish();
       // Clears the interrupt a timeout may have sent, so the pool thread is clean.
       Thread.interrupted();
@@ -189,10 +222,40 @@ final class CollectorRuntime {
   }
 
   synchronized CollectorStatus status() {
+    String where = plugin == null ? null : plugin.where();
+    Integer threads = plugin == null || plugin.threads() < 0 ? null : plugin.threads();
     return last == null
-        ? new CollectorStatus(name(), description, true, null, null, null, null)
+        ? new CollectorStatus(name(), description, true, null, null, null, null, where, threads)
         : new CollectorStatus(name(), description, true, last.succeeded(), last.duration(),
-            last.finished(), last.error());
+            last.finished(), last.error(), where, threads);
+  }
+
+  /** Null for a built-in collector. */
+  PluginRuntime plugin() {
+    return plugin;
+  }
+
+  /** Samples as Prometheus counts them: a histogram's buckets, count and sum each one. */
+  static long series(MetricSnapshots snapshots) {
+    long count = 0;
+    for (MetricSnapshot snapshot : snapshots) {
+      if (snapshot instanceof HistogramSnapshot histogram) {
+        for (HistogramSnapshot.HistogramDataPointSnapshot p : histogram.getDataPoints()) {
+          count += Math.max(1, p.getClassicBuckets().size()) + 2;
+        }
+      } else if (snapshot instanceof SummarySnapshot summary) {
+        for (SummarySnapshot.SummaryDataPointSnapshot p : summary.getDataPoints()) {
+          count += p.getQuantiles().size() + 2;
+        }
+      } else if (snapshot instanceof StateSetSnapshot stateSet) {
+        for (StateSetSnapshot.StateSetDataPointSnapshot p : stateSet.getDataPoints()) {
+          count += p.size();
+        }
+      } else {
+        count += snapshot.getDataPoints().size();
+      }
+    }
+    return count;
   }
 
   private static String describe(Throwable t) {

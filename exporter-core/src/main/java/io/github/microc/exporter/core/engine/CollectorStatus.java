@@ -13,6 +13,9 @@ import java.time.Instant;
  * @param lastDuration how long its last collection took; null before the first
  * @param lastFinished when its last collection ended; null before the first
  * @param lastError why its last collection failed; null when it succeeded
+ * @param where for a collector from a plugin jar, the jar and the process it runs in; null
+ *     for a built-in one
+ * @param threads the live threads its plugin started; null when not counted
  */
 public record CollectorStatus(
     String name,
@@ -21,4 +24,6 @@ public record CollectorStatus(
     Boolean lastSuccess,
     Duration lastDuration,
     Instant lastFinished,
-    String lastError) {}
+    String lastError,
+    String where,
+    Integer threads) {}

@@ -64,7 +64,10 @@ final class LandingPage {
         css = "failed";
       }
       html.append("<tr><td><code>").append(escape(c.name())).append("</code></td><td>")
-          .append(escape(c.description())).append("</td><td class=\"").append(css).append("\">")
+          .append(escape(c.description()))
+          .append(c.where() == null ? "" : "<br><small>" + escape(c.where())
+              + (c.threads() == null ? "" : ", " + c.threads() + " threads") + "</small>")
+          .append("</td><td class=\"").append(css).append("\">")
           .append(state).append("</td><td>").append(c.lastDuration() == null ? "" : millis(c.lastDuration()))
           .append("</td><td>")
           .append(c.lastFinished() == null ? ""
