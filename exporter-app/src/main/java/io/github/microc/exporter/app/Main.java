@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.StartupException;
+import io.github.microc.exporter.core.config.ConfigLoader;
 import io.github.microc.exporter.core.config.ListenAddress;
 import io.github.microc.exporter.core.http.ExporterServer;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
@@ -49,6 +50,7 @@ import picocli.CommandLine.Unmatched;
 public final class Main {
 
   private static final String PLUGINS_DIR_KEY = "microc.plugins-dir";
+  private static final String PLUGINS_MODE_KEY = "microc.plugins.mode";
   private static final int HELP_WIDTH = 100;
   private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error", "off");
 
@@ -76,6 +78,11 @@ public final class Main {
   @Option(names = "--plugins", paramLabel = "DIR",
       description = "Directory of collector plugin jars (microc.plugins-dir).")
   Path pluginsDir;
+
+  @Option(names = "--plugins.mode", paramLabel = "MODE",
+      description = "How the plugin jars run: process (each in a JVM of its own, the default) or"
+          + " in-process (microc.plugins.mode).")
+  String pluginsMode;
 
   @Option(names = "--check-config",
       description = "Validate the configuration and create the collectors, print \"config OK\" or"
@@ -144,7 +151,7 @@ public final class Main {
     try {
       Path dir = pluginsDirectory();
       if (dir != null) {
-        directory = PluginDirectory.load(dir, appLoader);
+        directory = PluginDirectory.load(dir, appLoader, pluginSettings());
         plugins.addAll(directory.plugins());
       }
     } catch (StartupException e) {
@@ -203,6 +210,9 @@ public final class Main {
     }
     if (pluginsDir != null) {
       builder.set(PLUGINS_DIR_KEY, pluginsDir.toString(), "flag --plugins");
+    }
+    if (pluginsMode != null) {
+      builder.set(PLUGINS_MODE_KEY, pluginsMode, "flag --plugins.mode");
     }
     List<String> names = plugins.stream().map(CollectorPlugin::name).toList();
     for (CollectorFlags.Setting setting : CollectorFlags.parse(unmatched, names)) {
@@ -302,6 +312,21 @@ public final class Main {
       // Reported with its file and line when the configuration is built.
     }
     return null;
+  }
+
+  /**
+   * {@code microc.plugins}, read (like the directory) before the rest of the configuration,
+   * from the flag, the environment and the file, over the app's defaults.
+   */
+  private PluginSettings pluginSettings() {
+    ConfigLoader loader = new ConfigLoader().environment(System.getenv());
+    if (config != null) {
+      loader.file(config);
+    }
+    if (pluginsMode != null) {
+      loader.override(PLUGINS_MODE_KEY, pluginsMode, "flag --plugins.mode");
+    }
+    return PluginSettings.from(loader.load().merged());
   }
 
   private void configureLogging() {

@@ -1,5 +1,8 @@
 package io.github.microc.exporter.app;
 
+import io.github.microc.exporter.app.isolation.BrokenPlugin;
+import io.github.microc.exporter.app.isolation.PluginProcess;
+import io.github.microc.exporter.app.isolation.ProcessPlugin;
 import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.StartupException;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
@@ -48,16 +51,64 @@ public final class PluginDirectory implements AutoCloseable {
       new Forbidden("io/prometheus/metrics/", "the Prometheus client (prometheus-metrics-*)"));
 
   private final List<CollectorPlugin> plugins;
-  private final List<URLClassLoader> loaders;
+  private final List<AutoCloseable> resources;
 
-  private PluginDirectory(List<CollectorPlugin> plugins, List<URLClassLoader> loaders) {
+  private PluginDirectory(List<CollectorPlugin> plugins, List<? extends AutoCloseable> resources) {
     this.plugins = List.copyOf(plugins);
-    this.loaders = List.copyOf(loaders);
+    this.resources = List.copyOf(resources);
   }
 
   /** No directory: no plugins. */
   public static PluginDirectory empty() {
     return new PluginDirectory(List.of(), List.of());
+  }
+
+  /**
+   * Loads every {@code *.jar} of {@code directory}, in file name order, each in a JVM of its own
+   * or in this one as {@code settings} say.
+   *
+   * @throws StartupException naming the directory or the jar and what is wrong with it
+   */
+  public static PluginDirectory load(Path directory, ClassLoader parent, PluginSettings settings) {
+    if (settings.mode() == PluginSettings.Mode.IN_PROCESS) {
+      return load(directory, parent);
+    }
+    List<Path> jars = jars(directory);
+    jars.forEach(PluginDirectory::checkContents);
+    List<PluginProcess> processes = new ArrayList<>();
+    List<CollectorPlugin> plugins = new ArrayList<>();
+    try {
+      // Started together: each JVM takes a while to start, and they overlap.
+      for (Path jar : jars) {
+        processes.add(PluginProcess.start(jar, settings));
+      }
+      for (int i = 0; i < jars.size(); i++) {
+        PluginProcess process = processes.get(i);
+        List<String> unclaimed = declaredNames(jars.get(i));
+        List<String[]> hello = process.hello();
+        hello.stream().filter(f -> f[0].equals("plugin")).forEach(f -> unclaimed.remove(f[1]));
+        List<CollectorPlugin> own = new ArrayList<>();
+        for (String[] fields : hello) {
+          if (fields[0].equals("plugin") && fields.length >= 5) {
+            own.add(new ProcessPlugin(process, fields[1], fields[3], Boolean.parseBoolean(fields[2]), fields[4]));
+          } else if (fields[0].equals("broken") && fields.length >= 3) {
+            own.add(broken(jars.get(i), fields[1], fields[2], unclaimed));
+          } else {
+            throw new StartupException("plugin jar " + jars.get(i) + ": its JVM answered out of protocol: "
+                + String.join(" ", fields));
+          }
+        }
+        if (own.isEmpty()) {
+          throw new StartupException("plugin jar " + jars.get(i) + ": declares no collector plugin of its"
+              + " own in " + SERVICE_FILE + " (the classes it lists are Microc's)");
+        }
+        plugins.addAll(own);
+      }
+    } catch (RuntimeException e) {
+      processes.forEach(PluginProcess::close);
+      throw e;
+    }
+    return new PluginDirectory(plugins, processes);
   }
 
   /**
@@ -67,19 +118,7 @@ public final class PluginDirectory implements AutoCloseable {
    * @throws StartupException naming the directory or the jar and what is wrong with it
    */
   public static PluginDirectory load(Path directory, ClassLoader parent) {
-    if (!Files.isDirectory(directory)) {
-      throw new StartupException("plugins directory " + directory
-          + (Files.exists(directory) ? " is not a directory" : " does not exist"));
-    }
-    List<Path> jars;
-    try (Stream<Path> files = Files.list(directory)) {
-      jars = files.filter(p -> p.getFileName().toString().endsWith(".jar"))
-          .filter(Files::isRegularFile)
-          .sorted()
-          .toList();
-    } catch (IOException e) {
-      throw new StartupException("plugins directory " + directory + ": cannot list: " + e.getMessage(), e);
-    }
+    List<Path> jars = jars(directory);
     List<CollectorPlugin> plugins = new ArrayList<>();
     List<URLClassLoader> loaders = new ArrayList<>();
     try {
@@ -88,8 +127,18 @@ public final class PluginDirectory implements AutoCloseable {
         URLClassLoader loader = new URLClassLoader("plugin " + jar.getFileName(),
             new URL[] {url(jar)}, parent);
         loaders.add(loader);
-        List<CollectorPlugin> own = Microc.discover(loader, type -> type.getClassLoader() == loader,
-            "plugin jar " + jar);
+        List<String> unclaimed = declaredNames(jar);
+        List<BrokenPlugin> broken = new ArrayList<>();
+        List<CollectorPlugin> own = new ArrayList<>(Microc.discover(loader,
+            type -> type.getClassLoader() == loader, "plugin jar " + jar, (type, thrown) -> {
+              broken.add(new BrokenPlugin(null, type.getName(), null, Microc.reason(thrown)));
+              return null;
+            }));
+        own.removeIf(java.util.Objects::isNull);
+        own.forEach(p -> unclaimed.remove(p.name()));
+        for (BrokenPlugin b : broken) {
+          own.add(broken(jar, b.type(), b.reason(), unclaimed));
+        }
         if (own.isEmpty()) {
           throw new StartupException("plugin jar " + jar + ": declares no collector plugin of its"
               + " own in " + SERVICE_FILE + " (the classes it lists are Microc's)");
@@ -110,7 +159,67 @@ public final class PluginDirectory implements AutoCloseable {
 
   @Override
   public void close() {
-    loaders.forEach(PluginDirectory::closeQuietly);
+    for (AutoCloseable resource : resources) {
+      try {
+        resource.close();
+      } catch (Exception ignored) {
+        // Nothing useful to do about a jar that cannot be closed.
+      }
+    }
+  }
+
+  private static List<Path> jars(Path directory) {
+    if (!Files.isDirectory(directory)) {
+      throw new StartupException("plugins directory " + directory
+          + (Files.exists(directory) ? " is not a directory" : " does not exist"));
+    }
+    try (Stream<Path> files = Files.list(directory)) {
+      return files.filter(p -> p.getFileName().toString().endsWith(".jar"))
+          .filter(Files::isRegularFile)
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new StartupException("plugins directory " + directory + ": cannot list: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A plugin whose class could not be instantiated, under the first name the jar's
+   * {@code reference.conf} declares that no other plugin of it took, else one made of the jar's
+   * file name.
+   */
+  private static BrokenPlugin broken(Path jar, String type, String reason, List<String> unclaimed) {
+    String name;
+    if (!unclaimed.isEmpty()) {
+      name = unclaimed.remove(0);
+    } else {
+      name = jar.getFileName().toString().replaceFirst("\\.jar$", "").toLowerCase(java.util.Locale.ROOT)
+          .replaceAll("[^a-z0-9_]+", "_").replaceAll("^[^a-z]+", "");
+      if (name.isEmpty()) {
+        name = "plugin";
+      }
+    }
+    log.warn("plugin jar {}: plugin class {} could not be instantiated, reported as collector {}: {}",
+        jar, type, name, reason);
+    return new BrokenPlugin(name, type, jar.getFileName().toString(), reason);
+  }
+
+  /** The collector names the jar's own {@code reference.conf} declares, read without loading a class. */
+  private static List<String> declaredNames(Path jar) {
+    try (JarFile file = new JarFile(jar.toFile())) {
+      JarEntry entry = file.getJarEntry("reference.conf");
+      if (entry == null) {
+        return new ArrayList<>();
+      }
+      try (java.io.Reader reader = new java.io.InputStreamReader(file.getInputStream(entry),
+          java.nio.charset.StandardCharsets.UTF_8)) {
+        com.typesafe.config.Config reference = com.typesafe.config.ConfigFactory.parseReader(reader);
+        return reference.hasPath("microc.collectors")
+            ? new ArrayList<>(reference.getObject("microc.collectors").keySet()) : new ArrayList<>();
+      }
+    } catch (IOException | com.typesafe.config.ConfigException e) {
+      return new ArrayList<>();
+    }
   }
 
   /** Rejects what is not a jar, and jars that bring their own copy of Microc's API. */
@@ -150,6 +259,8 @@ public final class PluginDirectory implements AutoCloseable {
       throw new StartupException("plugin jar " + jar + ": " + e.getMessage(), e);
     }
   }
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PluginDirectory.class);
 
   private static void closeQuietly(URLClassLoader loader) {
     try {

@@ -10,6 +10,7 @@ import io.github.microc.exporter.core.config.ConfigValidator;
 import io.github.microc.exporter.core.config.ExporterSettings;
 import io.github.microc.exporter.core.config.ListenAddress;
 import io.github.microc.exporter.core.engine.CollectionEngine;
+import io.github.microc.exporter.core.engine.CollectorFailure;
 import io.github.microc.exporter.core.engine.LoaderThreads;
 import io.github.microc.exporter.core.engine.PluginRuntime;
 import io.github.microc.exporter.core.http.ExporterServer;
@@ -521,7 +522,7 @@ public final class Microc implements AutoCloseable {
      * stays listed and reports success 0 with the reason, instead of stopping the rest.
      */
     private static MultiCollector failed(CollectorPlugin plugin, Throwable e) {
-      String reason = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+      String reason = CollectorFailure.describe(e);
       log.warn("collector {} could not start: {}", plugin.name(), reason);
       return new FailedCollector("could not start: " + reason);
     }
@@ -556,8 +557,17 @@ public final class Microc implements AutoCloseable {
 
   /** A plugin's class and, when it comes from a jar, the jar. */
   public static String describe(CollectorPlugin plugin) {
+    if (plugin instanceof Described described) {
+      return described.describe();
+    }
     String location = jar(plugin);
     return plugin.getClass().getName() + (location == null ? "" : " (" + location + ")");
+  }
+
+  /** A plugin that stands for another, such as one run in a process of its own. */
+  public interface Described {
+    /** The class and jar of the plugin it stands for: {@code sample.Plugin (sample.jar)}. */
+    String describe();
   }
 
   /** The file name of the jar a plugin's class comes from; null when not known. */

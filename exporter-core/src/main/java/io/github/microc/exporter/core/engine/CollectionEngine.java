@@ -3,7 +3,10 @@ package io.github.microc.exporter.core.engine;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusScrapeRequest;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.StateSetSnapshot;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.github.microc.exporter.core.config.CollectorSettings;
 import java.time.Clock;
@@ -180,6 +183,29 @@ public final class CollectionEngine implements MultiCollector {
     result.add(duration.build());
     addPluginFamilies(flights.keySet(), result);
     return new MetricSnapshots(result);
+  }
+
+  /** Samples as Prometheus counts them: a histogram's buckets, count and sum each one. */
+  public static long samples(MetricSnapshots snapshots) {
+    long count = 0;
+    for (MetricSnapshot snapshot : snapshots) {
+      if (snapshot instanceof HistogramSnapshot histogram) {
+        for (HistogramSnapshot.HistogramDataPointSnapshot p : histogram.getDataPoints()) {
+          count += Math.max(1, p.getClassicBuckets().size()) + 2;
+        }
+      } else if (snapshot instanceof SummarySnapshot summary) {
+        for (SummarySnapshot.SummaryDataPointSnapshot p : summary.getDataPoints()) {
+          count += p.getQuantiles().size() + 2;
+        }
+      } else if (snapshot instanceof StateSetSnapshot stateSet) {
+        for (StateSetSnapshot.StateSetDataPointSnapshot p : stateSet.getDataPoints()) {
+          count += p.size();
+        }
+      } else {
+        count += snapshot.getDataPoints().size();
+      }
+    }
+    return count;
   }
 
   private static void addPluginFamilies(Collection<CollectorRuntime> runtimes, List<MetricSnapshot> result) {

@@ -4,11 +4,7 @@ import io.github.microc.exporter.core.config.CollectorSettings;
 import io.github.microc.exporter.core.spi.NoDataException;
 import io.github.microc.exporter.core.spi.PartialCollectionException;
 import io.prometheus.metrics.model.registry.MultiCollector;
-import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
-import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import io.prometheus.metrics.model.snapshots.StateSetSnapshot;
-import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -157,13 +153,13 @@ final class CollectorRuntime {
       if (snapshots == null) {
         throw new IllegalStateException("collect() returned null");
       }
-      long series = series(snapshots);
+      long series = CollectionEngine.samples(snapshots);
       Duration took = Duration.ofNanos(System.nanoTime() - f.startNanos);
       outcome = series <= settings.maxSeries() ? Outcome.success(snapshots, took, clock.instant())
           : Outcome.failure("returned " + series + " samples, more than max-series ("
               + settings.maxSeries() + "); the result is dropped", took, clock.instant());
     } catch (NoDataException e) {
-      outcome = Outcome.noData("no data: " + oneLine(String.valueOf(e.getMessage())),
+      outcome = Outcome.noData("no data: " + CollectorFailure.oneLine(String.valueOf(e.getMessage())),
           Duration.ofNanos(System.nanoTime() - f.startNanos), clock.instant());
     } catch (PartialCollectionException e) {
       Duration took = Duration.ofNanos(System.nanoTime() - f.startNanos);
@@ -176,7 +172,7 @@ final class CollectorRuntime {
         log.debug("collector {} failed after collecting part of its metrics", name(), e.getCause());
       }
     } catch (Throwable t) {
-      outcome = Outcome.failure(describe(t), Duration.ofNanos(System.nanoTime() - f.startNanos),
+      outcome = Outcome.failure(CollectorFailure.describe(t), Duration.ofNanos(System.nanoTime() - f.startNanos),
           clock.instant());
       if (log.isDebugEnabled()) {
         log.debug("collector {} failed", name(), t);
@@ -235,42 +231,7 @@ final class CollectorRuntime {
     return plugin;
   }
 
-  /** Samples as Prometheus counts them: a histogram's buckets, count and sum each one. */
-  static long series(MetricSnapshots snapshots) {
-    long count = 0;
-    for (MetricSnapshot snapshot : snapshots) {
-      if (snapshot instanceof HistogramSnapshot histogram) {
-        for (HistogramSnapshot.HistogramDataPointSnapshot p : histogram.getDataPoints()) {
-          count += Math.max(1, p.getClassicBuckets().size()) + 2;
-        }
-      } else if (snapshot instanceof SummarySnapshot summary) {
-        for (SummarySnapshot.SummaryDataPointSnapshot p : summary.getDataPoints()) {
-          count += p.getQuantiles().size() + 2;
-        }
-      } else if (snapshot instanceof StateSetSnapshot stateSet) {
-        for (StateSetSnapshot.StateSetDataPointSnapshot p : stateSet.getDataPoints()) {
-          count += p.size();
-        }
-      } else {
-        count += snapshot.getDataPoints().size();
-      }
-    }
-    return count;
-  }
 
-  private static String describe(Throwable t) {
-    String message = t.getMessage();
-    String type = t.getClass().getSimpleName();
-    if (t instanceof InterruptedException) {
-      return "interrupted";
-    }
-    return message == null || message.isBlank() ? type : type + ": " + oneLine(message);
-  }
-
-  private static String oneLine(String message) {
-    String line = message.strip().replaceAll("\\s*\\R\\s*", " ");
-    return line.length() > 500 ? line.substring(0, 500) + "..." : line;
-  }
 
   private static String seconds(Duration d) {
     return String.valueOf(d.toMillis() / 1000.0);
