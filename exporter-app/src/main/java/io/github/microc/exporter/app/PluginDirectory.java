@@ -76,6 +76,7 @@ public final class PluginDirectory implements AutoCloseable {
     List<Path> jars = jars(directory);
     jars.forEach(PluginDirectory::checkContents);
     List<PluginProcess> processes = new ArrayList<>();
+    List<AutoCloseable> resources = new ArrayList<>();
     List<CollectorPlugin> plugins = new ArrayList<>();
     try {
       // Started together: each JVM takes a while to start, and they overlap.
@@ -84,15 +85,20 @@ public final class PluginDirectory implements AutoCloseable {
       }
       for (int i = 0; i < jars.size(); i++) {
         PluginProcess process = processes.get(i);
+        // Reads the jar's reference.conf for the configuration's checks, and no class.
+        URLClassLoader reference = new URLClassLoader("reference.conf of " + jars.get(i).getFileName(),
+            new URL[] {url(jars.get(i))}, null);
+        resources.add(reference);
         List<String> unclaimed = declaredNames(jars.get(i));
         List<String[]> hello = process.hello();
         hello.stream().filter(f -> f[0].equals("plugin")).forEach(f -> unclaimed.remove(f[1]));
         List<CollectorPlugin> own = new ArrayList<>();
         for (String[] fields : hello) {
           if (fields[0].equals("plugin") && fields.length >= 5) {
-            own.add(new ProcessPlugin(process, fields[1], fields[3], Boolean.parseBoolean(fields[2]), fields[4]));
+            own.add(new ProcessPlugin(process, fields[1], fields[3], Boolean.parseBoolean(fields[2]), fields[4],
+                reference));
           } else if (fields[0].equals("broken") && fields.length >= 3) {
-            own.add(broken(jars.get(i), fields[1], fields[2], unclaimed));
+            own.add(broken(jars.get(i), fields[1], fields[2], unclaimed, reference));
           } else {
             throw new StartupException("plugin jar " + jars.get(i) + ": its JVM answered out of protocol: "
                 + String.join(" ", fields));
@@ -106,9 +112,11 @@ public final class PluginDirectory implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       processes.forEach(PluginProcess::close);
+      resources.forEach(PluginDirectory::closeQuietly);
       throw e;
     }
-    return new PluginDirectory(plugins, processes);
+    resources.addAll(processes);
+    return new PluginDirectory(plugins, resources);
   }
 
   /**
@@ -131,13 +139,13 @@ public final class PluginDirectory implements AutoCloseable {
         List<BrokenPlugin> broken = new ArrayList<>();
         List<CollectorPlugin> own = new ArrayList<>(Microc.discover(loader,
             type -> type.getClassLoader() == loader, "plugin jar " + jar, (type, thrown) -> {
-              broken.add(new BrokenPlugin(null, type.getName(), null, Microc.reason(thrown)));
+              broken.add(new BrokenPlugin(null, type.getName(), null, Microc.reason(thrown), loader));
               return null;
             }));
         own.removeIf(java.util.Objects::isNull);
         own.forEach(p -> unclaimed.remove(p.name()));
         for (BrokenPlugin b : broken) {
-          own.add(broken(jar, b.type(), b.reason(), unclaimed));
+          own.add(broken(jar, b.type(), b.reason(), unclaimed, loader));
         }
         if (own.isEmpty()) {
           throw new StartupException("plugin jar " + jar + ": declares no collector plugin of its"
@@ -188,7 +196,8 @@ public final class PluginDirectory implements AutoCloseable {
    * {@code reference.conf} declares that no other plugin of it took, else one made of the jar's
    * file name.
    */
-  private static BrokenPlugin broken(Path jar, String type, String reason, List<String> unclaimed) {
+  private static BrokenPlugin broken(Path jar, String type, String reason, List<String> unclaimed,
+      ClassLoader reference) {
     String name;
     if (!unclaimed.isEmpty()) {
       name = unclaimed.remove(0);
@@ -201,7 +210,7 @@ public final class PluginDirectory implements AutoCloseable {
     }
     log.warn("plugin jar {}: plugin class {} could not be instantiated, reported as collector {}: {}",
         jar, type, name, reason);
-    return new BrokenPlugin(name, type, jar.getFileName().toString(), reason);
+    return new BrokenPlugin(name, type, jar.getFileName().toString(), reason, reference);
   }
 
   /** The collector names the jar's own {@code reference.conf} declares, read without loading a class. */
@@ -262,10 +271,10 @@ public final class PluginDirectory implements AutoCloseable {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PluginDirectory.class);
 
-  private static void closeQuietly(URLClassLoader loader) {
+  private static void closeQuietly(AutoCloseable loader) {
     try {
       loader.close();
-    } catch (IOException ignored) {
+    } catch (Exception ignored) {
       // Nothing useful to do about a jar that cannot be closed.
     }
   }

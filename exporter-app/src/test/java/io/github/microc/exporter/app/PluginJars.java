@@ -83,6 +83,66 @@ final class PluginJars {
       }
       """;
 
+  /**
+   * Hostile plugins, one fault each, named {@code hostile_<fault>}: their collect allocates
+   * 200 MB in 1 MB chunks it keeps, or one 200 MB array; calls {@code System.exit(3)}; starts a
+   * thread that never ends; blocks for ever ignoring interrupts; recurses until
+   * {@code StackOverflowError}; returns 100,000 series; or their constructor throws.
+   */
+  static final Map<String, String> HOSTILE = Map.of(
+      "alloc", "java.util.List<byte[]> kept = new java.util.ArrayList<>();"
+          + " for (int i = 0; i < 200; i++) { kept.add(new byte[1 << 20]); }"
+          + " return gauge(kept.size());",
+      "array", "byte[] big = new byte[200 << 20]; return gauge(big.length);",
+      "exit", "System.exit(3); return gauge(0);",
+      "thread", "Thread t = new Thread(() -> { try { Thread.sleep(Long.MAX_VALUE); } catch (InterruptedException e) { } });"
+          + " t.setDaemon(true); t.start(); return gauge(1);",
+      "block", "Object lock = new Object(); while (true) { try { synchronized (lock) { lock.wait(); } }"
+          + " catch (InterruptedException ignored) { } }",
+      "stack", "return gauge(depth(0));",
+      "ctor", "return gauge(1);",
+      "series", "MetricFamily f = MetricFamily.gauge(\"hostile_series\", \"Many.\", \"i\");"
+          + " for (int i = 0; i < 100_000; i++) { f.add(i, String.valueOf(i)); }"
+          + " return MetricSnapshots.of(f.build());");
+
+  static String hostileSource(String fault) {
+    String constructor = fault.equals("ctor")
+        ? "public HostilePlugin() { throw new IllegalStateException(\"refuses to be made\"); }" : "";
+    return """
+        package hostile.%1$s;
+
+        import io.github.microc.exporter.core.spi.CollectorPlugin;
+        import io.github.microc.exporter.core.spi.MetricFamily;
+        import io.github.microc.exporter.core.spi.PluginContext;
+        import io.prometheus.metrics.model.registry.MultiCollector;
+        import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+
+        public final class HostilePlugin implements CollectorPlugin {
+          %3$s
+          @Override public String name() { return "hostile_%1$s"; }
+          @Override public String description() { return "A plugin that misbehaves: %1$s."; }
+          @Override public boolean enabledByDefault() { return true; }
+          @Override public MultiCollector create(PluginContext context) { return this::collect; }
+
+          private MetricSnapshots collect() {
+            %2$s
+          }
+
+          private static int depth(int n) { return depth(n + 1) + 1; }
+
+          private static MetricSnapshots gauge(double value) {
+            return MetricSnapshots.of(MetricFamily.gauge("hostile_value", "A value.", value));
+          }
+        }
+        """.formatted(fault, HOSTILE.get(fault), constructor);
+  }
+
+  /** The jar of one hostile plugin, with a reference.conf declaring its block. */
+  Path hostileJar(String fault, Path file) throws IOException {
+    return jar().classes("hostile/" + fault).services("hostile." + fault + ".HostilePlugin")
+        .text("reference.conf", "microc.collectors.hostile_" + fault + " {}\n").writeTo(file);
+  }
+
   private final Path classes;
 
   private PluginJars(Path classes) {
@@ -95,11 +155,12 @@ final class PluginJars {
     Path classes = Files.createDirectories(work.resolve("classes"));
     List<String> args = new ArrayList<>(List.of("--release", "17", "-proc:none", "-nowarn",
         "-d", classes.toString(), "-cp", classPath()));
-    Map<String, String> files = Map.of(
+    Map<String, String> files = new LinkedHashMap<>(Map.of(
         "sample/greeting/GreetingPlugin.java", GREETING,
         "sample/other/OtherGreetingPlugin.java", OTHER_GREETING,
         "sample/missing/Base.java", BASE,
-        "sample/broken/BrokenPlugin.java", BROKEN);
+        "sample/broken/BrokenPlugin.java", BROKEN));
+    HOSTILE.keySet().forEach(fault -> files.put("hostile/" + fault + "/HostilePlugin.java", hostileSource(fault)));
     for (Map.Entry<String, String> file : files.entrySet()) {
       Path path = sources.resolve(file.getKey());
       Files.createDirectories(path.getParent());

@@ -406,7 +406,8 @@ public final class Microc implements AutoCloseable {
       Map<String, CollectorPlugin> found = byName(plugins != null ? plugins
           : discover(classLoader, type -> true, "the class path"));
       Set<ClassLoader> loaders = new LinkedHashSet<>();
-      found.values().forEach(p -> loaders.add(p.getClass().getClassLoader()));
+      found.values().forEach(p -> loaders.add(p instanceof PluginProxy proxy ? proxy.referenceLoader()
+          : p.getClass().getClassLoader()));
       loader.referenceFrom(loaders);
       ConfigLoader.Layers layers = loader.load();
       ConfigValidator.validate(layers, found.keySet());
@@ -557,17 +558,20 @@ public final class Microc implements AutoCloseable {
 
   /** A plugin's class and, when it comes from a jar, the jar. */
   public static String describe(CollectorPlugin plugin) {
-    if (plugin instanceof Described described) {
-      return described.describe();
+    if (plugin instanceof PluginProxy proxy) {
+      return proxy.describe();
     }
     String location = jar(plugin);
     return plugin.getClass().getName() + (location == null ? "" : " (" + location + ")");
   }
 
   /** A plugin that stands for another, such as one run in a process of its own. */
-  public interface Described {
+  public interface PluginProxy {
     /** The class and jar of the plugin it stands for: {@code sample.Plugin (sample.jar)}. */
     String describe();
+
+    /** A loader that finds the {@code reference.conf} of the plugin it stands for. */
+    ClassLoader referenceLoader();
   }
 
   /** The file name of the jar a plugin's class comes from; null when not known. */

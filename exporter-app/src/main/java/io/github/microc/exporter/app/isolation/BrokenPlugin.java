@@ -15,9 +15,10 @@ import io.prometheus.metrics.model.registry.MultiCollector;
  * @param type its class name
  * @param jar the jar's file name
  * @param reason what it threw
+ * @param referenceLoader finds the jar's {@code reference.conf}
  */
-public record BrokenPlugin(String name, String type, String jar, String reason)
-    implements CollectorPlugin, Microc.Described {
+public record BrokenPlugin(String name, String type, String jar, String reason, ClassLoader referenceLoader)
+    implements CollectorPlugin, Microc.PluginProxy {
 
   @Override
   public String description() {

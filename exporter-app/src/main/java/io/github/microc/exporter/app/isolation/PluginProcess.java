@@ -344,6 +344,7 @@ public final class PluginProcess implements AutoCloseable {
     private int missed;
     private long busySinceNanos;
     private volatile String lastError = "";
+    private final Thread errors;
 
     Child(Process process) {
       this.process = process;
@@ -351,7 +352,7 @@ public final class PluginProcess implements AutoCloseable {
       Thread reader = new Thread(this::read, "microc-plugin-" + jarName());
       reader.setDaemon(true);
       reader.start();
-      Thread errors = new Thread(this::relayErrors, "microc-plugin-" + jarName() + "-stderr");
+      errors = new Thread(this::relayErrors, "microc-plugin-" + jarName() + "-stderr");
       errors.setDaemon(true);
       errors.start();
     }
@@ -474,6 +475,8 @@ public final class PluginProcess implements AutoCloseable {
     private String exitStatus() {
       try {
         if (process.waitFor(2, TimeUnit.SECONDS)) {
+          // Its last lines on standard error say why, such as an OutOfMemoryError.
+          errors.join(1000);
           return " with status " + process.exitValue();
         }
       } catch (InterruptedException e) {

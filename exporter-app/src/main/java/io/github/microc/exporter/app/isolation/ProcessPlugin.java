@@ -20,9 +20,10 @@ import java.time.Duration;
  * @param description its description
  * @param enabledByDefault its default
  * @param type the plugin's class name, for messages
+ * @param referenceLoader finds the jar's {@code reference.conf}, and loads none of its classes
  */
 public record ProcessPlugin(PluginProcess process, String name, String description, boolean enabledByDefault,
-    String type) implements CollectorPlugin, Microc.Described {
+    String type, ClassLoader referenceLoader) implements CollectorPlugin, Microc.PluginProxy {
 
   @Override
   public MultiCollector create(PluginContext context) {

@@ -1,0 +1,164 @@
+package io.github.microc.exporter.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each hostile plugin ({@link PluginJars#HOSTILE}) installed beside the built-in collectors of
+ * the real jar, started by the real launcher ({@code bin/microc}: {@code -Xmx48m
+ * -XX:+ExitOnOutOfMemoryError}): the exporter becomes ready, 20 scrapes all answer with the
+ * host metrics and {@code success 0} for the plugin, it is still alive afterwards with a
+ * bounded thread count, and the landing page says what happened to the plugin. The scenarios
+ * run three at a time; each prints how long it took.
+ */
+class HostilePluginIT {
+
+  private static final Path LAUNCHER = Path.of("..", "bin", "microc");
+  private static final int SCRAPES = 20;
+  /** The exporter's own threads, with the plugin JVMs' readers, stay well under this. */
+  private static final int MAX_EXPORTER_THREADS = 60;
+
+  @TempDir
+  Path work;
+
+  /** The fault, the mode, and what the landing page must say about the plugin. */
+  private record Scenario(String fault, String mode, String landingPageSays) {}
+
+  @Test
+  void noHostilePluginTakesTheExporterDown() throws Exception {
+    PluginJars jars = PluginJars.compile(work.resolve("build"));
+    List<Scenario> scenarios = List.of(
+        new Scenario("alloc", "process", "OutOfMemoryError"),
+        new Scenario("array", "process", "OutOfMemoryError"),
+        new Scenario("exit", "process", "exited with status 3"),
+        new Scenario("thread", "process", "disabled: its plugin keeps 9 threads alive, more than max-threads (8)"),
+        new Scenario("block", "process", "previous collection still running"),
+        new Scenario("stack", "process", "StackOverflowError"),
+        new Scenario("ctor", "process", "could not be instantiated: IllegalStateException refuses to be made"),
+        new Scenario("series", "process", "more than max-series (50000)"),
+        // In Microc's own JVM, the faults it can contain there.
+        new Scenario("thread", "in-process", "disabled: its plugin keeps 9 threads alive, more than max-threads (8)"),
+        new Scenario("ctor", "in-process", "could not be instantiated: IllegalStateException refuses to be made"),
+        new Scenario("stack", "in-process", "StackOverflowError"));
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    Map<Scenario, Future<String>> runs = new LinkedHashMap<>();
+    for (Scenario scenario : scenarios) {
+      runs.put(scenario, pool.submit(() -> run(jars, scenario)));
+    }
+    List<String> failures = new ArrayList<>();
+    for (Map.Entry<Scenario, Future<String>> run : runs.entrySet()) {
+      try {
+        System.out.println(run.getValue().get(170, TimeUnit.SECONDS));
+      } catch (java.util.concurrent.ExecutionException e) {
+        failures.add(run.getKey() + ": " + e.getCause());
+      }
+    }
+    pool.shutdownNow();
+    assertThat(failures).isEmpty();
+  }
+
+  private String run(PluginJars jars, Scenario s) throws Exception {
+    long start = System.nanoTime();
+    String bad = "hostile_" + s.fault();
+    Path dir = Files.createDirectories(work.resolve(s.fault() + "-" + s.mode()));
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    jars.hostileJar(s.fault(), plugins.resolve("hostile-" + s.fault() + ".jar"));
+    Path config = Files.writeString(dir.resolve("microc.conf"), """
+        microc.plugins.mode = %s
+        microc.collectors.%s { timeout = 1s, max-threads = 8 }
+        microc.collectors.containers.enabled = false
+        """.formatted(s.mode(), bad));
+    int port = ExporterProcess.freePort();
+    ProcessBuilder builder = new ProcessBuilder("bash", LAUNCHER.toString(), "--config", config.toString(),
+        "--plugins", plugins.toString(), "--web.listen-address=127.0.0.1:" + port)
+        .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
+    builder.environment().keySet().removeIf(k -> k.startsWith("MICROC_") || k.equals("JAVA_OPTS"));
+    builder.environment().put("MICROC_CDS", "off");
+    builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    Process process = builder.start();
+    try {
+      awaitReady(process, port, dir);
+      for (int i = 0; i < SCRAPES; i++) {
+        HttpResponse<String> scrape = ExporterProcess.get(port, "/metrics");
+        assertThat(scrape.statusCode()).as("scrape %d of %s", i, s).isEqualTo(200);
+        assertThat(scrape.body().lines()).as("scrape %d of %s", i, s)
+            .anyMatch(l -> l.startsWith("node_load1 "))
+            .anyMatch(l -> l.startsWith("node_memory_MemTotal_bytes "))
+            .contains("microc_scrape_collector_success{collector=\"cpu\"} 1.0");
+        // The thread leaker works until it passes max-threads (8); the others never do.
+        if (!s.fault().equals("thread") || i >= 8) {
+          assertThat(scrape.body().lines()).as("scrape %d of %s", i, s)
+              .contains("microc_scrape_collector_success{collector=\"" + bad + "\"} 0.0");
+        }
+      }
+      assertThat(process.isAlive()).as("%s: alive after %d scrapes", s, SCRAPES).isTrue();
+      int threads = threads(process.pid());
+      assertThat(threads).as("%s: the exporter's threads", s).isLessThan(MAX_EXPORTER_THREADS);
+      String page = ExporterProcess.get(port, "/").body();
+      assertThat(page).as("%s: the landing page", s).contains(bad).contains(s.landingPageSays());
+      String metrics = ExporterProcess.get(port, "/metrics").body();
+      if (s.fault().equals("thread")) {
+        assertThat(metrics).contains("microc_plugin_threads{collector=\"" + bad + "\"} 9.0");
+      }
+      return String.format("%-8s %-10s ready, %d scrapes, %d exporter threads, landing page: %s (%.1f s)",
+          s.fault(), s.mode(), SCRAPES, threads, s.landingPageSays(), (System.nanoTime() - start) / 1e9);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\nstderr:\n" + tail(dir.resolve("err")), e);
+    } finally {
+      process.destroy();
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
+  }
+
+  private static void awaitReady(Process process, int port, Path dir) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    String last = "no answer";
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new AssertionError("exited with " + process.exitValue() + ": " + tail(dir.resolve("err")));
+      }
+      try {
+        HttpResponse<String> ready = ExporterProcess.get(port, "/ready");
+        if (ready.statusCode() == 200) {
+          return;
+        }
+        last = ready.statusCode() + " " + ready.body();
+      } catch (java.io.IOException e) {
+        last = e.toString();
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("not ready within 90 s: " + last);
+  }
+
+  /** The process's threads, from /proc/PID/status (the launcher execs java, so its pid is the JVM's). */
+  private static int threads(long pid) throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+      if (line.startsWith("Threads:")) {
+        return Integer.parseInt(line.substring("Threads:".length()).trim());
+      }
+    }
+    throw new AssertionError("no Threads: line for " + pid);
+  }
+
+  private static String tail(Path file) throws Exception {
+    List<String> lines = Files.readAllLines(file);
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+  }
+}
