@@ -164,10 +164,12 @@ final class CollectorRuntime {
     } catch (PartialCollectionException e) {
       Duration took = Duration.ofNanos(System.nanoTime() - f.startNanos);
       outcome = e.getCause() instanceof NoDataException
-          ? Outcome.noData("no data: " + oneLine(String.valueOf(e.getCause().getMessage())), took,
-              clock.instant())
-          : Outcome.failure(describe(e.getCause()), took, clock.instant());
-      outcome = outcome.withSnapshots(e.collected());
+          ? Outcome.noData("no data: " + CollectorFailure.oneLine(String.valueOf(e.getCause().getMessage())),
+              took, clock.instant())
+          : Outcome.failure(CollectorFailure.describe(e.getCause()), took, clock.instant());
+      if (CollectionEngine.samples(e.collected()) <= settings.maxSeries()) {
+        outcome = outcome.withSnapshots(e.collected());
+      }
       if (log.isDebugEnabled()) {
         log.debug("collector {} failed after collecting part of its metrics", name(), e.getCause());
       }

@@ -69,7 +69,7 @@ class ConfigurationTest {
           }
           """);
       assertThat(e).hasMessage(dir.resolve("microc.conf") + ":2: microc.collectors.configured.limt: "
-          + "unknown key (did you mean \"limit\"?) (known: enabled, limit, min-interval, nested, pattern, timeout)");
+          + "unknown key (did you mean \"limit\"?) (known: enabled, limit, max-series, max-threads, min-interval, nested, pattern, timeout)");
     }
 
     @Test
