@@ -3,6 +3,7 @@ package io.github.microc.exporter.core.host;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.NoDataException;
+import io.github.microc.exporter.core.spi.PartialCollectionException;
 import io.github.microc.exporter.core.spi.PluginContext;
 import io.github.microc.exporter.core.spi.PseudoFile;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -45,8 +46,10 @@ import java.util.regex.Pattern;
  * device's, are its sensors. Values are the first 128 bytes of each file without newlines, and
  * a value that is not a number as Go reads one is left out. Units as node_exporter converts
  * them: milli-degrees, millivolts and milliamperes to units, microwatts to watts, microjoules to
- * joules. A chip's files are listed when it first appears and kept open after that; the
- * {@code class/hwmon} directory is listed once a scrape. Thread-safe.
+ * joules. A link in {@code class/hwmon} to nothing, when no chip follows it, fails the collection
+ * while the chips are still exposed, as in node_exporter. A chip's files are listed when it
+ * first appears and kept open after that; the {@code class/hwmon} directory is listed once a
+ * scrape. Thread-safe.
  */
 public final class HwmonCollector implements MultiCollector, AutoCloseable {
 
@@ -83,19 +86,33 @@ public final class HwmonCollector implements MultiCollector, AutoCloseable {
       return true;
     });
     Families families = new Families();
+    // node_exporter 1.5 fails the collection when the last link it stat'ed or chip it read
+    // (in the order of the names) was a link to nothing, and still exposes the chips.
+    Path dangling = null;
     for (String entry : entries) {
       Chip chip = chips.get(entry);
       if (chip == null) {
         Path dir = classHwmon.resolve(entry);
+        boolean link = Files.isSymbolicLink(dir);
         if (!Files.isDirectory(dir)) {
-          continue; // a file, or a link to nothing: looked at again next time
+          // A file, or a link to nothing or to a file; looked at again next time.
+          if (link) {
+            dangling = Files.exists(dir) ? null : dir;
+          }
+          continue;
         }
         chip = Chip.discover(dir);
         chips.put(entry, chip);
       }
       chip.collect(families);
+      dangling = null;
     }
-    return families.snapshots();
+    MetricSnapshots snapshots = families.snapshots();
+    if (dangling != null) {
+      throw new PartialCollectionException(snapshots.stream().toList(),
+          new IllegalStateException("cannot stat " + dangling + ": it links to nothing"));
+    }
+    return snapshots;
   }
 
   @Override
