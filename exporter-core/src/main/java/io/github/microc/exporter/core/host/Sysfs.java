@@ -147,6 +147,32 @@ final class Sysfs {
   }
 
   /**
+   * A decimal integer as Go's {@code strconv.ParseInt(text, 10, 64)} reads it (an optional
+   * sign, ASCII digits), or as {@code strconv.ParseUint(text, 10, 64)} when {@code unsigned}
+   * (digits only, up to 2^64 - 1, which comes back as its two's complement);
+   * {@link PseudoFiles#NOT_A_NUMBER} for anything else.
+   */
+  static long parseDecimal(String text, boolean unsigned) {
+    if (text == null || text.isEmpty()) {
+      return PseudoFiles.NOT_A_NUMBER;
+    }
+    int start = !unsigned && (text.charAt(0) == '-' || text.charAt(0) == '+') ? 1 : 0;
+    if (start == text.length()) {
+      return PseudoFiles.NOT_A_NUMBER;
+    }
+    for (int i = start; i < text.length(); i++) {
+      if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+        return PseudoFiles.NOT_A_NUMBER;
+      }
+    }
+    try {
+      return unsigned ? Long.parseUnsignedLong(text) : Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      return PseudoFiles.NOT_A_NUMBER; // out of range
+    }
+  }
+
+  /**
    * A number as Go's {@code strconv.ParseFloat(text, 64)} reads it, or null where that fails:
    * decimal with an optional fraction and exponent, hexadecimal with a {@code p} exponent,
    * {@code _} between digits, {@code inf}, {@code infinity} and {@code nan} in any case; no

@@ -37,7 +37,8 @@ final class Fixtures {
       new SockstatCollector.Plugin(),
       new FilefdCollector.Plugin(),
       new ConntrackCollector.Plugin(),
-      new TimexCollector.Plugin());
+      new TimexCollector.Plugin(),
+      new ThermalZoneCollector.Plugin());
 
   private Fixtures() {}
 

@@ -49,7 +49,8 @@ class HostPluginsTest {
         "sockstat",
         "filefd",
         "conntrack",
-        "timex");
+        "timex",
+        "thermal_zone");
     assertThat(plugins).allMatch(CollectorPlugin::enabledByDefault)
         .allMatch(p -> !p.description().isBlank());
   }
