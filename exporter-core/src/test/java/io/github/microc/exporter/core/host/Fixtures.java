@@ -38,7 +38,8 @@ final class Fixtures {
       new FilefdCollector.Plugin(),
       new ConntrackCollector.Plugin(),
       new TimexCollector.Plugin(),
-      new ThermalZoneCollector.Plugin());
+      new ThermalZoneCollector.Plugin(),
+      new CpufreqCollector.Plugin());
 
   private Fixtures() {}
 

@@ -50,7 +50,8 @@ class HostPluginsTest {
         "filefd",
         "conntrack",
         "timex",
-        "thermal_zone");
+        "thermal_zone",
+        "cpufreq");
     assertThat(plugins).allMatch(CollectorPlugin::enabledByDefault)
         .allMatch(p -> !p.description().isBlank());
   }
