@@ -52,10 +52,12 @@ class HostPluginsTest {
         "timex",
         "thermal_zone",
         "cpufreq",
-        "processes");
+        "processes",
+        "tcpstat");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
-        "processes");
+        "processes",
+        "tcpstat");
     assertThat(plugins).allMatch(p -> !p.description().isBlank());
   }
 

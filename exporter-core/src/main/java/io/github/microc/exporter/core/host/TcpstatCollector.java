@@ -1,0 +1,146 @@
+package io.github.microc.exporter.core.host;
+
+import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.MetricFamily;
+import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.core.spi.PseudoFile;
+import io.github.microc.exporter.core.spi.PseudoFiles;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.nio.file.Path;
+
+/**
+ * TCP connections by state and the bytes in their queues, from {@code /proc/net/tcp} and
+ * {@code /proc/net/tcp6}, as node_exporter's {@code node_tcp_connection_states}. Disabled by
+ * default, as in node_exporter: the kernel writes a line per socket on every read.
+ *
+ * <pre>
+ * node_tcp_connection_states{state="established"} 2
+ * node_tcp_connection_states{state="listen"} 3
+ * node_tcp_connection_states{state="time_wait"} 33
+ * node_tcp_connection_states{state="rx_queued_bytes"} 0
+ * node_tcp_connection_states{state="tx_queued_bytes"} 0
+ * </pre>
+ *
+ * <p>A state appears once a socket is in it; {@code rx_queued_bytes} and {@code tx_queued_bytes}
+ * always. node_exporter 1.5 asks the kernel over netlink (sock_diag), which reports a listening
+ * socket's backlog limit as its send queue; {@code /proc/net/tcp} reports 0 there, so
+ * {@code tx_queued_bytes} leaves out the listeners' backlog limits (established connections'
+ * queues are the same). {@code tcp6} is read when it exists (IPv6 on), as node_exporter
+ * checks. Thread-safe.
+ */
+public final class TcpstatCollector implements MultiCollector, AutoCloseable {
+
+  /** The kernel's TCP states, 1 to 11, under node_exporter's names. */
+  static final String[] STATES = {null, "established", "syn_sent", "syn_recv", "fin_wait1",
+      "fin_wait2", "time_wait", "close", "close_wait", "last_ack", "listen", "closing"};
+  private static final int RX = 12;
+  private static final int TX = 13;
+
+  private final PseudoFile tcp;
+  private final PseudoFile tcp6;
+
+  /** Reads {@code net}'s {@code tcp} and {@code tcp6}, a Linux {@code /proc/net}. */
+  TcpstatCollector(Path net) {
+    this.tcp = new PseudoFile(net.resolve("tcp"));
+    this.tcp6 = new PseudoFile(net.resolve("tcp6"));
+  }
+
+  @Override
+  public MetricSnapshots collect() {
+    long[] counts = new long[TX + 1];
+    parseTcp(HostFiles.parse(tcp, t -> t), tcp.toString(), counts);
+    String ipv6 = HostFiles.readIfExists(tcp6);
+    if (ipv6 != null) {
+      parseTcp(ipv6, tcp6.toString(), counts);
+    }
+    MetricFamily states = MetricFamily.gauge("node_tcp_connection_states", "Number of connection states.",
+        "state");
+    for (int s = 1; s < STATES.length; s++) {
+      if (counts[s] > 0) {
+        states.add(counts[s], STATES[s]);
+      }
+    }
+    states.add(counts[RX], "rx_queued_bytes");
+    states.add(counts[TX], "tx_queued_bytes");
+    return MetricSnapshots.of(states.build());
+  }
+
+  /**
+   * Adds the sockets of one file to {@code counts}: by state (index 1 to 11), and the receive
+   * and send queues summed (indexes 12 and 13). Each line after the header is
+   * {@code "sl: local remote st tx_queue:rx_queue ..."} in hexadecimal.
+   *
+   * @throws IllegalArgumentException for a line with fewer than 10 fields, or a state or queue
+   *     that is not hexadecimal, naming {@code file}
+   */
+  static void parseTcp(String text, String file, long[] counts) {
+    int length = text.length();
+    int start = PseudoFiles.lineEnd(text, 0) + 1;
+    while (start < length) {
+      int end = PseudoFiles.lineEnd(text, start);
+      int line = start;
+      start = end + 1;
+      int at = PseudoFiles.skipBlanks(text, line, end);
+      if (at == end) {
+        continue;
+      }
+      int state = -1;
+      long tx = PseudoFiles.NOT_A_NUMBER;
+      long rx = PseudoFiles.NOT_A_NUMBER;
+      int fields = 0;
+      for (; at < end && fields < 10; fields++) {
+        int fieldEnd = PseudoFiles.fieldEnd(text, at, end);
+        if (fields == 3) {
+          long st = Numbers.hex(text, at, fieldEnd);
+          state = st == PseudoFiles.NOT_A_NUMBER ? -1 : (int) Math.min(st, Integer.MAX_VALUE);
+        } else if (fields == 4) {
+          int colon = text.indexOf(':', at);
+          if (colon > 0 && colon < fieldEnd) {
+            tx = Numbers.hex(text, at, colon);
+            rx = Numbers.hex(text, colon + 1, fieldEnd);
+          }
+        }
+        at = PseudoFiles.skipBlanks(text, fieldEnd, end);
+      }
+      if (fields < 10 || state < 0 || tx == PseudoFiles.NOT_A_NUMBER || rx == PseudoFiles.NOT_A_NUMBER) {
+        throw new IllegalArgumentException("unexpected line in " + file + ": \""
+            + text.substring(line, end).strip() + "\"");
+      }
+      if (state >= 1 && state < STATES.length) {
+        counts[state]++;
+      }
+      counts[RX] += rx;
+      counts[TX] += tx;
+    }
+  }
+
+  @Override
+  public void close() {
+    tcp.close();
+    tcp6.close();
+  }
+
+  /** Listed in META-INF/services. */
+  public static final class Plugin implements CollectorPlugin {
+    @Override
+    public String name() {
+      return "tcpstat";
+    }
+
+    @Override
+    public String description() {
+      return "TCP connections by state and queued bytes from /proc/net/tcp{,6} (node_tcp_connection_states).";
+    }
+
+    @Override
+    public boolean enabledByDefault() {
+      return false;
+    }
+
+    @Override
+    public MultiCollector create(PluginContext context) {
+      return new TcpstatCollector(context.hostPaths().proc("net"));
+    }
+  }
+}
