@@ -39,7 +39,8 @@ final class Fixtures {
       new ConntrackCollector.Plugin(),
       new TimexCollector.Plugin(),
       new ThermalZoneCollector.Plugin(),
-      new CpufreqCollector.Plugin());
+      new CpufreqCollector.Plugin(),
+      new MdadmCollector.Plugin());
 
   private Fixtures() {}
 

@@ -35,6 +35,7 @@ class HostPluginsTest {
         "filesystem",
         "hwmon",
         "loadavg",
+        "mdadm",
         "meminfo",
         "netclass",
         "netdev",
