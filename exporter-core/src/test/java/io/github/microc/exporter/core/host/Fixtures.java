@@ -40,7 +40,9 @@ final class Fixtures {
       new TimexCollector.Plugin(),
       new ThermalZoneCollector.Plugin(),
       new CpufreqCollector.Plugin(),
-      new MdadmCollector.Plugin());
+      new MdadmCollector.Plugin(),
+      new NfsCollector.Plugin(),
+      new NfsdCollector.Plugin());
 
   private Fixtures() {}
 

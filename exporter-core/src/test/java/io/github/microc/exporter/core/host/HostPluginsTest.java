@@ -54,7 +54,9 @@ class HostPluginsTest {
         "thermal_zone",
         "cpufreq",
         "processes",
-        "tcpstat");
+        "tcpstat",
+        "nfs",
+        "nfsd");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
