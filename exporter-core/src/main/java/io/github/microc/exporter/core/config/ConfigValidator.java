@@ -15,7 +15,8 @@ import java.util.TreeSet;
 /**
  * Checks what the user set against the reference: every key under {@code microc} must exist
  * in some {@code reference.conf} (or be one of the engine's per-collector keys), every
- * collector block must name a loaded plugin, and values must have the reference's type.
+ * collector block must name a loaded plugin, and values must have the reference's type. An
+ * empty object in a reference ({@code headers {}}) is a map: any key, each with a string.
  * All problems are reported together, each with its file and line.
  */
 public final class ConfigValidator {
@@ -47,6 +48,23 @@ public final class ConfigValidator {
     if (!problems.isEmpty()) {
       throw ConfigLoader.Layers.problems(problems);
     }
+  }
+
+  /**
+   * The problems of a value read from a list, such as one of {@code microc.push.remote-write},
+   * checked as a key would be against {@code reference}, each as {@code file:line: path: problem}.
+   *
+   * @param path the value's full path as errors name it, {@code microc.push.remote-write[0]}
+   */
+  public static List<String> check(String path, ConfigValue value, ConfigValue reference) {
+    List<String> problems = new ArrayList<>();
+    checkAgainst(path, value, reference, Set.of(), problems);
+    return problems;
+  }
+
+  /** Several problems as one error, one problem a line. */
+  public static ConfigError error(List<String> problems) {
+    return ConfigLoader.Layers.problems(problems);
   }
 
   private static void checkMicroc(ConfigObject user, ConfigObject reference,
@@ -126,6 +144,15 @@ public final class ConfigValidator {
         return;
       }
       ConfigObject referenceObject = (ConfigObject) reference;
+      if (referenceObject.isEmpty()) {
+        for (Map.Entry<String, ConfigValue> entry : object.entrySet()) {
+          if (!compatible(ConfigValueType.STRING, entry.getValue())) {
+            problems.add(wrongType(path + "." + entry.getKey(), entry.getValue(),
+                ConfigValueType.STRING));
+          }
+        }
+        return;
+      }
       for (Map.Entry<String, ConfigValue> entry : object.entrySet()) {
         checkAgainst(path + "." + entry.getKey(), entry.getValue(),
             referenceObject.get(entry.getKey()), referenceObject.keySet(), problems);
