@@ -12,6 +12,8 @@ import io.github.microc.exporter.core.config.ListenAddress;
 import io.github.microc.exporter.core.http.ExporterServer;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.ConfigError;
+import io.github.microc.exporter.push.PushService;
+import io.github.microc.exporter.push.PushSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -167,18 +169,31 @@ public final class Main {
     }
 
     Microc microc = builder(plugins).build();
+    PushSettings push;
+    try {
+      push = PushSettings.from(microc.config(), microc.settings(), microc.engine());
+      if (!push.enabled() && !microc.settings().listening() && !train) {
+        throw new StartupException("nothing to do: microc.web.listen-address is empty (no HTTP"
+            + " listener) and microc.push.remote-write lists no endpoint to push to");
+      }
+    } catch (RuntimeException e) {
+      microc.close();
+      throw e;
+    }
     if (checkConfig || printConfig) {
       try (microc) {
         if (checkConfig) {
           out.println("config OK (collectors enabled: "
-              + String.join(", ", microc.engine().enabledCollectors()) + ")");
+              + String.join(", ", microc.engine().enabledCollectors()) + ")"
+              + (push.enabled() ? " (push to: " + String.join(", ", push.endpoints().stream()
+                  .map(e -> e.name()).toList()) + ")" : ""));
         } else {
           out.print(render(microc));
         }
       }
       return 0;
     }
-    return train ? train(microc) : serve(microc, directory);
+    return train ? train(microc) : serve(microc, directory, push);
   }
 
   /** The configuration sources, flags on top, each flag named as the origin of its value. */
@@ -225,23 +240,38 @@ public final class Main {
     return builder;
   }
 
-  private int serve(Microc microc, PluginDirectory directory) {
-    ExporterServer server;
+  private int serve(Microc microc, PluginDirectory directory, PushSettings push) {
     // The first collection overlaps the endpoint's start; a scrape meanwhile shares it.
     microc.warmUp();
-    try {
-      server = microc.startServer();
-    } catch (IOException | RuntimeException e) {
-      microc.close();
-      throw new StartupException("cannot listen on " + microc.settings().listen() + ": "
-          + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+    String listening = "no HTTP listener";
+    if (microc.settings().listening()) {
+      ExporterServer server;
+      try {
+        server = microc.startServer();
+      } catch (IOException | RuntimeException e) {
+        microc.close();
+        throw new StartupException("cannot listen on " + microc.settings().listen() + ": "
+            + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+      }
+      listening = "listening on " + new ListenAddress(microc.settings().listen().host(), server.port());
     }
-    ListenAddress bound = new ListenAddress(microc.settings().listen().host(), server.port());
-    log().info("Microc {} listening on {} with collectors: {} (started in {} ms)", Microc.version(),
-        bound, String.join(", ", microc.engine().enabledCollectors()), sinceProcessStart());
+    PushService pushing;
+    try {
+      pushing = push.enabled() ? PushService.start(microc, push) : null;
+    } catch (RuntimeException e) {
+      microc.close();
+      throw e;
+    }
+    log().info("Microc {} {}{} with collectors: {} (started in {} ms)", Microc.version(),
+        listening, pushing == null ? "" : ", pushing to " + String.join(", ", pushing.endpoints()),
+        String.join(", ", microc.engine().enabledCollectors()), sinceProcessStart());
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runnable stop = () -> {
+      if (pushing != null) {
+        // What is not sent yet goes to the buffer, for the next start.
+        pushing.close();
+      }
       microc.close();
       directory.close();
       stopped.countDown();
@@ -384,7 +414,7 @@ public final class Main {
    * default decides it.
    */
   static String render(Microc microc) {
-    Config config = microc.config().withOnlyPath("microc");
+    Config config = PushSettings.redacted(microc.config()).withOnlyPath("microc");
     return config.root().render(ConfigRenderOptions.defaults()
         .setJson(false)
         .setOriginComments(true)
