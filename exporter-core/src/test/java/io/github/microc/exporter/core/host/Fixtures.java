@@ -38,6 +38,7 @@ final class Fixtures {
       new FilefdCollector.Plugin(),
       new ConntrackCollector.Plugin(),
       new TimexCollector.Plugin(),
+      new EntropyCollector.Plugin(),
       new ThermalZoneCollector.Plugin(),
       new CpufreqCollector.Plugin(),
       new MdadmCollector.Plugin(),

@@ -56,7 +56,8 @@ class HostPluginsTest {
         "processes",
         "tcpstat",
         "nfs",
-        "nfsd");
+        "nfsd",
+        "entropy");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
