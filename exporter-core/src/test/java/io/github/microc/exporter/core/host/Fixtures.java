@@ -39,6 +39,7 @@ final class Fixtures {
       new ConntrackCollector.Plugin(),
       new TimexCollector.Plugin(),
       new EntropyCollector.Plugin(),
+      new SoftnetCollector.Plugin(),
       new ThermalZoneCollector.Plugin(),
       new CpufreqCollector.Plugin(),
       new MdadmCollector.Plugin(),

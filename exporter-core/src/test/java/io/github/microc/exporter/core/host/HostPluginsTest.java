@@ -57,7 +57,8 @@ class HostPluginsTest {
         "tcpstat",
         "nfs",
         "nfsd",
-        "entropy");
+        "entropy",
+        "softnet");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
