@@ -40,6 +40,7 @@ final class Fixtures {
       new TimexCollector.Plugin(),
       new EntropyCollector.Plugin(),
       new SoftnetCollector.Plugin(),
+      new SchedstatCollector.Plugin(),
       new ThermalZoneCollector.Plugin(),
       new CpufreqCollector.Plugin(),
       new MdadmCollector.Plugin(),

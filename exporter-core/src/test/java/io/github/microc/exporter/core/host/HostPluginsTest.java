@@ -58,7 +58,8 @@ class HostPluginsTest {
         "nfs",
         "nfsd",
         "entropy",
-        "softnet");
+        "softnet",
+        "schedstat");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
