@@ -41,6 +41,7 @@ final class Fixtures {
       new EntropyCollector.Plugin(),
       new SoftnetCollector.Plugin(),
       new SchedstatCollector.Plugin(),
+      new UdpQueuesCollector.Plugin(),
       new ThermalZoneCollector.Plugin(),
       new CpufreqCollector.Plugin(),
       new MdadmCollector.Plugin(),

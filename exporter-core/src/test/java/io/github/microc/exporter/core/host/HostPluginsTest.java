@@ -59,7 +59,8 @@ class HostPluginsTest {
         "nfsd",
         "entropy",
         "softnet",
-        "schedstat");
+        "schedstat",
+        "udp_queues");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
