@@ -42,6 +42,7 @@ final class Fixtures {
       new SoftnetCollector.Plugin(),
       new SchedstatCollector.Plugin(),
       new UdpQueuesCollector.Plugin(),
+      new ArpCollector.Plugin(),
       new ThermalZoneCollector.Plugin(),
       new CpufreqCollector.Plugin(),
       new MdadmCollector.Plugin(),

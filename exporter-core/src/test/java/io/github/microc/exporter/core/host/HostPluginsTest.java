@@ -60,7 +60,8 @@ class HostPluginsTest {
         "entropy",
         "softnet",
         "schedstat",
-        "udp_queues");
+        "udp_queues",
+        "arp");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
