@@ -61,11 +61,13 @@ class HostPluginsTest {
         "softnet",
         "schedstat",
         "udp_queues",
-        "arp");
+        "arp",
+        "interrupts");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
-        "tcpstat");
+        "tcpstat",
+        "interrupts");
     assertThat(plugins).allMatch(p -> !p.description().isBlank());
   }
 
