@@ -1,16 +1,24 @@
 package io.github.microc.exporter.core.host;
 
+import io.github.microc.exporter.core.host.HostFiles.DeviceFilter;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.HostPaths;
 import io.github.microc.exporter.core.spi.MetricFamily;
+import io.github.microc.exporter.core.spi.PartialCollectionException;
+import io.github.microc.exporter.core.spi.PluginConfig;
 import io.github.microc.exporter.core.spi.PluginContext;
 import io.github.microc.exporter.core.spi.PseudoFile;
 import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import oshi.hardware.CentralProcessor;
 import oshi.hardware.CentralProcessor.TickType;
 
@@ -29,7 +37,13 @@ import oshi.hardware.CentralProcessor.TickType;
  * <p>As node_exporter 1.5 does, a counter that the kernel reports lower than before (some
  * hypervisors make idle and iowait jump back) keeps its previous value, unless idle jumped back
  * by more than three seconds, which means the CPU was replaced (hot-plug) and starts afresh.
- * The guest modes are included in user and nice, as the kernel counts them. Thread-safe.
+ * The guest modes are included in user and nice, as the kernel counts them ({@code guest =
+ * false} leaves them out).
+ *
+ * <p>On Linux also the thermal throttle counters of {@link CpuThrottles}, and with
+ * {@code info = true} (or a {@code flags-include} or {@code bugs-include} pattern, as
+ * node_exporter's {@code --collector.cpu.info}) the {@code node_cpu_info} families of
+ * {@link ProcCpuinfo}. Thread-safe.
  */
 public final class CpuCollector implements MultiCollector, AutoCloseable {
 
@@ -44,22 +58,63 @@ public final class CpuCollector implements MultiCollector, AutoCloseable {
 
   private final PseudoFile stat;
   private final CentralProcessor processor;
+  private final ProcCpuinfo info;
+  private final CpuThrottles throttles;
+  private final boolean guestModes;
   private final Map<String, double[]> last = new HashMap<>();
 
-  /** Reads {@code stat}, a Linux {@code /proc/stat}. */
+  /** Reads {@code stat}, a Linux {@code /proc/stat}, and nothing else. */
   CpuCollector(Path stat) {
+    this(stat, null, null, true);
+  }
+
+  /**
+   * Reads {@code stat}, a Linux {@code /proc/stat}; {@code info} and {@code throttles} may be
+   * null; {@code guest} says whether node_cpu_guest_seconds_total is exposed.
+   */
+  CpuCollector(Path stat, ProcCpuinfo info, CpuThrottles throttles, boolean guest) {
     this.stat = new PseudoFile(stat);
     this.processor = null;
+    this.info = info;
+    this.throttles = throttles;
+    this.guestModes = guest;
   }
 
   /** Asks OSHI; for platforms without procfs. */
   CpuCollector(CentralProcessor processor) {
     this.stat = null;
     this.processor = processor;
+    this.info = null;
+    this.throttles = null;
+    this.guestModes = true;
   }
 
   @Override
   public MetricSnapshots collect() {
+    // As node_exporter: the info first (its failure fails everything), then the times (whose
+    // failure keeps the info), then the throttles.
+    List<MetricSnapshot> infos = info == null ? List.of() : info.collect();
+    MetricSnapshots times;
+    try {
+      times = collectTimes();
+    } catch (RuntimeException e) {
+      if (infos.isEmpty()) {
+        throw e;
+      }
+      throw new PartialCollectionException(infos, e);
+    }
+    if (infos.isEmpty() && throttles == null) {
+      return times;
+    }
+    List<MetricSnapshot> all = new ArrayList<>(infos);
+    times.forEach(all::add);
+    if (throttles != null) {
+      all.addAll(throttles.collect());
+    }
+    return new MetricSnapshots(all);
+  }
+
+  private MetricSnapshots collectTimes() {
     Map<String, double[]> times = monotonic(stat != null
         ? HostFiles.parse(stat, CpuCollector::parseCpuTimes) : readOshi());
     MetricFamily seconds = MetricFamily.counter("node_cpu_seconds_total",
@@ -71,7 +126,7 @@ public final class CpuCollector implements MultiCollector, AutoCloseable {
       for (int i : ALPHABETICAL) {
         seconds.add(t[i], cpu.getKey(), MODES[i]);
       }
-      if (stat != null) {
+      if (stat != null && guestModes) {
         guest.add(t[9], cpu.getKey(), "nice");
         guest.add(t[8], cpu.getKey(), "user");
       }
@@ -99,6 +154,12 @@ public final class CpuCollector implements MultiCollector, AutoCloseable {
   public void close() {
     if (stat != null) {
       stat.close();
+    }
+    if (info != null) {
+      info.close();
+    }
+    if (throttles != null) {
+      throttles.close();
     }
   }
 
@@ -186,8 +247,19 @@ public final class CpuCollector implements MultiCollector, AutoCloseable {
 
     @Override
     public MultiCollector create(PluginContext context) {
-      return HostFiles.linux() ? new CpuCollector(context.hostPaths().proc("stat"))
-          : new CpuCollector(context.system().getHardware().getProcessor());
+      PluginConfig config = context.config();
+      Pattern flags = DeviceFilter.optionalRegex(config, "flags-include");
+      Pattern bugs = DeviceFilter.optionalRegex(config, "bugs-include");
+      if (!HostFiles.linux()) {
+        return new CpuCollector(context.system().getHardware().getProcessor());
+      }
+      HostPaths paths = context.hostPaths();
+      // As node_exporter, an include pattern turns the info on.
+      ProcCpuinfo info = config.getBoolean("info") || flags != null || bugs != null
+          ? new ProcCpuinfo(paths.proc("cpuinfo"), paths.sys("devices", "system", "cpu", "online"), flags, bugs)
+          : null;
+      return new CpuCollector(paths.proc("stat"), info,
+          new CpuThrottles(paths.sys("devices", "system", "cpu")), config.getBoolean("guest"));
     }
   }
 }
