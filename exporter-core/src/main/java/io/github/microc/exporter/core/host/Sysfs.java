@@ -3,6 +3,11 @@ package io.github.microc.exporter.core.host;
 import io.github.microc.exporter.core.spi.PseudoFile;
 import io.github.microc.exporter.core.spi.PseudoFiles;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -80,6 +85,45 @@ final class Sysfs {
       }
     }
     return text;
+  }
+
+  /**
+   * An attribute read once as node_exporter keeps a label value: its first 128 bytes, blanks
+   * stripped, and each run of bytes that is not UTF-8 made one U+FFFD, as Go's
+   * {@code strings.ToValidUTF8(s, "\uFFFD")} does.
+   *
+   * @throws IOException when the file cannot be read
+   */
+  static String readLabel(Path file) throws IOException {
+    String latin1 = PseudoFiles.read(file, StandardCharsets.ISO_8859_1);
+    byte[] bytes = new byte[Math.min(latin1.length(), MAX_BYTES)];
+    for (int i = 0; i < bytes.length; i++) {
+      bytes[i] = (byte) latin1.charAt(i);
+    }
+    return toValidUtf8(bytes).strip();
+  }
+
+  /** UTF-8 text with each run of malformed bytes as one U+FFFD, as Go's ToValidUTF8. */
+  static String toValidUtf8(byte[] bytes) {
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length + 1);
+    int runEnd = -1; // where the last replacement ended: an error right there continues its run
+    while (true) {
+      CoderResult result = decoder.decode(in, out, true);
+      if (!result.isError()) {
+        break; // underflow: all read (the output always has room)
+      }
+      if (out.position() != runEnd) {
+        out.put('\uFFFD');
+        runEnd = out.position();
+      }
+      in.position(in.position() + result.length());
+    }
+    decoder.flush(out);
+    out.flip();
+    return out.toString();
   }
 
   /**

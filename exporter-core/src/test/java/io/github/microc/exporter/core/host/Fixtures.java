@@ -47,7 +47,8 @@ final class Fixtures {
       new CpufreqCollector.Plugin(),
       new MdadmCollector.Plugin(),
       new NfsCollector.Plugin(),
-      new NfsdCollector.Plugin());
+      new NfsdCollector.Plugin(),
+      new DmiCollector.Plugin());
 
   private Fixtures() {}
 

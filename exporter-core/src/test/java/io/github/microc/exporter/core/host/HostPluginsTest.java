@@ -62,7 +62,8 @@ class HostPluginsTest {
         "schedstat",
         "udp_queues",
         "arp",
-        "interrupts");
+        "interrupts",
+        "dmi");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
