@@ -48,7 +48,8 @@ final class Fixtures {
       new MdadmCollector.Plugin(),
       new NfsCollector.Plugin(),
       new NfsdCollector.Plugin(),
-      new DmiCollector.Plugin());
+      new DmiCollector.Plugin(),
+      new XfsCollector.Plugin());
 
   private Fixtures() {}
 

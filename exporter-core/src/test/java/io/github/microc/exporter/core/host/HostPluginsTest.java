@@ -63,7 +63,8 @@ class HostPluginsTest {
         "udp_queues",
         "arp",
         "interrupts",
-        "dmi");
+        "dmi",
+        "xfs");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
