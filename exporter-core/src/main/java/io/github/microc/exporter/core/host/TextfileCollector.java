@@ -15,7 +15,6 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapsho
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
-import io.prometheus.metrics.model.snapshots.MetricMetadata;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Quantile;
@@ -25,7 +24,6 @@ import io.prometheus.metrics.model.snapshots.SummarySnapshot.SummaryDataPointSna
 import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
 import io.prometheus.metrics.model.snapshots.UnknownSnapshot.UnknownDataPointSnapshot;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -84,7 +82,8 @@ import org.slf4j.LoggerFactory;
  * decrease, or a count that is negative or past 2^63, and a quantile outside [0, 1] are left
  * out; the {@code le} and {@code quantile} labels are written in client_java's spelling of the
  * number ({@code 1.0} for {@code 1}); a histogram's {@code _count} is its {@code +Inf} bucket's.
- * Families under the exporter's own prefixes ({@code microc_}, {@code process_},
+ * Names client_java reserves for its own suffixes are exposed as the files give them
+ * ({@link Metadata}). Families under the exporter's own prefixes ({@code microc_}, {@code process_},
  * {@code jvm_}) are left out, so that a file never clashes with them.
  *
  * <p>Each scrape lists the directories and stats each file; a file is read and parsed again
@@ -388,7 +387,7 @@ public final class TextfileCollector implements MultiCollector {
 
     MetricSnapshot snapshot() {
       return switch (type) {
-        case GAUGE -> new GaugeSnapshot(metadata(name, help), points.stream()
+        case GAUGE -> new GaugeSnapshot(Metadata.of(name, help), points.stream()
             .map(p -> new GaugeDataPointSnapshot(p.metric().value, p.toLabels(), null)).toList());
         case COUNTER -> counter();
         case SUMMARY -> summary();
@@ -398,7 +397,7 @@ public final class TextfileCollector implements MultiCollector {
     }
 
     private MetricSnapshot untyped() {
-      return new UnknownSnapshot(metadata(name, help), points.stream()
+      return new UnknownSnapshot(Metadata.of(name, help), points.stream()
           .map(p -> new UnknownDataPointSnapshot(p.metric().value, p.toLabels(), null)).toList());
     }
 
@@ -411,7 +410,7 @@ public final class TextfileCollector implements MultiCollector {
             + " and are not negative", name);
         return untyped();
       }
-      return new CounterSnapshot(metadata(name.substring(0, name.length() - "_total".length()), help),
+      return new CounterSnapshot(Metadata.of(name.substring(0, name.length() - "_total".length()), help),
           points.stream().map(p -> new CounterDataPointSnapshot(p.metric().value, p.toLabels(), null, 0))
               .toList());
     }
@@ -437,7 +436,7 @@ public final class TextfileCollector implements MultiCollector {
         data.add(new SummaryDataPointSnapshot(count, p.metric().sum, Quantiles.of(quantiles),
             p.toLabels(), null, 0));
       }
-      return data.isEmpty() ? null : new SummarySnapshot(metadata(name, help), data);
+      return data.isEmpty() ? null : new SummarySnapshot(Metadata.of(name, help), data);
     }
 
     private MetricSnapshot histogram() {
@@ -474,7 +473,7 @@ public final class TextfileCollector implements MultiCollector {
         data.add(new HistogramDataPointSnapshot(ClassicHistogramBuckets.of(bounds, counts),
             p.metric().sum, p.toLabels(), null, 0));
       }
-      return data.isEmpty() ? null : new HistogramSnapshot(metadata(name, help), data);
+      return data.isEmpty() ? null : new HistogramSnapshot(Metadata.of(name, help), data);
     }
 
     private void skip(Point p, String why) {
@@ -486,42 +485,6 @@ public final class TextfileCollector implements MultiCollector {
   /** Go's {@code uint64(f)} where it fits a long; -1 where client_java cannot hold it. */
   private static long uint64(double value) {
     return value >= 0 && value < TWO_TO_63 ? (long) value : -1;
-  }
-
-  /**
-   * A family's metadata under the name as the file has it. client_java refuses a name ending
-   * in {@code _total}, {@code _info}, {@code _bucket} or {@code _created} whatever the type,
-   * since its own types add those suffixes; a file's gauge may well be called
-   * {@code backup_files_total}, and node_exporter exposes it as it is. The text and
-   * OpenMetrics writers take the name as given (with the underscore escaping Prometheus
-   * negotiates), so such a name is set on metadata made under a stand-in name.
-   */
-  static MetricMetadata metadata(String name, String help) {
-    try {
-      return new MetricMetadata(name, help);
-    } catch (IllegalArgumentException reserved) {
-      MetricMetadata metadata = new MetricMetadata("textfile_metric", help);
-      try {
-        NAME.set(metadata, name);
-        PROMETHEUS_NAME.set(metadata, name);
-      } catch (IllegalAccessException | RuntimeException e) {
-        throw new IllegalStateException("cannot expose " + name + ": " + reserved.getMessage(), e);
-      }
-      return metadata;
-    }
-  }
-
-  private static final Field NAME = field("name");
-  private static final Field PROMETHEUS_NAME = field("prometheusName");
-
-  private static Field field(String name) {
-    try {
-      Field field = MetricMetadata.class.getDeclaredField(name);
-      field.setAccessible(true);
-      return field;
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      throw new ExceptionInInitializerError(e);
-    }
   }
 
   private static String describe(IOException e) {
