@@ -49,7 +49,8 @@ final class Fixtures {
       new NfsCollector.Plugin(),
       new NfsdCollector.Plugin(),
       new DmiCollector.Plugin(),
-      new XfsCollector.Plugin());
+      new XfsCollector.Plugin(),
+      new ZfsCollector.Plugin());
 
   private Fixtures() {}
 

@@ -64,7 +64,8 @@ class HostPluginsTest {
         "arp",
         "interrupts",
         "dmi",
-        "xfs");
+        "xfs",
+        "zfs");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
