@@ -9,6 +9,7 @@ import static io.github.microc.exporter.docker.client.Json.strings;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -34,6 +35,7 @@ import java.util.TreeMap;
  * @param cpuShares relative CPU weight
  * @param memoryLimit the memory limit in bytes, 0 for none
  * @param oomEvents OOM events seen on the events stream since Microc started
+ * @param detail what the disk usage and memory spec families need besides
  */
 public record ContainerInfo(
     String id,
@@ -53,13 +55,47 @@ public record ContainerInfo(
     long cpuPeriod,
     long cpuShares,
     long memoryLimit,
-    long oomEvents) {
+    long oomEvents,
+    Detail detail) {
 
   /** The kernel's default CFS period, which Docker uses for {@code --cpus}. */
   static final long DEFAULT_CFS_PERIOD_US = 100_000;
 
   public ContainerInfo {
     labels = Map.copyOf(labels);
+    detail = detail == null ? Detail.NONE : detail;
+  }
+
+  /** A container whose files are not known. */
+  public ContainerInfo(String id, String name, String image, String imageId,
+      Map<String, String> labels, String state, long pid, long exitCode, long restartCount,
+      boolean oomKilled, Instant startedAt, String health, String networkMode, long cpuQuota,
+      long cpuPeriod, long cpuShares, long memoryLimit, long oomEvents) {
+    this(id, name, image, imageId, labels, state, pid, exitCode, restartCount, oomKilled,
+        startedAt, health, networkMode, cpuQuota, cpuPeriod, cpuShares, memoryLimit, oomEvents,
+        Detail.NONE);
+  }
+
+  /**
+   * What the disk usage and memory spec families need from inspect: the host paths of the
+   * container's files, its memory reservation and swap.
+   *
+   * @param upperDir the writable layer ({@code GraphDriver.Data.UpperDir}); empty when the
+   *     storage driver does not say (it is not overlay2)
+   * @param containerDir the daemon's directory of the container (logs, hostname, resolv.conf):
+   *     the directory of {@code HostnamePath}; empty when unknown
+   * @param volumes the sources of its mounts of the {@code local} volume driver
+   * @param memoryReservation {@code HostConfig.MemoryReservation}, 0 for none
+   * @param memorySwap {@code HostConfig.MemorySwap}: memory and swap together, -1 unlimited,
+   *     0 for the daemon's default
+   */
+  public record Detail(String upperDir, String containerDir, List<String> volumes,
+      long memoryReservation, long memorySwap) {
+    public static final Detail NONE = new Detail("", "", List.of(), 0, 0);
+
+    public Detail {
+      volumes = List.copyOf(volumes);
+    }
   }
 
   /** Whether the container has processes whose cgroup can be read. */
@@ -70,7 +106,8 @@ public record ContainerInfo(
   /** The same container with {@code n} more OOM events. */
   public ContainerInfo withOomEvents(long n) {
     return new ContainerInfo(id, name, image, imageId, labels, state, pid, exitCode, restartCount,
-        oomKilled, startedAt, health, networkMode, cpuQuota, cpuPeriod, cpuShares, memoryLimit, n);
+        oomKilled, startedAt, health, networkMode, cpuQuota, cpuPeriod, cpuShares, memoryLimit, n,
+        detail);
   }
 
   /** Reads an inspect answer ({@code GET /containers/{id}/json}); {@code oomEvents} carries over the count seen so far. */
@@ -105,7 +142,27 @@ public record ContainerInfo(
         period,
         shares > 0 ? shares : 1024,
         Math.max(number(host, "Memory", 0), 0),
-        oomEvents);
+        oomEvents,
+        detail(inspect, host));
+  }
+
+  /** The host paths of the container's writable layer, its directory and its local volumes. */
+  static Detail detail(Map<String, Object> inspect, Map<String, Object> host) {
+    String upper = string(object(object(inspect, "GraphDriver"), "Data"), "UpperDir", "");
+    String hostname = string(inspect, "HostnamePath", "");
+    int slash = hostname.lastIndexOf('/');
+    String dir = slash > 0 && hostname.endsWith("/hostname") ? hostname.substring(0, slash) : "";
+    List<String> volumes = new ArrayList<>();
+    for (Object m : array(inspect.get("Mounts"))) {
+      Map<String, Object> mount = object(m);
+      String source = string(mount, "Source", "");
+      if ("volume".equals(string(mount, "Type", "")) && "local".equals(string(mount, "Driver", ""))
+          && source.startsWith("/")) {
+        volumes.add(source);
+      }
+    }
+    return new Detail(upper, dir, volumes, Math.max(number(host, "MemoryReservation", 0), 0),
+        number(host, "MemorySwap", 0));
   }
 
   /**
