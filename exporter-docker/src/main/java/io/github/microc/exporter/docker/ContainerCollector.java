@@ -1,27 +1,28 @@
 package io.github.microc.exporter.docker;
 
 import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.HostPaths;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
 import io.github.microc.exporter.docker.ContainerSettings.StatsSource;
 import io.github.microc.exporter.docker.cgroup.CgroupPaths;
 import io.github.microc.exporter.docker.cgroup.CgroupReader;
+import io.github.microc.exporter.docker.cgroup.CgroupSpec;
 import io.github.microc.exporter.docker.cgroup.ContainerStats;
-import io.github.microc.exporter.docker.cgroup.ContainerStats.BlockIo;
-import io.github.microc.exporter.docker.cgroup.ContainerStats.NetInterface;
 import io.github.microc.exporter.docker.cgroup.OpenFiles;
+import io.github.microc.exporter.docker.fs.DiskUsageWalker;
 import io.github.microc.exporter.docker.client.DockerApi;
 import io.github.microc.exporter.docker.metadata.ContainerCache;
 import io.github.microc.exporter.docker.metadata.ContainerInfo;
 import io.github.microc.exporter.docker.metadata.MetadataWatcher;
 import io.github.microc.exporter.docker.stats.ApiStatsPoller;
 import io.prometheus.metrics.model.registry.MultiCollector;
-import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -31,8 +32,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
-import java.util.function.ToDoubleFunction;
-import java.util.function.ToLongFunction;
 
 /**
  * Every container's CPU, memory, network, block I/O and state, under cAdvisor's names and
@@ -56,35 +55,42 @@ import java.util.function.ToLongFunction;
 public final class ContainerCollector implements MultiCollector, AutoCloseable {
 
   static final List<String> HEALTH_STATES = List.of("starting", "healthy", "unhealthy");
-  private static final double NANOS = 1e9;
 
   private final ContainerSettings settings;
   private final ContainerCache cache;
   private final CgroupReader reader;
   private final Supplier<ApiStatsPoller> pollerFactory;
+  private final DiskUsageWalker walker;
   private final List<AutoCloseable> resources;
   private final Map<String, Located> located = new ConcurrentHashMap<>();
   private final Map<String, ContainerLabels> labels = new ConcurrentHashMap<>();
+  private final ContainerLabels rootLabels = ContainerLabels.root();
   private volatile ApiStatsPoller poller;
+  private volatile Located root;
+  private volatile boolean rootLooked;
+  private volatile Instant bootTime;
 
-  /** Where a container's cgroup was found, for the process it was found for, and its open files. */
-  private record Located(long pid, CgroupPaths paths, Path net, OpenFiles files) {}
-
-  /** One exported container with its stats (null when none) and label sets. */
-  private record Row(ContainerInfo info, ContainerStats stats, ContainerLabels labels) {}
+  /**
+   * Where a container's cgroup was found, for the process it was found for, its open files,
+   * and its limits as read for one version of its metadata.
+   */
+  private record Located(long pid, CgroupPaths paths, Path net, OpenFiles files,
+      ContainerInfo specOf, CgroupSpec spec) {}
 
   /**
    * @param cache the metadata, kept current elsewhere
    * @param reader reads cgroup files
    * @param pollerFactory makes the stats API poller on first need
+   * @param walker the file-system usage walker; null when the {@code disk} set is off
    * @param resources closed with the collector (the watcher, the clients)
    */
   ContainerCollector(ContainerSettings settings, ContainerCache cache, CgroupReader reader,
-      Supplier<ApiStatsPoller> pollerFactory, List<AutoCloseable> resources) {
+      Supplier<ApiStatsPoller> pollerFactory, DiskUsageWalker walker, List<AutoCloseable> resources) {
     this.settings = settings;
     this.cache = cache;
     this.reader = reader;
     this.pollerFactory = pollerFactory;
+    this.walker = walker;
     this.resources = List.copyOf(resources);
   }
 
@@ -98,7 +104,7 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
       }
     }
     labels.keySet().retainAll(snapshot.containers().keySet());
-    List<Row> rows = new ArrayList<>();
+    List<ContainerRow> rows = new ArrayList<>();
     Set<String> wantApi = new HashSet<>();
     boolean anyFromApi = false;
     for (ContainerInfo c : snapshot.containers().values()) {
@@ -106,9 +112,13 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
         continue;
       }
       ContainerStats stats = null;
+      CgroupSpec spec = CgroupSpec.NONE;
       if (c.running()) {
-        stats = settings.statsSource() == StatsSource.API ? null : fromCgroup(c);
-        if (stats == null && settings.statsSource() != StatsSource.CGROUP) {
+        Located where = settings.statsSource() == StatsSource.API ? null : fromCgroup(c);
+        stats = where == null ? null : read(where, c);
+        if (stats != null) {
+          spec = where.spec();
+        } else if (settings.statsSource() != StatsSource.CGROUP) {
           wantApi.add(c.id());
           stats = poller().get(c.id()).orElse(null);
           anyFromApi |= stats != null;
@@ -119,11 +129,16 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
         l = new ContainerLabels(c, settings.labelAllowList());
         labels.put(c.id(), l);
       }
-      rows.add(new Row(c, stats, l));
+      rows.add(new ContainerRow(c, stats, l, spec,
+          stats == null || walker == null ? List.of() : walker.usage(c.id()), c.startedAt()));
     }
     ApiStatsPoller p = poller;
     if (p != null) {
       p.want(wantApi);
+    }
+    ContainerRow rootRow = rootRow();
+    if (rootRow != null) {
+      rows.add(rootRow);
     }
     // In the order of the label sets, which is the order of each family's samples: a family's
     // snapshot sorts its samples, and finds them sorted.
@@ -131,23 +146,70 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     return render(rows, snapshot.up(), anyFromApi);
   }
 
-  private ContainerStats fromCgroup(ContainerInfo c) {
+  /** Where container {@code c}'s cgroup is, found again when its main process changed; null when it cannot be read. */
+  private Located fromCgroup(ContainerInfo c) {
     Located where = located.get(c.id());
     if (where == null || where.pid() != c.pid()) {
       forget(c.id());
       CgroupPaths paths = reader.locate(c.id(), c.pid()).orElse(null);
       Path net = c.networkMode().equals("host") ? null : reader.processDirectory(c.pid());
-      where = new Located(c.pid(), paths, net, paths == null ? null : new OpenFiles());
+      where = new Located(c.pid(), paths, net, paths == null ? null : new OpenFiles(), null,
+          CgroupSpec.NONE);
       located.put(c.id(), where);
     }
     if (where.paths() == null) {
       return null;
     }
+    if (where.specOf() != c) {
+      // A new container, or new metadata (docker update): its limits are read again.
+      where = new Located(where.pid(), where.paths(), where.net(), where.files(), c,
+          reader.readSpec(where.paths()));
+      located.put(c.id(), where);
+    }
+    return where;
+  }
+
+  private ContainerStats read(Located where, ContainerInfo c) {
     try {
-      return reader.read(where.paths(), where.net(), where.files());
+      return reader.read(where.paths(), where.net(), where.files(), settings.metrics(), c.pid());
     } catch (IOException e) {
       // Stopped since the metadata said running: no stats rather than stale ones.
       forget(c.id());
+      return null;
+    }
+  }
+
+  /** The root cgroup as cAdvisor's container "/"; null when it is not wanted or cannot be read. */
+  private ContainerRow rootRow() {
+    if (!settings.rootCgroup() || settings.statsSource() == StatsSource.API) {
+      return null;
+    }
+    Located r = root;
+    if (r == null) {
+      if (rootLooked) {
+        return null;
+      }
+      synchronized (this) {
+        if (!rootLooked) {
+          CgroupPaths paths = reader.locateRoot().orElse(null);
+          if (paths != null) {
+            root = new Located(0, paths, reader.processDirectory(1), new OpenFiles(), null,
+                reader.readSpec(paths));
+            bootTime = reader.bootTime();
+          }
+          rootLooked = true;
+        }
+      }
+      r = root;
+      if (r == null) {
+        return null;
+      }
+    }
+    try {
+      ContainerStats stats = reader.read(r.paths(), r.net(), r.files(), settings.metrics(), 0);
+      return new ContainerRow(null, stats, rootLabels, r.spec(),
+          walker == null ? List.of() : walker.rootUsage(), bootTime);
+    } catch (IOException e) {
       return null;
     }
   }
@@ -173,10 +235,10 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     return p;
   }
 
-  private MetricSnapshots render(List<Row> rows, boolean up, boolean anyFromApi) {
+  private MetricSnapshots render(List<ContainerRow> rows, boolean up, boolean anyFromApi) {
     String cached = anyFromApi ? " Where cgroup files cannot be read, cached from the Docker stats"
         + " API, refreshed every " + format(settings.apiStatsInterval()) + "." : "";
-    List<MetricSnapshot> out = new ArrayList<>(48);
+    List<MetricSnapshot> out = new ArrayList<>(64);
 
     // Metadata, for every container.
     MetricFamily info = MetricFamily.info("microc_container_info", "Container metadata; value 1.");
@@ -192,16 +254,22 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
         "Count of out of memory events observed for the container.");
     MetricFamily health = MetricFamily.gauge("container_health_state",
         "Health check state: 1 for the current one; only containers with a health check.");
-    for (Row r : rows) {
+    boolean ooms = settings.has(MetricSet.OOM_EVENT);
+    for (ContainerRow r : rows) {
       ContainerInfo c = r.info();
+      if (c == null) {
+        continue;
+      }
       ContainerLabels l = r.labels();
       info.add(1, l.infoLabels);
       state.add(1, l.state(c.state()));
       restarts.add(c.restartCount(), l.base);
       exitCode.add(c.exitCode(), l.base);
       oomKilled.add(c.oomKilled() ? 1 : 0, l.base);
-      long kernelOoms = r.stats() == null ? 0 : r.stats().oomKills();
-      oomEvents.add(Math.max(c.oomEvents(), kernelOoms), l.base);
+      if (ooms) {
+        long kernelOoms = r.stats() == null ? 0 : r.stats().oomKills();
+        oomEvents.add(Math.max(c.oomEvents(), kernelOoms), l.base);
+      }
       if (!c.health().isEmpty()) {
         for (int i = 0; i < HEALTH_STATES.size(); i++) {
           health.add(HEALTH_STATES.get(i).equals(c.health()) ? 1 : 0, l.health[i]);
@@ -213,136 +281,22 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     out.add(restarts.build());
     out.add(exitCode.build());
     out.add(oomKilled.build());
-    out.add(oomEvents.build());
+    if (ooms) {
+      out.add(oomEvents.build());
+    }
     if (!health.isEmpty()) {
       out.add(health.build());
     }
 
-    // Resources, for running containers whose stats could be read.
-    List<Row> live = rows.stream().filter(r -> r.stats() != null).toList();
-    MetricFamily startTime = MetricFamily.gauge("container_start_time_seconds",
-        "Start time of the container since unix epoch in seconds.");
-    MetricFamily lastSeen = MetricFamily.gauge("container_last_seen",
-        "Last time a container was seen by the exporter");
-    MetricFamily cpuTotal = MetricFamily.counter("container_cpu_usage_seconds_total",
-        "Cumulative cpu time consumed in seconds." + cached);
-    MetricFamily quota = MetricFamily.gauge("container_spec_cpu_quota", "CPU quota of the container.");
-    MetricFamily period = MetricFamily.gauge("container_spec_cpu_period", "CPU period of the container.");
-    MetricFamily shares = MetricFamily.gauge("container_spec_cpu_shares", "CPU share of the container.");
-    double now = Math.floor(System.currentTimeMillis() / 1000.0);
-    for (Row r : live) {
-      ContainerInfo c = r.info();
-      Labels l = r.labels().base;
-      if (c.startedAt() != null) {
-        startTime.add(c.startedAt().toEpochMilli() / 1000.0, l);
-      }
-      lastSeen.add(now, l);
-      addKnown(cpuTotal, nanos(r.stats().cpuUsageNanos()), r.labels().cpuTotal);
-      if (c.cpuQuota() > 0) {
-        quota.add(c.cpuQuota(), l);
-      }
-      period.add(c.cpuPeriod(), l);
-      shares.add(c.cpuShares(), l);
-    }
-    out.add(startTime.build());
-    out.add(lastSeen.build());
-    out.add(cpuTotal.build());
-    out.add(family(MetricFamily.counter("container_cpu_user_seconds_total",
-        "Cumulative user cpu time consumed in seconds." + cached), live, s -> nanos(s.cpuUserNanos())));
-    out.add(family(MetricFamily.counter("container_cpu_system_seconds_total",
-        "Cumulative system cpu time consumed in seconds." + cached), live, s -> nanos(s.cpuSystemNanos())));
-    out.add(family(MetricFamily.counter("container_cpu_cfs_periods_total",
-        "Number of elapsed enforcement period intervals." + cached), live, s -> (double) s.cfsPeriods()));
-    out.add(family(MetricFamily.counter("container_cpu_cfs_throttled_periods_total",
-        "Number of throttled period intervals." + cached), live, s -> (double) s.cfsThrottledPeriods()));
-    out.add(family(MetricFamily.counter("container_cpu_cfs_throttled_seconds_total",
-        "Total time duration the container has been throttled." + cached), live,
-        s -> nanos(s.cfsThrottledNanos())));
-    out.add(quota.build());
-    out.add(period.build());
-    out.add(shares.build());
-    out.add(family(MetricFamily.gauge("container_memory_usage_bytes",
-        "Current memory usage in bytes, including all memory regardless of when it was accessed."
-            + cached), live, s -> (double) s.memoryUsage()));
-    out.add(family(MetricFamily.gauge("container_memory_working_set_bytes",
-        "Current working set in bytes." + cached), live, s -> (double) s.memoryWorkingSet()));
-    out.add(family(MetricFamily.gauge("container_memory_rss", "Size of RSS in bytes." + cached), live,
-        s -> (double) s.memoryRss()));
-    out.add(family(MetricFamily.gauge("container_memory_cache",
-        "Number of bytes of page cache memory." + cached), live, s -> (double) s.memoryCache()));
-    out.add(family(MetricFamily.gauge("container_memory_swap", "Container swap usage in bytes." + cached),
-        live, s -> (double) s.memorySwap()));
-    out.add(family(MetricFamily.gauge("container_memory_failcnt",
-        "Number of memory usage hits limits." + cached), live, s -> (double) s.memoryFailcnt()));
-    MetricFamily memoryLimit = MetricFamily.gauge("container_spec_memory_limit_bytes",
-        "Memory limit for the container; 0: none.");
-    live.forEach(r -> memoryLimit.add(r.info().memoryLimit(), r.labels().base));
-    out.add(memoryLimit.build());
-    out.add(family(MetricFamily.gauge("microc_container_pids",
-        "Number of processes and threads in the container." + cached), live, s -> (double) s.pids()));
-    out.add(io(MetricFamily.counter("container_fs_reads_bytes_total",
-        "Cumulative count of bytes read." + cached), live, BlockIo::readBytes));
-    out.add(io(MetricFamily.counter("container_fs_writes_bytes_total",
-        "Cumulative count of bytes written." + cached), live, BlockIo::writeBytes));
-    for (Net n : NETWORK) {
-      MetricFamily f = MetricFamily.counter("container_network_" + n.suffix(), n.help() + "." + cached);
-      for (Row r : live) {
-        for (NetInterface i : r.stats().network()) {
-          addKnown(f, n.value().applyAsLong(i), r.labels().networkInterface(i.name()));
-        }
-      }
-      out.add(f.build());
-    }
+    // Resources, for running containers whose stats could be read, and the root cgroup.
+    List<ContainerRow> live = rows.stream().filter(r -> r.stats() != null).toList();
+    new ResourceFamilies(settings, live, cached).addTo(out);
     out.add(MetricFamily.gauge("microc_docker_up",
         "1 when the Docker daemon answered the last metadata request.", up ? 1 : 0));
     return new MetricSnapshots(out);
   }
 
-  private record Net(String suffix, String help, ToLongFunction<NetInterface> value) {}
-
-  private static final List<Net> NETWORK = List.of(
-      new Net("receive_bytes_total", "Cumulative count of bytes received", NetInterface::rxBytes),
-      new Net("receive_packets_total", "Cumulative count of packets received", NetInterface::rxPackets),
-      new Net("receive_errors_total", "Cumulative count of errors encountered while receiving",
-          NetInterface::rxErrors),
-      new Net("receive_packets_dropped_total", "Cumulative count of packets dropped while receiving",
-          NetInterface::rxDropped),
-      new Net("transmit_bytes_total", "Cumulative count of bytes transmitted", NetInterface::txBytes),
-      new Net("transmit_packets_total", "Cumulative count of packets transmitted",
-          NetInterface::txPackets),
-      new Net("transmit_errors_total", "Cumulative count of errors encountered while transmitting",
-          NetInterface::txErrors),
-      new Net("transmit_packets_dropped_total",
-          "Cumulative count of packets dropped while transmitting", NetInterface::txDropped));
-
-  private static MetricSnapshot io(MetricFamily f, List<Row> live, ToLongFunction<BlockIo> value) {
-    for (Row r : live) {
-      for (BlockIo d : r.stats().io()) {
-        addKnown(f, value.applyAsLong(d), r.labels().device(d.device()));
-      }
-    }
-    return f.build();
-  }
-
-  /** Adds a sample unless {@code value} is negative, which stands for unknown. */
-  private static void addKnown(MetricFamily f, double value, Labels labels) {
-    if (value >= 0) {
-      f.add(value, labels);
-    }
-  }
-
-  private static MetricSnapshot family(MetricFamily f, List<Row> live, ToDoubleFunction<ContainerStats> value) {
-    for (Row r : live) {
-      addKnown(f, value.applyAsDouble(r.stats()), r.labels().base);
-    }
-    return f.build();
-  }
-
-  private static double nanos(long value) {
-    return value < 0 ? -1 : value / NANOS;
-  }
-
-  private static String format(Duration d) {
+  static String format(Duration d) {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
 
@@ -366,8 +320,9 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
    * Makes the collector: starts the metadata watcher (which connects in the background, so a
    * daemon that is down neither fails nor delays the start) and returns at once.
    */
-  static ContainerCollector start(ContainerSettings settings, CgroupReader reader,
+  static ContainerCollector start(ContainerSettings settings, HostPaths hostPaths,
       ScheduledExecutorService scheduler) {
+    CgroupReader reader = new CgroupReader(hostPaths);
     String host = DockerApi.resolveHost(settings.dockerHost());
     DockerApi docker = DockerApi.create(host, settings.requestTimeout());
     ContainerCache cache = new ContainerCache();
@@ -376,7 +331,18 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     Supplier<ApiStatsPoller> poller = () -> new ApiStatsPoller(
         DockerApi.create(host, settings.requestTimeout().plusSeconds(2)), scheduler,
         settings.apiStatsInterval(), settings.apiStatsParallelism());
-    return new ContainerCollector(settings, cache, reader, poller, List.of(docker, watcher));
+    DiskUsageWalker walker = null;
+    if (settings.has(MetricSet.DISK) && settings.statsSource() != StatsSource.API) {
+      walker = new DiskUsageWalker(hostPaths, settings.diskUsageInterval(),
+          settings.diskUsageTimeout(), settings.diskUsageVolumes(), settings.rootCgroup(),
+          () -> cache.snapshot().containers().values().stream()
+              .filter(c -> c.running() && settings.selects(c)).toList()).start();
+    }
+    List<AutoCloseable> resources = new ArrayList<>(List.of(docker, watcher));
+    if (walker != null) {
+      resources.add(walker);
+    }
+    return new ContainerCollector(settings, cache, reader, poller, walker, resources);
   }
 
   /** The {@code containers} collector; listed in META-INF/services. */
@@ -396,7 +362,7 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     @Override
     public MultiCollector create(PluginContext context) {
       ContainerSettings settings = ContainerSettings.from(context.config());
-      return start(settings, new CgroupReader(context.hostPaths()), context.scheduler());
+      return start(settings, context.hostPaths(), context.scheduler());
     }
   }
 }

@@ -4,9 +4,12 @@ import io.github.microc.exporter.core.spi.PluginConfig;
 import io.github.microc.exporter.docker.metadata.ContainerInfo;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -24,6 +27,11 @@ import java.util.regex.Pattern;
  * @param labelAllowList container labels exported as {@code container_label_<sanitized>}
  * @param apiStatsInterval how often the stats API is polled where it is used
  * @param apiStatsParallelism how many stats requests run at once
+ * @param metrics the groups of families exposed, as cAdvisor's {@code --enable_metrics}
+ * @param rootCgroup whether the root cgroup is exposed as the container {@code id="/"}
+ * @param diskUsageInterval how often each container's writable layer is walked
+ * @param diskUsageTimeout how long one container's walk may take
+ * @param diskUsageVolumes whether the container's local volumes count in its usage
  */
 public record ContainerSettings(
     String dockerHost,
@@ -36,7 +44,12 @@ public record ContainerSettings(
     List<LabelMatcher> labelExclude,
     List<String> labelAllowList,
     Duration apiStatsInterval,
-    int apiStatsParallelism) {
+    int apiStatsParallelism,
+    Set<MetricSet> metrics,
+    boolean rootCgroup,
+    Duration diskUsageInterval,
+    Duration diskUsageTimeout,
+    boolean diskUsageVolumes) {
 
   /** Where resource counters come from. */
   public enum StatsSource {
@@ -67,6 +80,13 @@ public record ContainerSettings(
     labelInclude = List.copyOf(labelInclude);
     labelExclude = List.copyOf(labelExclude);
     labelAllowList = List.copyOf(labelAllowList);
+    metrics = metrics.isEmpty() ? Collections.unmodifiableSet(EnumSet.noneOf(MetricSet.class))
+        : Collections.unmodifiableSet(EnumSet.copyOf(metrics));
+  }
+
+  /** Whether the group of families {@code set} is exposed. */
+  public boolean has(MetricSet set) {
+    return metrics.contains(set);
   }
 
   /** Reads and validates the block; errors name the key and where it was set. */
@@ -104,7 +124,29 @@ public record ContainerSettings(
         matchers(c, "label-exclude"),
         allow.stream().distinct().toList(),
         c.getPositiveDuration("api-stats-interval"),
-        parallelism);
+        parallelism,
+        metricSets(c),
+        c.getBoolean("root-cgroup"),
+        c.getPositiveDuration("disk-usage-interval"),
+        c.getPositiveDuration("disk-usage-timeout"),
+        c.getBoolean("disk-usage-volumes"));
+  }
+
+  /** {@code metrics}: cAdvisor's kind names, each known and given once or more. */
+  private static Set<MetricSet> metricSets(PluginConfig c) {
+    Set<MetricSet> sets = EnumSet.noneOf(MetricSet.class);
+    for (String id : c.getStringList("metrics")) {
+      MetricSet set = MetricSet.byId(id);
+      if (set == null) {
+        throw c.error("metrics", MetricSet.CADVISOR_ONLY.contains(id)
+            ? "\"" + id + "\" is one of cAdvisor's kinds that Microc does not collect"
+                + (id.equals("cpuLoad") ? " (container_cpu_load_average_10s needs cAdvisor's netlink"
+                    + " load reader; see docs/containers.md)" : "") + "; Microc has " + MetricSet.known()
+            : "unknown kind \"" + id + "\"; known: " + MetricSet.known());
+      }
+      sets.add(set);
+    }
+    return sets;
   }
 
   private static List<LabelMatcher> matchers(PluginConfig c, String key) {

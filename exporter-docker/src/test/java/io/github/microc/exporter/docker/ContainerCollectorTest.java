@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.microc.exporter.core.spi.HostPaths;
 import io.github.microc.exporter.docker.cgroup.CgroupReader;
+import io.github.microc.exporter.docker.cgroup.CgroupReaderTest;
 import io.github.microc.exporter.docker.metadata.Caches;
 import io.github.microc.exporter.docker.metadata.ContainerCache;
 import io.github.microc.exporter.docker.metadata.ContainerInfo;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /** The collector over the real cgroup v1 capture and hand-made metadata: golden exposition. */
@@ -45,12 +47,15 @@ class ContainerCollectorTest {
   }
 
   ContainerCollector collector(ContainerCache cache, String hocon) throws URISyntaxException {
-    Path root = Path.of(getClass().getResource("/fixtures/cgroup-v1").toURI());
-    CgroupReader reader = new CgroupReader(new HostPaths(root.resolve("proc"), root.resolve("sys"), root));
+    return collector("cgroup-v1", cache, hocon);
+  }
+
+  ContainerCollector collector(String fixture, ContainerCache cache, String hocon) {
+    CgroupReader reader = new CgroupReader(CgroupReaderTest.hostPaths(fixture));
     return new ContainerCollector(ContainerSettingsTest.settings(hocon), cache, reader,
         () -> {
           throw new AssertionError("no stats API with stats-source = cgroup");
-        }, List.of());
+        }, null, List.of());
   }
 
   @Test
@@ -61,6 +66,119 @@ class ContainerCollectorTest {
         .filter(l -> !l.startsWith("container_last_seen"))
         .collect(Collectors.joining("\n", "", "\n"));
     assertThat(text).isEqualTo(GOLDEN);
+  }
+
+  static final String FULL_ID = CgroupReaderTest.V1_FULL_ID;
+
+  /** The container of the cgroup-v1-full capture, as inspect described it. */
+  static ContainerInfo full() {
+    return new ContainerInfo(FULL_ID, "full", "microc-test/busybox:1", "sha256:d5d2", Map.of(),
+        "running", 3634, 0, 0, false, Instant.parse("2026-12-03T15:16:00Z"), "", "none", 50_000,
+        100_000, 1024, 64L << 20, 0, new ContainerInfo.Detail("", "", List.of(), 32L << 20, 128L << 20));
+  }
+
+  static final String EVERY_SET = "stats-source = cgroup\nmetrics = [cpu, percpu, memory, diskIO,"
+      + " disk, network, oom_event, process, pressure]";
+
+  @Nested
+  class FullCapture {
+
+    Exposition scrape(String hocon) throws IOException {
+      return Exposition.parse(render(collector("cgroup-v1-full", Caches.of(true, full()), hocon).collect()));
+    }
+
+    @Test
+    void perCpuSeriesReplaceTheTotalWhereTheKernelCountsPerCpu() throws IOException {
+      Exposition e = scrape(EVERY_SET);
+      assertThat(e.find("container_cpu_usage_seconds_total", "full", x -> true)).isPresent();
+      assertThat(e.named("container_cpu_usage_seconds_total").stream()
+          .filter(x -> x.label("name").equals("full")).map(x -> x.label("cpu")))
+          .containsExactly("cpu00", "cpu01");
+      assertThat(e.value("container_cpu_usage_seconds_total", "full", "cpu", "cpu01")).contains(4.445920246);
+      assertThat(scrape("stats-source = cgroup").value("container_cpu_usage_seconds_total", "full", "cpu", "total"))
+          .as("by default").contains(10.287649749);
+    }
+
+    @Test
+    void blockIoPerDeviceAndOperation() throws IOException {
+      Exposition e = scrape(EVERY_SET);
+      assertThat(e.value("container_fs_writes_total", "full", "device", "/dev/vda")).contains(500.0);
+      assertThat(e.value("container_fs_reads_total", "full", "device", "/dev/vda")).contains(1.0);
+      assertThat(e.value("container_fs_writes_bytes_total", "full", "device", "/dev/vda")).contains(2_048_000.0);
+      List<Exposition.Sample> usage = e.named("container_blkio_device_usage_total").stream()
+          .filter(x -> x.label("name").equals("full")).toList();
+      assertThat(usage).extracting(x -> x.label("operation"))
+          .containsExactlyInAnyOrder("Read", "Write", "Sync", "Async", "Discard", "Total");
+      assertThat(usage).allSatisfy(x -> assertThat(x.labels()).containsEntry("device", "/dev/vda")
+          .containsEntry("major", "254").containsEntry("minor", "0"));
+      assertThat(e.value("container_blkio_device_usage_total", "full", "operation", "Sync")).contains(2_052_096.0);
+    }
+
+    @Test
+    void memoryPeakFailuresAndTheSpecsLimits() throws IOException {
+      Exposition e = scrape(EVERY_SET);
+      assertThat(e.value("container_memory_max_usage_bytes", "full")).contains(11_239_424.0);
+      assertThat(e.value("container_memory_kernel_usage", "full")).contains(450_560.0);
+      assertThat(e.value("container_memory_mapped_file", "full")).contains(0.0);
+      assertThat(e.named("container_memory_failures_total").stream()
+          .filter(x -> x.label("name").equals("full"))
+          .map(x -> x.label("failure_type") + "/" + x.label("scope") + "=" + x.value()))
+          .containsExactlyInAnyOrder("pgfault/container=1245.0", "pgmajfault/container=0.0",
+              "pgfault/hierarchy=1245.0", "pgmajfault/hierarchy=0.0");
+      assertThat(e.value("container_spec_memory_reservation_limit_bytes", "full")).contains((double) (32 << 20));
+      assertThat(e.value("container_spec_memory_swap_limit_bytes", "full")).contains((double) (128 << 20));
+    }
+
+    @Test
+    void processCounts() throws IOException {
+      Exposition e = scrape(EVERY_SET);
+      assertThat(e.value("container_processes", "full")).contains(3.0);
+      assertThat(e.value("container_threads", "full")).contains(3.0);
+      assertThat(e.value("container_threads_max", "full")).as("pids.max is max").contains(0.0);
+      assertThat(e.value("container_file_descriptors", "full")).contains(9.0);
+      assertThat(e.value("container_sockets", "full")).contains(0.0);
+      assertThat(e.value("container_ulimits_soft", "full", "ulimit", "max_open_files")).contains(20_000.0);
+      assertThat(scrape("stats-source = cgroup").named("container_processes")).as("off by default").isEmpty();
+    }
+
+    @Test
+    void theRootCgroupIsTheContainerSlashWithTheIdLabelAlone() throws IOException {
+      Exposition e = scrape(EVERY_SET);
+      List<Exposition.Sample> root = e.samples().stream().filter(x -> x.label("id").equals("/")).toList();
+      assertThat(root).extracting(Exposition.Sample::name).contains("container_cpu_usage_seconds_total",
+          "container_memory_working_set_bytes", "container_network_receive_bytes_total",
+          "container_fs_reads_bytes_total", "container_start_time_seconds",
+          "container_pressure_cpu_waiting_seconds_total", "container_spec_cpu_shares")
+          .doesNotContain("microc_container_info", "microc_container_state",
+              "container_cpu_cfs_periods_total", "container_processes");
+      assertThat(root).allSatisfy(x -> assertThat(x.labels().keySet())
+          .isSubsetOf("id", "cpu", "interface", "device", "major", "minor", "operation", "failure_type", "scope"));
+      assertThat(root.stream().filter(x -> x.name().equals("container_start_time_seconds")).findFirst()
+          .orElseThrow().value()).isEqualTo(1_796_309_527.0);
+      assertThat(scrape("stats-source = cgroup\nroot-cgroup = false").samples())
+          .noneMatch(x -> x.label("id").equals("/"));
+    }
+
+    @Test
+    void aSetThatIsOffIsNotExposed() throws IOException {
+      Exposition e = scrape("stats-source = cgroup\nroot-cgroup = false\nmetrics = [cpu]");
+      assertThat(e.samples()).extracting(Exposition.Sample::name)
+          .contains("container_cpu_usage_seconds_total", "container_cpu_cfs_periods_total",
+              "microc_container_pids", "container_spec_memory_limit_bytes")
+          .noneMatch(n -> n.startsWith("container_memory_") || n.startsWith("container_network_")
+              || n.startsWith("container_fs_") || n.equals("container_oom_events_total"));
+    }
+
+    @Test
+    void throttlingIsOnlyForContainersWithAQuota() throws IOException {
+      ContainerInfo unlimited = new ContainerInfo(FULL_ID, "full", "img", "", Map.of(), "running",
+          3634, 0, 0, false, null, "", "none", 0, 100_000, 1024, 0, 0);
+      Exposition e = Exposition.parse(render(collector("cgroup-v1-full", Caches.of(true, unlimited),
+          "stats-source = cgroup").collect()));
+      assertThat(e.value("container_cpu_usage_seconds_total", "full")).isPresent();
+      assertThat(e.value("container_cpu_cfs_periods_total", "full")).isEmpty();
+      assertThat(e.value("container_spec_cpu_quota", "full")).isEmpty();
+    }
   }
 
   @Test
@@ -114,6 +232,15 @@ class ContainerCollectorTest {
       # HELP container_memory_failcnt Number of memory usage hits limits.
       # TYPE container_memory_failcnt gauge
       container_memory_failcnt{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 0.0
+      # HELP container_memory_failures_total Cumulative count of memory allocation failures.
+      # TYPE container_memory_failures_total counter
+      container_memory_failures_total{container_label_com_docker_compose_project="shop",failure_type="pgfault",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture",scope="container"} 2437.0
+      container_memory_failures_total{container_label_com_docker_compose_project="shop",failure_type="pgfault",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture",scope="hierarchy"} 2437.0
+      container_memory_failures_total{container_label_com_docker_compose_project="shop",failure_type="pgmajfault",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture",scope="container"} 0.0
+      container_memory_failures_total{container_label_com_docker_compose_project="shop",failure_type="pgmajfault",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture",scope="hierarchy"} 0.0
+      # HELP container_memory_mapped_file Size of memory mapped files in bytes.
+      # TYPE container_memory_mapped_file gauge
+      container_memory_mapped_file{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 0.0
       # HELP container_memory_rss Size of RSS in bytes.
       # TYPE container_memory_rss gauge
       container_memory_rss{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 57344.0
@@ -166,6 +293,12 @@ class ContainerCollectorTest {
       # HELP container_spec_memory_limit_bytes Memory limit for the container; 0: none.
       # TYPE container_spec_memory_limit_bytes gauge
       container_spec_memory_limit_bytes{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 6.7108864E7
+      # HELP container_spec_memory_reservation_limit_bytes Memory reservation limit for the container.
+      # TYPE container_spec_memory_reservation_limit_bytes gauge
+      container_spec_memory_reservation_limit_bytes{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 0.0
+      # HELP container_spec_memory_swap_limit_bytes Memory swap limit for the container.
+      # TYPE container_spec_memory_swap_limit_bytes gauge
+      container_spec_memory_swap_limit_bytes{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 0.0
       # HELP container_start_time_seconds Start time of the container since unix epoch in seconds.
       # TYPE container_start_time_seconds gauge
       container_start_time_seconds{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture"} 1.7952908335E9

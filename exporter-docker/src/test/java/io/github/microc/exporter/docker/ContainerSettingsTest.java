@@ -117,6 +117,61 @@ class ContainerSettingsTest {
     }
   }
 
+  @Nested
+  class Metrics {
+    @Test
+    void theDefaultIsCadvisorsButPerCpu() {
+      assertThat(settings("").metrics()).containsExactlyInAnyOrder(MetricSet.CPU, MetricSet.MEMORY,
+          MetricSet.DISK_IO, MetricSet.DISK, MetricSet.NETWORK, MetricSet.OOM_EVENT, MetricSet.PRESSURE);
+    }
+
+    @Test
+    void aListReplacesTheDefault() {
+      ContainerSettings s = settings("metrics = [cpu, percpu, process]");
+      assertThat(s.metrics()).containsExactlyInAnyOrder(MetricSet.CPU, MetricSet.PERCPU, MetricSet.PROCESS);
+      assertThat(s.has(MetricSet.MEMORY)).isFalse();
+      assertThat(settings("metrics = []").metrics()).isEmpty();
+    }
+
+    @Test
+    void anUnknownKindIsRejectedWithTheKnownOnes() {
+      assertThatThrownBy(() -> settings("metrics = [cpu, memroy]"))
+          .isInstanceOf(ConfigError.class)
+          .hasMessageContaining("microc.conf: 1")
+          .hasMessageContaining(PATH + ".metrics: unknown kind \"memroy\"; known: cpu, percpu, memory,"
+              + " diskIO, disk, network, oom_event, process, pressure");
+    }
+
+    @Test
+    void cadvisorsOtherKindsSaySo() {
+      assertThatThrownBy(() -> settings("metrics = [cpu, cpuLoad]"))
+          .isInstanceOf(ConfigError.class)
+          .hasMessageContaining("\"cpuLoad\" is one of cAdvisor's kinds that Microc does not collect"
+              + " (container_cpu_load_average_10s needs cAdvisor's netlink load reader");
+      assertThatThrownBy(() -> settings("metrics = [tcp]"))
+          .hasMessageContaining("\"tcp\" is one of cAdvisor's kinds that Microc does not collect; Microc has cpu,");
+    }
+  }
+
+  @Nested
+  class DiskUsage {
+    @Test
+    void defaults() {
+      ContainerSettings s = settings("");
+      assertThat(s.diskUsageInterval()).isEqualTo(Duration.ofMinutes(1));
+      assertThat(s.diskUsageTimeout()).isEqualTo(Duration.ofSeconds(10));
+      assertThat(s.diskUsageVolumes()).isFalse();
+      assertThat(s.rootCgroup()).isTrue();
+    }
+
+    @Test
+    void theIntervalMustBePositive() {
+      assertThatThrownBy(() -> settings("disk-usage-interval = 0s"))
+          .isInstanceOf(ConfigError.class)
+          .hasMessageContaining(PATH + ".disk-usage-interval: must be positive");
+    }
+  }
+
   @Test
   void dockerHostMustBeAUnixOrTcpAddress() {
     assertThat(settings("docker-host = \"tcp://10.0.0.5:2375\"").dockerHost()).isEqualTo("tcp://10.0.0.5:2375");

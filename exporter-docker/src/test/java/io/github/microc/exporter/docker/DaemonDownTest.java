@@ -3,7 +3,6 @@ package io.github.microc.exporter.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.microc.exporter.core.spi.HostPaths;
-import io.github.microc.exporter.docker.cgroup.CgroupReader;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,7 +19,7 @@ class DaemonDownTest {
     long t0 = System.nanoTime();
     try (ContainerCollector collector = ContainerCollector.start(
         ContainerSettingsTest.settings("docker-host = \"" + socket + "\"\nrelist-interval = 1s"),
-        new CgroupReader(HostPaths.DEFAULT), scheduler)) {
+        HostPaths.DEFAULT, scheduler)) {
       assertThat((System.nanoTime() - t0) / 1e9).as("seconds to start").isLessThan(1.0);
       for (int i = 0; i < 20; i++) {
         String text = ContainerCollectorTest.render(collector.collect());

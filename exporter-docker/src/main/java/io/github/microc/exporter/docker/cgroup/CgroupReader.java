@@ -1,23 +1,35 @@
 package io.github.microc.exporter.docker.cgroup;
 
 import static io.github.microc.exporter.core.spi.PseudoFiles.NOT_A_NUMBER;
+import static io.github.microc.exporter.core.spi.PseudoFiles.fieldEnd;
 import static io.github.microc.exporter.core.spi.PseudoFiles.lineEnd;
 import static io.github.microc.exporter.core.spi.PseudoFiles.number;
+import static io.github.microc.exporter.core.spi.PseudoFiles.skipBlanks;
 
 import io.github.microc.exporter.core.spi.HostPaths;
 import io.github.microc.exporter.core.spi.PseudoFiles;
+import io.github.microc.exporter.docker.MetricSet;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.BlockIo;
+import io.github.microc.exporter.docker.cgroup.ContainerStats.Faults;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.NetInterface;
+import io.github.microc.exporter.docker.cgroup.ContainerStats.Pressure;
+import io.github.microc.exporter.docker.cgroup.ContainerStats.Processes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -76,8 +88,57 @@ public final class CgroupReader {
   }
 
   /**
+   * The root cgroup's directories: the root of each controller's hierarchy (cgroup v1; the
+   * controllers' names and how they are mounted together come from {@code <proc>/1/cgroup}),
+   * or of the unified hierarchy (v2). Empty when not even the memory controller's is there.
+   */
+  public Optional<CgroupPaths> locateRoot() {
+    String text = null;
+    for (String pid : new String[] {"1", "self"}) {
+      try {
+        text = read(host.proc(pid, "cgroup"));
+        break;
+      } catch (IOException e) {
+        // The next one.
+      }
+    }
+    if (text == null) {
+      return Optional.empty();
+    }
+    StringBuilder rooted = new StringBuilder();
+    for (String line : text.split("\n")) {
+      int first = line.indexOf(':');
+      int second = first < 0 ? -1 : line.indexOf(':', first + 1);
+      if (second > 0) {
+        rooted.append(line, 0, second + 1).append("/\n");
+      }
+    }
+    CgroupPaths paths = parseProcCgroup(rooted.toString(), cgroupRoot, unified);
+    if (paths == null || paths.memory() == null || !Files.isDirectory(paths.memory())) {
+      return Optional.empty();
+    }
+    return Optional.of(paths.asRoot());
+  }
+
+  /** When the machine booted ({@code btime} of {@code <proc>/stat}), the root cgroup's start; null when unknown. */
+  public Instant bootTime() {
+    try {
+      String text = read(host.proc("stat"));
+      int at = text.indexOf("\nbtime ");
+      if (at >= 0) {
+        long seconds = number(text, at + 7, lineEnd(text, at + 1));
+        return seconds == NOT_A_NUMBER ? null : Instant.ofEpochSecond(seconds);
+      }
+    } catch (IOException e) {
+      // Unknown.
+    }
+    return null;
+  }
+
+  /**
    * Reads the counters of the cgroup at {@code paths} and, when {@code netPid} is positive,
-   * the network counters of that process's network namespace.
+   * the network counters of that process's network namespace: every set but the process
+   * counts.
    *
    * @throws IOException when the cgroup is gone (the container stopped)
    */
@@ -97,40 +158,109 @@ public final class CgroupReader {
    * @throws IOException when the cgroup is gone (the container stopped)
    */
   public ContainerStats read(CgroupPaths paths, Path net, OpenFiles files) throws IOException {
-    ContainerStats.Builder stats = paths.version() == 2 ? readV2(paths.memory(), files)
-        : readV1(paths, files);
-    if (net != null) {
+    Set<MetricSet> sets = EnumSet.allOf(MetricSet.class);
+    sets.remove(MetricSet.PROCESS);
+    return read(paths, net, files, sets, 0);
+  }
+
+  /**
+   * Reads what the switched-on {@code sets} need, and no other file: the cgroup at
+   * {@code paths}, the network counters of {@code net}'s namespace (null: none), the open
+   * files and limits of the container's processes, {@code mainPid} its main one.
+   *
+   * @throws IOException when the cgroup is gone (the container stopped)
+   */
+  public ContainerStats read(CgroupPaths paths, Path net, OpenFiles files, Set<MetricSet> sets,
+      long mainPid) throws IOException {
+    ContainerStats.Builder stats = paths.version() == 2 ? readV2(paths, files, sets)
+        : readV1(paths, files, sets);
+    if (sets.contains(MetricSet.PROCESS) && !paths.root()) {
+      Path dir = paths.pids() != null ? paths.pids() : paths.memory();
+      stats.processes(readProcesses(dir, files, mainPid));
+    }
+    if (sets.contains(MetricSet.PRESSURE) && (paths.version() == 2 || paths.root())) {
+      stats.pressure(readPressure(paths, files));
+    }
+    if (net != null && sets.contains(MetricSet.NETWORK)) {
       String netDev = readOptional(net, "net/dev", files);
       if (netDev != null) {
-        stats.network(parseNetDev(netDev));
+        List<NetInterface> interfaces = parseNetDev(netDev);
+        stats.network(paths.root() ? hostInterfaces(interfaces) : interfaces);
       }
     }
     return stats.build();
   }
 
-  private ContainerStats.Builder readV1(CgroupPaths p, OpenFiles f) throws IOException {
+  /**
+   * The limits cAdvisor reads into a container's spec, read once per container (and again
+   * when its metadata changes): see {@link CgroupSpec}.
+   */
+  public CgroupSpec readSpec(CgroupPaths p) {
+    if (p.version() == 2) {
+      return new CgroupSpec(specMemory(p.memory(), "memory.max"), specMemory(p.memory(), "memory.min"),
+          specMemory(p.memory(), "memory.swap.max"), ContainerStats.UNKNOWN,
+          ContainerStats.UNKNOWN, ContainerStats.UNKNOWN);
+    }
+    long shares = ContainerStats.UNKNOWN;
+    long period = ContainerStats.UNKNOWN;
+    long quota = ContainerStats.UNKNOWN;
+    if (p.cpu() != null) {
+      shares = parseLongOr(readOptional(p.cpu(), "cpu.shares", null));
+      period = parseLongOr(readOptional(p.cpu(), "cpu.cfs_period_us", null));
+      quota = parseLongOr(readOptional(p.cpu(), "cpu.cfs_quota_us", null));
+      quota = quota == ContainerStats.UNKNOWN ? quota : Math.max(quota, 0);
+    }
+    return new CgroupSpec(specMemory(p.memory(), "memory.limit_in_bytes"),
+        specMemory(p.memory(), "memory.soft_limit_in_bytes"),
+        specMemory(p.memory(), "memory.memsw.limit_in_bytes"), shares, period, quota);
+  }
+
+  private static long specMemory(Path dir, String name) {
+    String text = readOptional(dir, name, null);
+    if (text == null) {
+      return ContainerStats.UNKNOWN;
+    }
+    return text.trim().equals("max") ? 0 : CgroupSpec.memoryValue(parseLongOr(text));
+  }
+
+  private ContainerStats.Builder readV1(CgroupPaths p, OpenFiles f, Set<MetricSet> sets)
+      throws IOException {
     ContainerStats.Builder b = ContainerStats.builder();
     // The memory controller first: when the container is gone this throws and nothing else is read.
     // The limit comes from inspect and OOM kills from the events stream: two files fewer.
     long usage = parseLong(read(p.memory(), "memory.usage_in_bytes", f));
-    Map<String, Long> memStat = parseFlatKeyed(read(p.memory(), "memory.stat", f), MEMORY_STAT_KEYS);
-    long failcnt = parseLongOr(readOptional(p.memory(), "memory.failcnt", f));
-    applyMemoryV1(b, usage, memStat, failcnt);
-    if (p.cpuacct() != null) {
+    if (sets.contains(MetricSet.MEMORY)) {
+      Map<String, Long> memStat = parseFlatKeyed(read(p.memory(), "memory.stat", f), MEMORY_STAT_KEYS);
+      long failcnt = parseLongOr(readOptional(p.memory(), "memory.failcnt", f));
+      applyMemoryV1(b, usage, memStat, failcnt);
+      b.memoryDetail(parseLongOr(readOptional(p.memory(), "memory.max_usage_in_bytes", f)),
+          stat(memStat, "total_mapped_file", "mapped_file"),
+          parseLongOr(readOptional(p.memory(), "memory.kmem.usage_in_bytes", f)));
+    }
+    if (p.cpuacct() != null && sets.contains(MetricSet.CPU)) {
       long total = parseLongOr(readOptional(p.cpuacct(), "cpuacct.usage", f));
       Map<String, Long> ticks = parseFlatKeyed(readOptional(p.cpuacct(), "cpuacct.stat", f));
       b.cpu(total, ticksToNanos(ticks.get("user")), ticksToNanos(ticks.get("system")));
     }
-    if (p.cpu() != null) {
+    if (p.cpuacct() != null && sets.contains(MetricSet.PERCPU)) {
+      String perCpu = readOptional(p.cpuacct(), "cpuacct.usage_percpu", f);
+      if (perCpu != null) {
+        b.perCpu(parseNumbers(perCpu));
+      }
+    }
+    if (p.cpu() != null && sets.contains(MetricSet.CPU)) {
       Map<String, Long> cpuStat = parseFlatKeyed(readOptional(p.cpu(), "cpu.stat", f));
       b.cfs(cpuStat.getOrDefault("nr_periods", ContainerStats.UNKNOWN),
           cpuStat.getOrDefault("nr_throttled", ContainerStats.UNKNOWN),
           cpuStat.getOrDefault("throttled_time", ContainerStats.UNKNOWN));
     }
-    if (p.blkio() != null) {
-      String io = readOptional(p.blkio(), "blkio.throttle.io_service_bytes_recursive", f);
-      if (io != null) {
-        b.io(named(parseBlkioV1(io)));
+    if (p.blkio() != null && sets.contains(MetricSet.DISK_IO)) {
+      String bytes = readOptional(p.blkio(), "blkio.throttle.io_service_bytes_recursive", f);
+      if (bytes != null) {
+        // A cgroup that did no I/O lists no device: its operation counts are not read.
+        String ops = hasDevice(bytes)
+            ? readOptional(p.blkio(), "blkio.throttle.io_serviced_recursive", f) : null;
+        b.io(named(parseBlkioV1(bytes, ops)));
       }
     }
     if (p.pids() != null) {
@@ -139,36 +269,119 @@ public final class CgroupReader {
     return b;
   }
 
-  private ContainerStats.Builder readV2(Path dir, OpenFiles f) throws IOException {
+  private ContainerStats.Builder readV2(CgroupPaths p, OpenFiles f, Set<MetricSet> sets)
+      throws IOException {
+    Path dir = p.memory();
     ContainerStats.Builder b = ContainerStats.builder();
-    long usage = parseLong(read(dir, "memory.current", f));
-    Map<String, Long> memStat = parseFlatKeyed(read(dir, "memory.stat", f), MEMORY_STAT_KEYS);
-    Map<String, Long> events = parseFlatKeyed(readOptional(dir, "memory.events", f));
-    long swap = parseLongOr(readOptional(dir, "memory.swap.current", f));
-    applyMemoryV2(b, usage, memStat, events, swap);
-    Map<String, Long> cpuStat = parseFlatKeyed(readOptional(dir, "cpu.stat", f));
-    b.cpu(microsToNanos(cpuStat.get("usage_usec")), microsToNanos(cpuStat.get("user_usec")),
-        microsToNanos(cpuStat.get("system_usec")));
-    b.cfs(cpuStat.getOrDefault("nr_periods", ContainerStats.UNKNOWN),
-        cpuStat.getOrDefault("nr_throttled", ContainerStats.UNKNOWN),
-        microsToNanos(cpuStat.get("throttled_usec")));
-    String io = readOptional(dir, "io.stat", f);
-    if (io != null) {
-      b.io(named(parseIoStatV2(io)));
+    // The root cgroup has no memory.current: its usage is the machine's, as runc computes it.
+    long[] meminfo = p.root() ? parseMeminfo(read(host.proc(), "meminfo", f)) : null;
+    long usage = p.root() ? meminfo[0] - meminfo[1] : parseLong(read(dir, "memory.current", f));
+    Map<String, Long> events = sets.contains(MetricSet.MEMORY) || sets.contains(MetricSet.OOM_EVENT)
+        ? parseFlatKeyed(readOptional(dir, "memory.events", f)) : Map.of();
+    if (sets.contains(MetricSet.MEMORY)) {
+      String statText = p.root() ? readOptional(dir, "memory.stat", f) : read(dir, "memory.stat", f);
+      Map<String, Long> memStat = parseFlatKeyed(statText, MEMORY_STAT_KEYS);
+      long swap = p.root() ? meminfo[2] - meminfo[3]
+          : parseLongOr(readOptional(dir, "memory.swap.current", f));
+      applyMemoryV2(b, usage, memStat, events, swap);
+      b.memoryDetail(parseLongOr(readOptional(dir, "memory.peak", f)),
+          memStat.getOrDefault("file_mapped", ContainerStats.UNKNOWN),
+          memStat.getOrDefault("kernel", ContainerStats.UNKNOWN));
+    }
+    b.oomKills(events.getOrDefault("oom_kill", ContainerStats.UNKNOWN));
+    if (sets.contains(MetricSet.CPU)) {
+      Map<String, Long> cpuStat = parseFlatKeyed(readOptional(dir, "cpu.stat", f));
+      b.cpu(microsToNanos(cpuStat.get("usage_usec")), microsToNanos(cpuStat.get("user_usec")),
+          microsToNanos(cpuStat.get("system_usec")));
+      b.cfs(cpuStat.getOrDefault("nr_periods", ContainerStats.UNKNOWN),
+          cpuStat.getOrDefault("nr_throttled", ContainerStats.UNKNOWN),
+          microsToNanos(cpuStat.get("throttled_usec")));
+    }
+    if (sets.contains(MetricSet.DISK_IO)) {
+      String io = readOptional(dir, "io.stat", f);
+      if (io != null) {
+        b.io(named(parseIoStatV2(io)));
+      }
     }
     b.pids(parseLongOr(readOptional(dir, "pids.current", f)));
     return b;
   }
 
-  /** Replaces {@code major:minor} by the device's name from {@code <sys>/dev/block/M:m/uevent}. */
+  /**
+   * The totals of the cgroup's {@code cpu.pressure}, {@code memory.pressure} and
+   * {@code io.pressure}; for the root cgroup, where cgroup v1 has none, the machine's
+   * {@code <proc>/pressure/*}.
+   */
+  private Pressure readPressure(CgroupPaths p, OpenFiles f) {
+    long[] cpu = parsePressure(p.version() == 2 ? readOptional(p.memory(), "cpu.pressure", f) : null);
+    long[] memory = parsePressure(p.version() == 2 ? readOptional(p.memory(), "memory.pressure", f) : null);
+    long[] io = parsePressure(p.version() == 2 ? readOptional(p.memory(), "io.pressure", f) : null);
+    if (p.root() && cpu == null && memory == null && io == null) {
+      cpu = parsePressure(readOptional(host.proc(), "pressure/cpu", f));
+      memory = parsePressure(readOptional(host.proc(), "pressure/memory", f));
+      io = parsePressure(readOptional(host.proc(), "pressure/io", f));
+    }
+    if (cpu == null && memory == null && io == null) {
+      return null;
+    }
+    long[] none = {ContainerStats.UNKNOWN, ContainerStats.UNKNOWN};
+    cpu = cpu == null ? none : cpu;
+    memory = memory == null ? none : memory;
+    io = io == null ? none : io;
+    return new Pressure(cpu[0], cpu[1], memory[0], memory[1], io[0], io[1]);
+  }
+
+  /**
+   * cAdvisor's process counts: the processes in {@code cgroup.procs}, their open file
+   * descriptors (an entry of {@code <proc>/<pid>/fd} each) and, of those, the sockets; the
+   * main process's soft limit of open files from {@code <proc>/<pid>/limits}.
+   */
+  private Processes readProcesses(Path dir, OpenFiles f, long mainPid) {
+    String procs = readOptional(dir, "cgroup.procs", f);
+    if (procs == null) {
+      return null;
+    }
+    long processes = 0;
+    long descriptors = 0;
+    long sockets = 0;
+    int start = 0;
+    while (start < procs.length()) {
+      int end = lineEnd(procs, start);
+      long pid = number(procs, start, end);
+      start = end + 1;
+      if (pid == NOT_A_NUMBER || pid <= 0) {
+        continue;
+      }
+      processes++;
+      try (DirectoryStream<Path> fds = Files.newDirectoryStream(host.proc(Long.toString(pid), "fd"))) {
+        for (Path fd : fds) {
+          descriptors++;
+          try {
+            if (Files.readSymbolicLink(fd).toString().startsWith("socket:")) {
+              sockets++;
+            }
+          } catch (IOException e) {
+            // Closed meanwhile.
+          }
+        }
+      } catch (IOException | DirectoryIteratorException e) {
+        // The process ended meanwhile, or its descriptors are not ours to see.
+      }
+    }
+    long max = parseLongOr(readOptional(dir, "pids.max", f));
+    String limits = mainPid > 0 ? readOptional(host.proc(Long.toString(mainPid)), "limits", f) : null;
+    return new Processes(processes, max == ContainerStats.UNKNOWN ? 0 : max, descriptors, sockets,
+        limits == null ? ContainerStats.UNKNOWN : parseOpenFilesSoftLimit(limits));
+  }
+
+  /** Replaces {@code major:minor} by the device's name, {@code /dev/} and {@code <sys>/dev/block/M:m/uevent}'s DEVNAME. */
   private List<BlockIo> named(List<BlockIo> io) {
     if (io.isEmpty()) {
       return io;
     }
     List<BlockIo> out = new ArrayList<>(io.size());
     for (BlockIo d : io) {
-      String name = deviceNames.computeIfAbsent(d.device(), this::readDeviceName);
-      out.add(new BlockIo(name, d.readBytes(), d.writeBytes()));
+      out.add(d.named(deviceNames.computeIfAbsent(d.device(), this::readDeviceName)));
     }
     return out;
   }
@@ -176,10 +389,25 @@ public final class CgroupReader {
   private String readDeviceName(String majorMinor) {
     try {
       String name = parseUeventDevName(read(host.sys("dev", "block", majorMinor, "uevent")));
-      return name == null ? majorMinor : name;
+      return name == null ? majorMinor : "/dev/" + name;
     } catch (IOException | RuntimeException e) {
       return majorMinor;
     }
+  }
+
+  /**
+   * The root cgroup's interfaces as cAdvisor lists the machine's: all but loopback and the
+   * {@code veth}, {@code docker} and {@code nerdctl} ones, which are containers' and bridges.
+   */
+  static List<NetInterface> hostInterfaces(List<NetInterface> all) {
+    List<NetInterface> out = new ArrayList<>(all.size());
+    for (NetInterface i : all) {
+      String n = i.name();
+      if (!n.startsWith("veth") && !n.startsWith("docker") && !n.startsWith("nerdctl")) {
+        out.add(i);
+      }
+    }
+    return out;
   }
 
   // ---- parse helpers ----------------------------------------------------------------------
@@ -275,7 +503,9 @@ public final class CgroupReader {
 
   /** The memory.stat fields that cgroup v1 (total_*, else the local ones) and v2 give. */
   private static final List<String> MEMORY_STAT_KEYS = List.of("total_inactive_file",
-      "inactive_file", "total_rss", "rss", "total_cache", "cache", "total_swap", "swap", "anon", "file");
+      "inactive_file", "total_rss", "rss", "total_cache", "cache", "total_swap", "swap", "anon",
+      "file", "total_mapped_file", "mapped_file", "file_mapped", "pgfault", "pgmajfault",
+      "total_pgfault", "total_pgmajfault", "kernel");
 
   /** cgroup v1's memory counters, combined as cAdvisor does. */
   static void applyMemoryV1(ContainerStats.Builder b, long usage, Map<String, Long> stat,
@@ -283,10 +513,14 @@ public final class CgroupReader {
     long inactiveFile = stat.getOrDefault("total_inactive_file", stat.getOrDefault("inactive_file", 0L));
     long workingSet = Math.max(0, usage - inactiveFile);
     b.memory(usage, workingSet,
-        stat.getOrDefault("total_rss", stat.getOrDefault("rss", ContainerStats.UNKNOWN)),
-        stat.getOrDefault("total_cache", stat.getOrDefault("cache", ContainerStats.UNKNOWN)),
+        stat(stat, "total_rss", "rss"),
+        stat(stat, "total_cache", "cache"),
         stat.getOrDefault("total_swap", stat.getOrDefault("swap", 0L)),
         failcnt, ContainerStats.UNKNOWN);
+    long pgfault = stat.getOrDefault("pgfault", ContainerStats.UNKNOWN);
+    long pgmajfault = stat.getOrDefault("pgmajfault", ContainerStats.UNKNOWN);
+    b.failures(new Faults(pgfault, pgmajfault, stat.getOrDefault("total_pgfault", pgfault),
+        stat.getOrDefault("total_pgmajfault", pgmajfault)));
   }
 
   /** cgroup v2's memory counters, combined as cAdvisor does (failcnt: memory.events max). */
@@ -298,52 +532,215 @@ public final class CgroupReader {
         stat.getOrDefault("file", ContainerStats.UNKNOWN),
         swap == ContainerStats.UNKNOWN ? 0 : swap,
         events.getOrDefault("max", ContainerStats.UNKNOWN), ContainerStats.UNKNOWN);
-    b.oomKills(events.getOrDefault("oom_kill", ContainerStats.UNKNOWN));
+    long pgfault = stat.getOrDefault("pgfault", ContainerStats.UNKNOWN);
+    long pgmajfault = stat.getOrDefault("pgmajfault", ContainerStats.UNKNOWN);
+    b.failures(new Faults(pgfault, pgmajfault, pgfault, pgmajfault));
   }
 
-  /** blkio.throttle.io_service_bytes_recursive: {@code 8:0 Read 4096} lines per device. */
-  static List<BlockIo> parseBlkioV1(String text) {
+  /** The value of {@code key}, else of {@code fallback}, else unknown. */
+  private static long stat(Map<String, Long> stat, String key, String fallback) {
+    Long value = stat.get(key);
+    return value != null ? value : stat.getOrDefault(fallback, ContainerStats.UNKNOWN);
+  }
+
+  /** The index of each operation's bytes in {@link #parseBlkioV1}'s rows. */
+  private static final List<String> BLKIO_OPS = List.of("Read", "Write", "Sync", "Async", "Discard", "Total");
+
+  /**
+   * cgroup v1's {@code blkio.throttle.io_service_bytes_recursive} ({@code 8:0 Read 4096} lines
+   * per device and operation) and, when not null, {@code io_serviced_recursive} (the same for
+   * operations), into one row per device in the order of the first; devices are
+   * {@code major:minor}. Parsed in place: most containers' files are {@code Total 0} alone.
+   */
+  static List<BlockIo> parseBlkioV1(String bytes, String ops) {
     Map<String, long[]> devices = new LinkedHashMap<>();
-    for (String line : text.split("\n")) {
-      String[] f = line.trim().split(" ");
-      if (f.length != 3) {
-        continue;
-      }
-      int index = f[1].equals("Read") ? 0 : f[1].equals("Write") ? 1 : -1;
-      if (index < 0) {
-        continue;
-      }
-      try {
-        devices.computeIfAbsent(f[0], k -> new long[2])[index] += Long.parseLong(f[2]);
-      } catch (NumberFormatException ignored) {
-        // Malformed line; skipped.
-      }
+    blkioLines(bytes, devices, 0);
+    if (ops != null) {
+      blkioLines(ops, devices, BLKIO_OPS.size());
     }
     List<BlockIo> out = new ArrayList<>(devices.size());
-    devices.forEach((device, rw) -> out.add(new BlockIo(device, rw[0], rw[1])));
+    devices.forEach((device, v) -> {
+      int colon = device.indexOf(':');
+      out.add(new BlockIo(device, (int) number(device, 0, colon),
+          (int) number(device, colon + 1, device.length()), v[0], v[1], v[2], v[3], v[4], v[5],
+          v[6], v[7]));
+    });
     return out;
   }
 
-  /** io.stat: {@code 8:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0} per device. */
-  static List<BlockIo> parseIoStatV2(String text) {
-    List<BlockIo> out = new ArrayList<>();
-    for (String line : text.split("\n")) {
-      String[] f = line.trim().split(" ");
-      if (f.length < 2 || f[0].indexOf(':') < 0) {
-        continue;
+  /** Adds the lines of one blkio file to {@code devices}, each value at {@code offset} + its operation's index. */
+  private static void blkioLines(String text, Map<String, long[]> devices, int offset) {
+    int start = 0;
+    int length = text.length();
+    while (start < length) {
+      int end = lineEnd(text, start);
+      int deviceEnd = fieldEnd(text, start, end);
+      int opStart = skipBlanks(text, deviceEnd, end);
+      int opEnd = fieldEnd(text, opStart, end);
+      int line = start;
+      start = end + 1;
+      int colon = text.indexOf(':', line);
+      if (colon < 0 || colon >= deviceEnd || opEnd == opStart) {
+        continue; // "Total 12291", the sum of all devices, or nothing
       }
-      long read = 0;
-      long write = 0;
-      for (int i = 1; i < f.length; i++) {
-        if (f[i].startsWith("rbytes=")) {
-          read = parseLongOr(f[i].substring(7));
-        } else if (f[i].startsWith("wbytes=")) {
-          write = parseLongOr(f[i].substring(7));
+      int op = -1;
+      for (int i = 0; i < BLKIO_OPS.size(); i++) {
+        String name = BLKIO_OPS.get(i);
+        if (name.length() == opEnd - opStart && text.startsWith(name, opStart)) {
+          op = i;
+          break;
         }
       }
-      out.add(new BlockIo(f[0], Math.max(read, 0), Math.max(write, 0)));
+      long value = number(text, opEnd, end);
+      if (op < 0 || value == NOT_A_NUMBER || offset > 0 && op > 1) {
+        continue;
+      }
+      String device = text.substring(line, deviceEnd);
+      long[] row = devices.get(device);
+      if (row == null) {
+        row = new long[] {0, 0, 0, 0, 0, 0, UNKNOWN_OPS, UNKNOWN_OPS};
+        devices.put(device, row);
+      }
+      row[offset + op] = value;
+    }
+  }
+
+  private static final long UNKNOWN_OPS = ContainerStats.UNKNOWN;
+
+  /** Whether a blkio file lists a device: its device lines come first, the {@code Total} line last. */
+  static boolean hasDevice(String text) {
+    return !text.isEmpty() && text.charAt(0) >= '0' && text.charAt(0) <= '9';
+  }
+
+  /**
+   * io.stat: {@code 8:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0} per device, read
+   * and written bytes and operations as runc reports them; the other operations are unknown.
+   */
+  static List<BlockIo> parseIoStatV2(String text) {
+    List<BlockIo> out = new ArrayList<>();
+    int start = 0;
+    int length = text.length();
+    while (start < length) {
+      int end = lineEnd(text, start);
+      int deviceEnd = fieldEnd(text, start, end);
+      int line = start;
+      start = end + 1;
+      int colon = text.indexOf(':', line);
+      if (colon < 0 || colon >= deviceEnd) {
+        continue;
+      }
+      long rbytes = 0;
+      long wbytes = 0;
+      long rios = 0;
+      long wios = 0;
+      int at = skipBlanks(text, deviceEnd, end);
+      while (at < end) {
+        int fieldEnd = fieldEnd(text, at, end);
+        int eq = text.indexOf('=', at);
+        if (eq > at && eq < fieldEnd) {
+          long value = Math.max(0, number(text, eq + 1, fieldEnd));
+          if (text.startsWith("rbytes", at) && eq - at == 6) {
+            rbytes = value;
+          } else if (text.startsWith("wbytes", at) && eq - at == 6) {
+            wbytes = value;
+          } else if (text.startsWith("rios", at) && eq - at == 4) {
+            rios = value;
+          } else if (text.startsWith("wios", at) && eq - at == 4) {
+            wios = value;
+          }
+        }
+        at = skipBlanks(text, fieldEnd, end);
+      }
+      long u = ContainerStats.UNKNOWN;
+      out.add(new BlockIo(text.substring(line, deviceEnd), (int) number(text, line, colon),
+          (int) number(text, colon + 1, deviceEnd), rbytes, wbytes, u, u, u, u, rios, wios));
     }
     return out;
+  }
+
+  /** Blank-separated numbers on one line: {@code cpuacct.usage_percpu}. */
+  static long[] parseNumbers(String text) {
+    long[] values = new long[8];
+    int n = 0;
+    int end = lineEnd(text, 0);
+    int at = skipBlanks(text, 0, end);
+    while (at < end) {
+      int fieldEnd = fieldEnd(text, at, end);
+      long value = number(text, at, fieldEnd);
+      if (value == NOT_A_NUMBER) {
+        break;
+      }
+      if (n == values.length) {
+        values = Arrays.copyOf(values, n * 2);
+      }
+      values[n++] = value;
+      at = skipBlanks(text, fieldEnd, end);
+    }
+    return Arrays.copyOf(values, n);
+  }
+
+  /**
+   * The {@code total=} of the {@code some} and {@code full} lines of a {@code *.pressure}
+   * file, in microseconds; null for a missing file. A line that is missing ({@code full} of
+   * {@code cpu.pressure} before Linux 5.13) is unknown.
+   */
+  static long[] parsePressure(String text) {
+    if (text == null) {
+      return null;
+    }
+    long[] totals = {ContainerStats.UNKNOWN, ContainerStats.UNKNOWN};
+    int start = 0;
+    int length = text.length();
+    while (start < length) {
+      int end = lineEnd(text, start);
+      int index = text.startsWith("some ", start) ? 0 : text.startsWith("full ", start) ? 1 : -1;
+      int total = text.indexOf("total=", start);
+      if (index >= 0 && total > 0 && total < end) {
+        long value = number(text, total + 6, end);
+        totals[index] = value == NOT_A_NUMBER ? ContainerStats.UNKNOWN : value;
+      }
+      start = end + 1;
+    }
+    return totals;
+  }
+
+  /** MemTotal, MemFree, SwapTotal and SwapFree of {@code /proc/meminfo}, in bytes. */
+  static long[] parseMeminfo(String text) {
+    long[] values = {0, 0, 0, 0};
+    String[] keys = {"MemTotal:", "MemFree:", "SwapTotal:", "SwapFree:"};
+    int start = 0;
+    int length = text.length();
+    while (start < length) {
+      int end = lineEnd(text, start);
+      for (int i = 0; i < keys.length; i++) {
+        if (text.startsWith(keys[i], start)) {
+          int numberEnd = fieldEnd(text, skipBlanks(text, start + keys[i].length(), end), end);
+          long kib = number(text, start + keys[i].length(), numberEnd);
+          values[i] = kib == NOT_A_NUMBER ? 0 : kib * 1024;
+        }
+      }
+      start = end + 1;
+    }
+    return values;
+  }
+
+  /**
+   * The soft limit of {@code Max open files} in {@code /proc/<pid>/limits}, -1 for
+   * {@code unlimited} (as cAdvisor reads it).
+   */
+  static long parseOpenFilesSoftLimit(String text) {
+    int at = text.indexOf("Max open files");
+    if (at < 0) {
+      return ContainerStats.UNKNOWN;
+    }
+    int end = lineEnd(text, at);
+    int soft = skipBlanks(text, at + "Max open files".length(), end);
+    int softEnd = fieldEnd(text, soft, end);
+    if (text.startsWith("unlimited", soft)) {
+      return -1;
+    }
+    long value = number(text, soft, softEnd);
+    return value == NOT_A_NUMBER ? ContainerStats.UNKNOWN : value;
   }
 
   /** {@code /proc/<pid>/net/dev}, loopback excluded (as cAdvisor does). */

@@ -8,6 +8,7 @@ import io.github.microc.exporter.docker.client.DockerException;
 import io.github.microc.exporter.docker.client.Json;
 import io.github.microc.exporter.docker.cgroup.ContainerStats;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.BlockIo;
+import io.github.microc.exporter.docker.cgroup.ContainerStats.Faults;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.NetInterface;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -129,19 +130,31 @@ public final class ApiStatsPoller implements AutoCloseable {
         Math.max(0, v1 ? value(stat, "total_swap") : 0),
         memory.containsKey("failcnt") ? value(memory, "failcnt") : ContainerStats.UNKNOWN,
         limit >= 1L << 62 ? 0 : limit);
+    b.memoryDetail(value(memory, "max_usage"),
+        v1 ? value(stat, "total_mapped_file") : value(stat, "file_mapped"), ContainerStats.UNKNOWN);
+    long pgfault = value(stat, "pgfault");
+    long pgmajfault = value(stat, "pgmajfault");
+    b.failures(new Faults(pgfault, pgmajfault, v1 ? value(stat, "total_pgfault") : pgfault,
+        v1 ? value(stat, "total_pgmajfault") : pgmajfault));
+    List<Object> perCpu = array(usage.get("percpu_usage"));
+    if (!perCpu.isEmpty()) {
+      long[] nanos = new long[perCpu.size()];
+      for (int i = 0; i < nanos.length; i++) {
+        nanos[i] = perCpu.get(i) instanceof Number n ? n.longValue() : 0;
+      }
+      b.perCpu(nanos);
+    }
     b.pids(value(object(root, "pids_stats"), "current"));
     Map<String, long[]> io = new LinkedHashMap<>();
-    for (Object e : array(object(root, "blkio_stats").get("io_service_bytes_recursive"))) {
-      Map<String, Object> entry = object(e);
-      String op = Json.string(entry, "op", "").toLowerCase(java.util.Locale.ROOT);
-      int index = op.equals("read") ? 0 : op.equals("write") ? 1 : -1;
-      if (index >= 0) {
-        String device = Json.number(entry, "major", 0) + ":" + Json.number(entry, "minor", 0);
-        io.computeIfAbsent(device, k -> new long[2])[index] += Json.number(entry, "value", 0);
-      }
-    }
+    Map<String, Object> blkio = object(root, "blkio_stats");
+    blkio(blkio.get("io_service_bytes_recursive"), io, 0);
+    blkio(blkio.get("io_serviced_recursive"), io, BLKIO_OPS.size());
     List<BlockIo> devices = new ArrayList<>();
-    io.forEach((device, rw) -> devices.add(new BlockIo(device, rw[0], rw[1])));
+    io.forEach((device, v) -> {
+      int colon = device.indexOf(':');
+      devices.add(new BlockIo(device, Integer.parseInt(device.substring(0, colon)),
+          Integer.parseInt(device.substring(colon + 1)), v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]));
+    });
     b.io(devices);
     List<NetInterface> network = new ArrayList<>();
     object(root, "networks").forEach((name, value) -> {
@@ -152,6 +165,25 @@ public final class ApiStatsPoller implements AutoCloseable {
     });
     b.network(network);
     return b.build();
+  }
+
+  /** The operations of {@code blkio.throttle.io_service*_recursive} as the API names them, in any case. */
+  private static final List<String> BLKIO_OPS = List.of("read", "write", "sync", "async", "discard", "total");
+
+  /** Adds the entries of one blkio list, each value at {@code offset} + its operation's index (reads and writes only for counts). */
+  private static void blkio(Object entries, Map<String, long[]> io, int offset) {
+    for (Object e : array(entries)) {
+      Map<String, Object> entry = object(e);
+      int op = BLKIO_OPS.indexOf(Json.string(entry, "op", "").toLowerCase(java.util.Locale.ROOT));
+      if (op < 0 || offset > 0 && op > 1) {
+        continue;
+      }
+      String device = Json.number(entry, "major", 0) + ":" + Json.number(entry, "minor", 0);
+      long[] row = io.computeIfAbsent(device, k -> new long[] {0, 0, 0, 0, 0, 0,
+          ContainerStats.UNKNOWN, ContainerStats.UNKNOWN});
+      long value = Json.number(entry, "value", 0);
+      row[offset + op] = row[offset + op] == ContainerStats.UNKNOWN ? value : row[offset + op] + value;
+    }
   }
 
   private static long value(Map<String, Object> node, String field) {

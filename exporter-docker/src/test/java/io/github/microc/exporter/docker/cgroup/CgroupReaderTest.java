@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.microc.exporter.core.spi.HostPaths;
+import io.github.microc.exporter.docker.MetricSet;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.BlockIo;
+import io.github.microc.exporter.docker.cgroup.ContainerStats.Faults;
 import io.github.microc.exporter.docker.cgroup.ContainerStats.NetInterface;
+import io.github.microc.exporter.docker.cgroup.ContainerStats.Pressure;
+import io.github.microc.exporter.docker.cgroup.ContainerStats.Processes;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -13,18 +17,34 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class CgroupReaderTest {
+public class CgroupReaderTest {
 
   static final String V1_ID = "a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87";
   static final String V2_ID = "1f3c5e7a9b2d4f6081a3c5e7f9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5f7";
+  public static final String V1_FULL_ID = "7600d1fde31b233deca85577413cf651dd1f7eb2d33ee695b8cc5460438ff464";
+  static final long U = ContainerStats.UNKNOWN;
 
-  static Path fixture(String name) {
+  static Set<MetricSet> all() {
+    return EnumSet.allOf(MetricSet.class);
+  }
+
+  /**
+   * A fixture tree; from the source tree, where the symbolic links of {@code <proc>/<pid>/fd}
+   * are (copying resources drops them), else from the class path.
+   */
+  public static Path fixture(String name) {
+    Path source = Path.of("src/test/resources/fixtures", name);
+    if (Files.isDirectory(source)) {
+      return source.toAbsolutePath();
+    }
     try {
       return Path.of(CgroupReaderTest.class.getResource("/fixtures/" + name).toURI());
     } catch (URISyntaxException e) {
@@ -32,7 +52,7 @@ class CgroupReaderTest {
     }
   }
 
-  static HostPaths hostPaths(String fixture) {
+  public static HostPaths hostPaths(String fixture) {
     Path root = fixture(fixture);
     return new HostPaths(root.resolve("proc"), root.resolve("sys"), root);
   }
@@ -82,6 +102,100 @@ class CgroupReaderTest {
     }
   }
 
+  /**
+   * The second real capture (../fixtures/cgroup-v1-full/README): limits, direct writes, per-CPU
+   * usage, three processes, and the root cgroup at the same moment.
+   */
+  @Nested
+  class RealV1FullCapture {
+    final CgroupReader reader = new CgroupReader(hostPaths("cgroup-v1-full"));
+
+    ContainerStats read(Set<MetricSet> sets) throws IOException {
+      CgroupPaths paths = reader.locate(V1_FULL_ID, 3634).orElseThrow();
+      return reader.read(paths, reader.processDirectory(3634), new OpenFiles(), sets, 3634);
+    }
+
+    @Test
+    void readsPeakMappedKernelAndFaults() throws IOException {
+      ContainerStats s = read(all());
+      assertThat(s.memoryUsage()).isEqualTo(10_629_120);
+      assertThat(s.memoryMaxUsage()).isEqualTo(11_239_424);
+      assertThat(s.memoryKernel()).isEqualTo(450_560);
+      assertThat(s.memoryMappedFile()).isZero();
+      assertThat(s.failures()).isEqualTo(new Faults(1245, 0, 1245, 0));
+    }
+
+    @Test
+    void perCpuUsageIsTheKernelsPerCpuCounters() throws IOException {
+      ContainerStats s = read(all());
+      assertThat(s.perCpuNanos()).containsExactly(5_849_177_100L, 4_445_920_246L);
+      assertThat(s.cpuUsageNanos()).isEqualTo(10_287_649_749L);
+      Set<MetricSet> withoutPerCpu = all();
+      withoutPerCpu.remove(MetricSet.PERCPU);
+      assertThat(read(withoutPerCpu).perCpuNanos()).isNull();
+    }
+
+    @Test
+    void directWritesAreCountedAsOperationsAndBytesPerOperation() throws IOException {
+      assertThat(read(all()).io()).containsExactly(
+          new BlockIo("/dev/vda", 254, 0, 4096, 2_048_000, 2_052_096, 0, 0, 2_052_096, 1, 500));
+    }
+
+    @Test
+    void processesFilesAndTheOpenFilesLimit() throws IOException {
+      ContainerStats s = read(all());
+      // cgroup.procs lists 3634, 3667 and 3668, each with stdin, stdout and stderr open.
+      assertThat(s.processes()).isEqualTo(new Processes(3, 0, 9, 0, 20_000));
+      assertThat(s.pids()).isEqualTo(3);
+    }
+
+    @Test
+    void aSetThatIsOffReadsNothing() throws IOException {
+      ContainerStats s = read(EnumSet.noneOf(MetricSet.class));
+      assertThat(s.memoryWorkingSet()).isEqualTo(U);
+      assertThat(s.cpuUsageNanos()).isEqualTo(U);
+      assertThat(s.io()).isEmpty();
+      assertThat(s.network()).isEmpty();
+      assertThat(s.processes()).isNull();
+      assertThat(s.pids()).as("microc_container_pids has no set").isEqualTo(3);
+    }
+
+    @Test
+    void theSpecHasTheReservationAndTheSwapLimit() {
+      CgroupSpec spec = reader.readSpec(reader.locate(V1_FULL_ID, 3634).orElseThrow());
+      assertThat(spec).isEqualTo(new CgroupSpec(64L << 20, 32L << 20, 128L << 20, 1024, 100_000, 50_000));
+    }
+
+    @Test
+    void theRootCgroupIsEachControllersRoot() throws IOException {
+      CgroupPaths root = reader.locateRoot().orElseThrow();
+      assertThat(root.root()).isTrue();
+      assertThat(root.memory()).endsWith(Path.of("sys/fs/cgroup/memory"));
+      assertThat(root.cpuacct()).endsWith(Path.of("sys/fs/cgroup/cpuacct"));
+      ContainerStats s = reader.read(root, reader.processDirectory(1), new OpenFiles(), all(), 0);
+      assertThat(s.memoryUsage()).isEqualTo(value("sys/fs/cgroup/memory/memory.usage_in_bytes"));
+      assertThat(s.cpuUsageNanos()).isEqualTo(value("sys/fs/cgroup/cpuacct/cpuacct.usage"));
+      assertThat(s.network()).extracting(NetInterface::name).contains("eth0")
+          .noneMatch(n -> n.startsWith("veth") || n.startsWith("docker") || n.equals("lo"));
+      // cgroup v1 has no per-cgroup pressure: the root's is the machine's.
+      assertThat(s.pressure().cpuSome()).isEqualTo(total("proc/pressure/cpu", "some"));
+      assertThat(s.pressure().ioFull()).isEqualTo(total("proc/pressure/io", "full"));
+      assertThat(s.processes()).as("cAdvisor's root processes are not counted").isNull();
+      assertThat(reader.readSpec(root).memoryLimit()).as("unlimited").isZero();
+      assertThat(reader.bootTime()).isEqualTo(java.time.Instant.ofEpochSecond(1_796_309_527L));
+    }
+
+    private long value(String file) throws IOException {
+      return Long.parseLong(Files.readString(fixture("cgroup-v1-full").resolve(file)).trim());
+    }
+
+    private long total(String file, String line) throws IOException {
+      String text = Files.readString(fixture("cgroup-v1-full").resolve(file));
+      String l = text.lines().filter(x -> x.startsWith(line)).findFirst().orElseThrow();
+      return Long.parseLong(l.substring(l.indexOf("total=") + 6).trim());
+    }
+  }
+
   @Nested
   class HandWrittenV2 {
 
@@ -110,6 +224,50 @@ class CgroupReaderTest {
       assertThat(s.network()).isEmpty();
     }
 
+    @Test
+    void pressureFaultsPeakAndKernelMemory() throws IOException {
+      CgroupReader reader = new CgroupReader(hostPaths("cgroup-v2-cgroupfs"));
+      ContainerStats s = reader.read(reader.locate(V2_ID, 4242).orElseThrow(), 4242);
+      assertThat(s.pressure()).isEqualTo(new Pressure(2_500_000, 1_250_000, 340_000, 120_000, 75_000, 50_000));
+      assertThat(s.memoryMaxUsage()).isEqualTo(62_914_560);
+      assertThat(s.memoryMappedFile()).isEqualTo(4_194_304);
+      assertThat(s.memoryKernel()).isEqualTo(1_048_576);
+      assertThat(s.failures()).as("v2 has one count for both scopes").isEqualTo(new Faults(12_000, 3, 12_000, 3));
+      assertThat(s.perCpuNanos()).as("no per-CPU file on v2").isNull();
+    }
+
+    @Test
+    void processesAndTheirSockets() throws IOException {
+      CgroupReader reader = new CgroupReader(hostPaths("cgroup-v2-cgroupfs"));
+      ContainerStats s = reader.read(reader.locate(V2_ID, 4242).orElseThrow(),
+          reader.processDirectory(4242), new OpenFiles(), all(), 4242);
+      assertThat(s.processes()).isEqualTo(new Processes(2, 4915, 8, 3, 1_048_576));
+    }
+
+    @Test
+    void specOfV2() {
+      CgroupReader reader = new CgroupReader(hostPaths("cgroup-v2-cgroupfs"));
+      assertThat(reader.readSpec(reader.locate(V2_ID, 4242).orElseThrow()))
+          .isEqualTo(new CgroupSpec(64L << 20, 0, 0, U, U, U));
+    }
+
+    @Test
+    void theRootCgroupsMemoryIsTheMachines() throws IOException {
+      CgroupReader reader = new CgroupReader(hostPaths("cgroup-v2-cgroupfs"));
+      CgroupPaths root = reader.locateRoot().orElseThrow();
+      assertThat(root).isEqualTo(CgroupPaths.unified(fixture("cgroup-v2-cgroupfs").resolve("sys/fs/cgroup")).asRoot());
+      ContainerStats s = reader.read(root, reader.processDirectory(1), new OpenFiles(), all(), 0);
+      assertThat(s.memoryUsage()).as("MemTotal - MemFree").isEqualTo(5_000_000L * 1024);
+      assertThat(s.memoryWorkingSet()).isEqualTo(5_000_000L * 1024 - 1_073_741_824);
+      assertThat(s.memorySwap()).as("SwapTotal - SwapFree").isEqualTo(500_000L * 1024);
+      assertThat(s.cpuUsageNanos()).isEqualTo(900_000_000_000L);
+      assertThat(s.io()).containsExactly(new BlockIo("/dev/sda", 8, 0, 104_857_600, 209_715_200, U, U, U, U, 10_000, 20_000));
+      assertThat(s.network()).extracting(NetInterface::name).containsExactly("eth0", "br-0123456789ab");
+      assertThat(s.pressure()).isEqualTo(new Pressure(9_000_000, 1_000_000, 800_000, 400_000, 700_000, 600_000));
+      assertThat(reader.readSpec(root)).isEqualTo(CgroupSpec.NONE);
+      assertThat(reader.bootTime()).isEqualTo(java.time.Instant.ofEpochSecond(1_795_290_000L));
+    }
+
     private void assertV2Counters(ContainerStats s) {
       assertThat(s.cpuUsageNanos()).isEqualTo(5_123_456_000L);
       assertThat(s.cpuUserNanos()).isEqualTo(4_000_000_000L);
@@ -125,8 +283,10 @@ class CgroupReaderTest {
       assertThat(s.memoryFailcnt()).isEqualTo(7);
       assertThat(s.oomKills()).isEqualTo(1);
       assertThat(s.pids()).isEqualTo(5);
-      assertThat(s.io()).containsExactly(new BlockIo("sda", 1_048_576, 4_194_304),
-          new BlockIo("dm-1", 4096, 0));
+      long u = ContainerStats.UNKNOWN;
+      assertThat(s.io()).containsExactly(
+          new BlockIo("/dev/sda", 8, 0, 1_048_576, 4_194_304, u, u, u, u, 40, 100),
+          new BlockIo("/dev/dm-1", 253, 1, 4096, 0, u, u, u, u, 1, 0));
       assertThat(s.network()).containsExactly(
           new NetInterface("eth0", 1_234_567, 4321, 1, 2, 765_432, 3210, 3, 4));
     }
@@ -173,7 +333,7 @@ class CgroupReaderTest {
   class Parsers {
 
     @Test
-    void blkioV1SumsReadsAndWritesPerDevice() {
+    void blkioV1KeepsEveryOperationPerDevice() {
       String text = """
           8:0 Read 4096
           8:0 Write 8192
@@ -185,8 +345,56 @@ class CgroupReaderTest {
           8:16 Write 2
           Total 12291
           """;
-      assertThat(CgroupReader.parseBlkioV1(text))
-          .containsExactly(new BlockIo("8:0", 4096, 8192), new BlockIo("8:16", 1, 2));
+      String ops = """
+          8:0 Read 1
+          8:0 Write 2
+          8:0 Sync 3
+          8:0 Async 0
+          8:0 Discard 0
+          8:0 Total 3
+          Total 3
+          """;
+      long u = ContainerStats.UNKNOWN;
+      assertThat(CgroupReader.parseBlkioV1(text, ops)).containsExactly(
+          new BlockIo("8:0", 8, 0, 4096, 8192, 12288, 0, 0, 12288, 1, 2),
+          new BlockIo("8:16", 8, 16, 1, 2, 0, 0, 0, 0, u, u));
+      assertThat(CgroupReader.parseBlkioV1("Total 0\n", null)).isEmpty();
+      assertThat(CgroupReader.hasDevice("Total 0\n")).isFalse();
+      assertThat(CgroupReader.hasDevice(text)).isTrue();
+    }
+
+    @Test
+    void pressureTotalsOfSomeAndFull() {
+      assertThat(CgroupReader.parsePressure("some avg10=0.00 avg60=0.00 avg300=0.00 total=12\n"
+          + "full avg10=0.00 avg60=0.00 avg300=0.00 total=5\n")).containsExactly(12, 5);
+      assertThat(CgroupReader.parsePressure("some avg10=0.00 avg60=0.00 avg300=0.00 total=12\n"))
+          .as("cpu.pressure before Linux 5.13 has no full line").containsExactly(12, U);
+      assertThat(CgroupReader.parsePressure(null)).isNull();
+    }
+
+    @Test
+    void perCpuNumbers() {
+      assertThat(CgroupReader.parseNumbers("5849177100 4445920246 \n")).containsExactly(5_849_177_100L, 4_445_920_246L);
+      assertThat(CgroupReader.parseNumbers("1 2 3 4 5 6 7 8 9 10\n")).hasSize(10);
+      assertThat(CgroupReader.parseNumbers("\n")).isEmpty();
+    }
+
+    @Test
+    void openFilesSoftLimit() {
+      assertThat(CgroupReader.parseOpenFilesSoftLimit(
+          "Max processes             unlimited            unlimited            processes\n"
+              + "Max open files            1024                 524288               files     \n"))
+          .isEqualTo(1024);
+      assertThat(CgroupReader.parseOpenFilesSoftLimit(
+          "Max open files            unlimited            unlimited            files\n")).isEqualTo(-1);
+      assertThat(CgroupReader.parseOpenFilesSoftLimit("Max processes  1  1\n")).isEqualTo(U);
+    }
+
+    @Test
+    void ioStatWithoutOperationsCounts() {
+      assertThat(CgroupReader.parseIoStatV2("8:16 rbytes=10 wbytes=20\n253:2\n"))
+          .containsExactly(new BlockIo("8:16", 8, 16, 10, 20, U, U, U, U, 0, 0),
+              new BlockIo("253:2", 253, 2, 0, 0, U, U, U, U, 0, 0));
     }
 
     @Test

@@ -38,6 +38,10 @@ class ApiStatsPollerTest {
     assertThat(s.pids()).isEqualTo(1);
     assertThat(s.io()).isEmpty();
     assertThat(s.network()).containsExactly(new NetInterface("eth0", 1016, 12, 0, 0, 0, 0, 0, 0));
+    assertThat(s.memoryMaxUsage()).isEqualTo(10_461_184);
+    assertThat(s.memoryMappedFile()).isZero();
+    assertThat(s.failures()).isEqualTo(new ContainerStats.Faults(2437, 0, 2437, 0));
+    assertThat(s.perCpuNanos()).containsExactly(36_629_211_523L, 22_873_326_225L);
   }
 
   /** A cgroup v2 daemon's answer (hand-written, in the shape Docker 20.10+ sends). */
@@ -59,7 +63,8 @@ class ApiStatsPollerTest {
     assertThat(s.memoryRss()).isEqualTo(31_457_280);
     assertThat(s.memoryCache()).isEqualTo(18_874_368);
     assertThat(s.memoryFailcnt()).isEqualTo(ContainerStats.UNKNOWN);
-    assertThat(s.io()).containsExactly(new BlockIo("8:0", 1_048_576, 4096));
+    long u = ContainerStats.UNKNOWN;
+    assertThat(s.io()).containsExactly(new BlockIo("8:0", 8, 0, 1_048_576, 4096, 0, 0, 0, 0, u, u));
     assertThat(s.network()).isEmpty();
     assertThat(s.pids()).isEqualTo(5);
   }
