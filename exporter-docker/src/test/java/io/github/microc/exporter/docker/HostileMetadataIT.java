@@ -5,28 +5,17 @@ import static io.github.microc.exporter.docker.DockerCli.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.microc.exporter.core.testing.Engines;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,13 +31,9 @@ class HostileMetadataIT {
   private static final String P = "microc-it-hostile-";
   private static final int COUNT = 100;
   private static final String BIG_LABEL = "evil-label.with/odd:chars";
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static DockerCli docker;
   private static TestExporter exporter;
-  private static Process prometheus;
-  private static Path prometheusDir;
-  private static int prometheusPort;
+  private static TestPrometheus prometheus;
 
   static String quoted(int i) {
     return "quote\"back\\slash\\\" " + i;
@@ -77,7 +62,7 @@ class HostileMetadataIT {
   static void start() throws Exception {
     docker = DockerCli.requireLocal();
     Path promtool = Engines.requireExecutable("promtool", "install prometheus", "/usr/bin/promtool");
-    Engines.requireExecutable("prometheus", "install prometheus", "/usr/bin/prometheus");
+    TestPrometheus.require();
     assertThat(promtool).isNotNull();
     docker.removeLabelled("hostile");
     ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -115,15 +100,7 @@ class HostileMetadataIT {
   @AfterAll
   static void stop() throws Exception {
     if (prometheus != null) {
-      prometheus.destroy();
-      if (!prometheus.waitFor(15, TimeUnit.SECONDS)) {
-        prometheus.destroyForcibly();
-      }
-    }
-    if (prometheusDir != null) {
-      try (Stream<Path> walk = Files.walk(prometheusDir)) {
-        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      prometheus.close();
     }
     if (exporter != null) {
       exporter.close();
@@ -193,43 +170,10 @@ class HostileMetadataIT {
   }
 
   private static void startPrometheus() throws Exception {
-    prometheusDir = Files.createTempDirectory("microc-prometheus");
-    try (ServerSocket s = new ServerSocket(0)) {
-      prometheusPort = s.getLocalPort();
-    }
-    Path config = prometheusDir.resolve("prometheus.yml");
-    Files.writeString(config, """
-        global:
-          scrape_interval: 1s
-          scrape_timeout: 1s
-        scrape_configs:
-          - job_name: microc
-            params:
-              'collect[]': [containers]
-            static_configs:
-              - targets: ['127.0.0.1:%d']
-        """.formatted(exporter.port()));
-    prometheus = new ProcessBuilder("prometheus",
-        "--config.file=" + config,
-        "--storage.tsdb.path=" + prometheusDir.resolve("data"),
-        "--web.listen-address=127.0.0.1:" + prometheusPort)
-        .redirectErrorStream(true)
-        .redirectOutput(prometheusDir.resolve("prometheus.log").toFile())
-        .start();
-    await("Prometheus ready", Duration.ofSeconds(60), () -> get("/-/ready").statusCode() == 200);
-  }
-
-  private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + prometheusPort + path))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    prometheus = TestPrometheus.start(exporter, "containers");
   }
 
   private static JsonNode query(String promql) throws Exception {
-    HttpResponse<String> r = get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
-    JsonNode body = JSON.readTree(r.body());
-    if (!"success".equals(body.path("status").asText())) {
-      throw new IllegalStateException(r.body());
-    }
-    return body.path("data").path("result");
+    return prometheus.query(promql);
   }
 }

@@ -49,8 +49,17 @@ final class TestExporter implements AutoCloseable {
 
   /** One scrape of the containers collector alone, as {@code collect[]=containers}; throws on anything but 200. */
   String scrape() throws IOException, InterruptedException {
+    return scrape("containers");
+  }
+
+  /** One scrape of these collectors; throws on anything but 200. */
+  String scrape(String... collectors) throws IOException, InterruptedException {
+    StringBuilder query = new StringBuilder();
+    for (String c : collectors) {
+      query.append(query.length() == 0 ? "?" : "&").append("collect%5B%5D=").append(c);
+    }
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + port() + "/metrics?collect%5B%5D=containers"))
+            URI.create("http://127.0.0.1:" + port() + "/metrics" + query))
         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IOException("scrape: HTTP " + r.statusCode());
