@@ -50,7 +50,10 @@ final class Fixtures {
       new NfsdCollector.Plugin(),
       new DmiCollector.Plugin(),
       new XfsCollector.Plugin(),
-      new ZfsCollector.Plugin());
+      new ZfsCollector.Plugin(),
+      new EdacCollector.Plugin(),
+      new BondingCollector.Plugin(),
+      new SelinuxCollector.Plugin());
 
   private Fixtures() {}
 

@@ -65,7 +65,10 @@ class HostPluginsTest {
         "interrupts",
         "dmi",
         "xfs",
-        "zfs");
+        "zfs",
+        "edac",
+        "bonding",
+        "selinux");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
