@@ -62,6 +62,16 @@ final class Sysfs {
     }
   }
 
+  /**
+   * Whether a read failed the way node_exporter's procfs library skips: the file is gone, or the
+   * driver answers {@code EINVAL} or {@code EOPNOTSUPP} (a property it does not have now).
+   */
+  static boolean refused(IOException e) {
+    String message = e.getMessage();
+    return e instanceof NoSuchFileException || message != null
+        && (message.contains("Invalid argument") || message.contains("Operation not supported"));
+  }
+
   /** The text as node_exporter keeps it: its first 128 bytes, whitespace stripped. */
   static String value(String text) {
     return firstBytes(text, MAX_BYTES).strip();

@@ -53,7 +53,8 @@ final class Fixtures {
       new ZfsCollector.Plugin(),
       new EdacCollector.Plugin(),
       new BondingCollector.Plugin(),
-      new SelinuxCollector.Plugin());
+      new SelinuxCollector.Plugin(),
+      new PowerSupplyClassCollector.Plugin());
 
   private Fixtures() {}
 

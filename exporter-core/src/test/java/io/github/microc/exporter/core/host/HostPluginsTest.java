@@ -68,7 +68,8 @@ class HostPluginsTest {
         "zfs",
         "edac",
         "bonding",
-        "selinux");
+        "selinux",
+        "powersupplyclass");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
