@@ -18,7 +18,7 @@
 #   - per collector that both have: CPU per scrape and p50 of K scrapes (default 300) of
 #     /metrics?collect[]=<collector> as Prometheus scrapes (the request's own cost included:
 #     compare a collector with the cheapest), and each exporter's self-reported duration of the
-#     collector in the full scrapes (the mean of every tenth)
+#     collector in those scrapes (the mean of every tenth; alone, so without waiting for a thread)
 # Microc runs through bin/microc (its JVM flags and class-data archive).
 #
 # Usage: bench/host-bench.sh [scrapes (default 3000)] [warm-up scrapes (default 50)]
@@ -141,8 +141,8 @@ for c in $collectors; do
     node_exporter="$node_url?collect[]=$c"
   echo "$c $(( $(cpu_ticks "$microc_pid") - m0 )) $(( $(cpu_ticks "$node_pid") - n0 ))" \
     "$(percentile "$dir/microc.times" 50) $(percentile "$dir/node_exporter.times" 50)" \
-    "$(awk -v c="$c" '$1 == c {print $2}' "$out/prometheus/microc.durations")" \
-    "$(awk -v c="$c" '$1 == c {print $2}' "$out/prometheus/node_exporter.durations")" >>"$out/collectors.txt"
+    "$(awk -v c="$c" '$1 == c {print $2}' "$dir/microc.durations")" \
+    "$(awk -v c="$c" '$1 == c {print $2}' "$dir/node_exporter.durations")" >>"$out/collectors.txt"
 done
 
 python3 - "$scrapes" "$per_collector" "$(getconf CLK_TCK)" "$microc_first" "$node_first" \
@@ -174,8 +174,8 @@ row("  of which anonymous (MiB)", ma / 1024, na / 1024)
 row("  of which file-backed (MiB)", (mr - ma) / 1024, (nr - na) / 1024)
 row("node_* series per scrape", ms, ns)
 
-print(f"== per collector: {k} scrapes of collect[]=<collector> each (CPU ms and p50 ms per scrape),"
-      " self-reported duration (us, mean of the full scrapes)")
+print(f"== per collector: {k} scrapes of collect[]=<collector> each (CPU ms and p50 ms per scrape, the"
+      " request's own cost included), self-reported duration (us)")
 print(f"{'collector':18}{'CPU Microc':>11}{'node_exp.':>10}{'ratio':>7}{'p50 Microc':>12}{'node_exp.':>10}"
       f"{'self Microc':>13}{'node_exp.':>10}")
 rows = []
