@@ -81,14 +81,34 @@ public final class PluginProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse(
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-    cmd.addAll(List.of("-XX:+UseSerialGC", "-Xmx" + settings.heap(), "-Xss256k",
-        "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m",
-        "-XX:MaxMetaspaceSize=64m", "-XX:-UsePerfData", "-XX:+ExitOnOutOfMemoryError",
-        "-XX:+DisplayVMOutputToStderr", "-Xshare:auto"));
+    cmd.addAll(List.of("-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+        "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-XX:-UsePerfData"));
+    cmd.addAll(inheritedFlags());
+    cmd.addAll(List.of("-Xmx" + settings.heap(), "-XX:+ExitOnOutOfMemoryError", "-XX:+DisplayVMOutputToStderr"));
     cmd.addAll(settings.jvmOptions());
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), PluginHost.class.getName(),
         jar.toString()));
     this.command = List.copyOf(cmd);
+  }
+
+  /**
+   * Microc's own JVM flags (bin/microc's, or {@code MICROC_JVM_FLAGS}), so that a plugin's JVM
+   * is as small and maps the same class-data archive, but for its heap, a class-list dump of a
+   * training run and agents (a debugger's port is Microc's).
+   */
+  private static List<String> inheritedFlags() {
+    List<String> flags = new ArrayList<>();
+    for (String flag : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (flag.startsWith("-Xmx") || flag.startsWith("-Xms") || flag.startsWith("-XX:DumpLoadedClassList")
+          || flag.startsWith("-XX:SharedClassListFile") || flag.equals("-Xshare:dump")
+          || flag.startsWith("-agentlib") || flag.startsWith("-javaagent") || flag.startsWith("-agentpath")
+          || flag.startsWith("-XX:MaxRAM") || flag.startsWith("-XX:InitialHeapSize")
+          || flag.startsWith("-XX:MaxHeapSize")) {
+        continue;
+      }
+      flags.add(flag);
+    }
+    return flags;
   }
 
   /** Starts the jar's JVM; {@link #hello()} waits for its list of plugins. */
