@@ -41,11 +41,12 @@ echo "kernel: $(uname -sr); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "java: $("$java" -version 2>&1 | head -2 | tail -1)"
 echo "plugin: $(basename "$plugin")"
 
-# Starts a variant on a port; sets launched_pid and ready_ms (launch to /ready 200).
+# Starts a variant on its port; sets launched_pid and ready_ms (launch to /ready 200). One
+# port and one configuration file per variant: the launcher keys its class-data archive on them.
 launch() {
   local variant=$1 port=$2
-  local config=$work/$variant-$port.conf
-  {
+  local config=$work/$variant.conf
+  [ -f "$config" ] || {
     echo "microc.web.listen-address = \"127.0.0.1:$port\""
     if [ "$variant" != none ]; then
       echo "microc.plugins-dir = \"$work/plugins\""
@@ -71,20 +72,19 @@ variants=(none in-process process)
 declare -A readies pid_of port_of
 # A first run of each: the launcher writes the class-data archive of that configuration.
 for variant in "${variants[@]}"; do
-  port=$(free_port)
-  launch "$variant" "$port"
+  port_of[$variant]=$(free_port)
+  launch "$variant" "${port_of[$variant]}"
   stop "$launched_pid"
 done
 for ((i = 1; i <= launches; i++)); do
   for variant in "${variants[@]}"; do
-    port=$(free_port)
+    port=${port_of[$variant]}
     launch "$variant" "$port"
     readies[$variant]="${readies[$variant]:-} $ready_ms"
     if [ "$i" -lt "$launches" ]; then
       stop "$launched_pid"
     else
       pid_of[$variant]=$launched_pid
-      port_of[$variant]=$port
     fi
   done
 done

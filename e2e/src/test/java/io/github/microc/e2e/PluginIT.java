@@ -124,6 +124,23 @@ class PluginIT {
     }
   }
 
+  @Test
+  void configurationErrorFromCreateInThePluginsJvmStopsTheStartupWithFileAndLine() throws Exception {
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    Files.copy(pluginJar, plugins.resolve(pluginJar.getFileName()));
+    Path config = Files.writeString(dir.resolve("microc.conf"), "microc.collectors.http_probe.concurrency = 0\n");
+
+    // create() runs in the plugin's own JVM (the default mode); its ConfigError comes back here.
+    Command.Result result = Command.run(START_TIMEOUT, null, List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-jar", appJar.toString(), "--config", config.toString(),
+        "--plugins", plugins.toString(), "--web.listen-address=127.0.0.1:" + FreePort.loopback()));
+
+    assertThat(result.exitCode()).as(result.output()).isEqualTo(1);
+    assertThat(result.output()).contains("microc: " + config + ":1: microc.collectors.http_probe.concurrency:"
+        + " must be at least 1, got 0");
+  }
+
   /** Each kind of unusable jar: exit status 1 and one message naming the jar and the reason. */
   @Nested
   class BadJar {

@@ -84,7 +84,8 @@ public final class PluginProcess implements AutoCloseable {
     cmd.addAll(List.of("-XX:+UseSerialGC", "-Xss256k", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
         "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=64m", "-XX:-UsePerfData"));
     cmd.addAll(inheritedFlags());
-    cmd.addAll(List.of("-Xmx" + settings.heap(), "-XX:+ExitOnOutOfMemoryError", "-XX:+DisplayVMOutputToStderr"));
+    cmd.addAll(List.of("-Xms" + settings.initialHeap(), "-Xmx" + settings.heap(), "-XX:+ExitOnOutOfMemoryError",
+        "-XX:+DisplayVMOutputToStderr"));
     cmd.addAll(settings.jvmOptions());
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), PluginHost.class.getName(),
         jar.toString()));
