@@ -54,7 +54,8 @@ final class Fixtures {
       new EdacCollector.Plugin(),
       new BondingCollector.Plugin(),
       new SelinuxCollector.Plugin(),
-      new PowerSupplyClassCollector.Plugin());
+      new PowerSupplyClassCollector.Plugin(),
+      new BtrfsCollector.Plugin());
 
   private Fixtures() {}
 

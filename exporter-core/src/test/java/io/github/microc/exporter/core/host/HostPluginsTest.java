@@ -69,7 +69,8 @@ class HostPluginsTest {
         "edac",
         "bonding",
         "selinux",
-        "powersupplyclass");
+        "powersupplyclass",
+        "btrfs");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
