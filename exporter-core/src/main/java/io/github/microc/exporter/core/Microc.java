@@ -13,7 +13,9 @@ import io.github.microc.exporter.core.engine.CollectionEngine;
 import io.github.microc.exporter.core.engine.CollectorFailure;
 import io.github.microc.exporter.core.engine.LoaderThreads;
 import io.github.microc.exporter.core.engine.PluginRuntime;
+import io.github.microc.exporter.core.http.Endpoint;
 import io.github.microc.exporter.core.http.ExporterServer;
+import io.github.microc.exporter.core.http.ServerProvider;
 import io.github.microc.exporter.core.http.StatusTable;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.ConfigError;
@@ -29,6 +31,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -291,15 +294,60 @@ public final class Microc implements AutoCloseable {
 
   /** Starts the endpoint on the given address. */
   public synchronized ExporterServer startServer(ListenAddress listen) throws IOException {
+    ExporterServer bound = bindServer(listen);
+    bound.start();
+    return bound;
+  }
+
+  /**
+   * Binds the endpoint's address without answering yet, so that a taken port is reported
+   * before anything else happens; {@link ExporterServer#start} starts it. The server is
+   * {@code exporter-http}'s when that is on the class path (found with {@link ServiceLoader}),
+   * else the JDK's own.
+   *
+   * @throws IOException when the address cannot be bound
+   */
+  public synchronized ExporterServer bindServer(ListenAddress listen) throws IOException {
     if (server != null) {
       throw new IllegalStateException("the endpoint is already running on port " + server.port());
     }
-    server = ExporterServer.start(listen, registry(), engine, version(), () -> {
+    Endpoint endpoint = new Endpoint(registry, engine, version(), settings.web(), () -> {
       List<StatusTable> tables = new ArrayList<>();
       statusTables.forEach(t -> tables.add(t.get()));
       return tables;
     });
+    ExporterServer bound = ServerProvider.find(Microc.class.getClassLoader())
+        .bind(listen, settings.web(), endpoint);
+    server = new Served(bound);
     return server;
+  }
+
+  /**
+   * A bound server that, once started, has the exporter's own metrics registered (after the
+   * first collection where one is under way; see {@link #registry}).
+   */
+  private final class Served implements ExporterServer {
+    private final ExporterServer bound;
+
+    Served(ExporterServer bound) {
+      this.bound = bound;
+    }
+
+    @Override
+    public int port() {
+      return bound.port();
+    }
+
+    @Override
+    public void start() throws IOException {
+      bound.start();
+      registry();
+    }
+
+    @Override
+    public void stop(Duration grace) {
+      bound.stop(grace);
+    }
   }
 
   /**

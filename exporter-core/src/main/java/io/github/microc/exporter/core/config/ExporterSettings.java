@@ -15,13 +15,15 @@ import java.time.Duration;
  * @param hostPaths where the host's file systems are mounted
  * @param defaultTimeout a collector's timeout when its block does not set one
  * @param defaultMinInterval a collector's min-interval when its block does not set one
+ * @param web how the endpoint treats its clients
  */
 public record ExporterSettings(
     ListenAddress listen,
     boolean exporterMetrics,
     HostPaths hostPaths,
     Duration defaultTimeout,
-    Duration defaultMinInterval) {
+    Duration defaultMinInterval,
+    WebSettings web) {
 
   /** Reads {@code microc.web}, {@code microc.host} and {@code microc.collector-defaults}. */
   public static ExporterSettings from(Config merged) {
@@ -43,7 +45,8 @@ public record ExporterSettings(
         web.getBoolean("exporter-metrics"),
         hostPaths(host),
         defaults.getPositiveDuration("timeout"),
-        defaults.getNonNegativeDuration("min-interval"));
+        defaults.getNonNegativeDuration("min-interval"),
+        WebSettings.from(web));
   }
 
   /** {@code microc.host}; an empty {@code udev-data} is {@code <rootfs>/run/udev/data}. */

@@ -1,13 +1,12 @@
 package io.github.microc.exporter.core.http;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.config.ExporterFilterProperties;
 import io.prometheus.metrics.config.PrometheusProperties;
-import io.prometheus.metrics.exporter.httpserver.HttpExchangeAdapter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.registry.PrometheusScrapeRequest;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -31,7 +30,7 @@ import java.util.zip.Deflater;
  */
 final class TextResponse {
 
-  /** The size of each write to the exchange: the JDK's server copies a larger one into a new buffer. */
+  /** The size of the gzip encoder's output buffer. */
   private static final int CHUNK = 8192;
   /** Encoders kept between scrapes: one for each scrape that ran at the same time, up to this. */
   private static final int IDLE = 2;
@@ -53,24 +52,24 @@ final class TextResponse {
   }
 
   /** Whether this answers the request; if not, client_java's handler does. */
-  boolean handles(HttpExchange exchange, Map<String, List<String>> query) {
+  boolean handles(Exchange exchange, Map<String, List<String>> query) {
     if (!enabled || query.containsKey("debug") || query.containsKey("name[]")) {
       return false;
     }
-    String accept = exchange.getRequestHeaders().getFirst("Accept");
+    String accept = exchange.header("Accept");
     return formats.findWriter(accept) == formats.getPrometheusTextFormatWriter()
         && EscapingScheme.fromAcceptHeader(accept) == EscapingScheme.UNDERSCORE_ESCAPING;
   }
 
-  void respond(HttpExchange exchange) throws IOException {
-    MetricSnapshots snapshots = registry.scrape(new HttpExchangeAdapter(exchange).getRequest());
-    exchange.getResponseHeaders().set("Content-Type", PrometheusTextFormatWriter.CONTENT_TYPE);
+  void respond(Exchange exchange, PrometheusScrapeRequest request) throws IOException {
+    MetricSnapshots snapshots = registry.scrape(request);
+    exchange.setHeader("Content-Type", PrometheusTextFormatWriter.CONTENT_TYPE);
     boolean gzip = acceptsGzip(exchange);
     if (gzip) {
-      exchange.getResponseHeaders().set("Content-Encoding", "gzip");
+      exchange.setHeader("Content-Encoding", "gzip");
     }
-    if (exchange.getRequestMethod().equals("HEAD")) {
-      exchange.sendResponseHeaders(200, -1);
+    if (exchange.method().equals("HEAD")) {
+      exchange.send(200, -1).close();
       return;
     }
     Encoders encoders = idle.pollFirst();
@@ -91,12 +90,8 @@ final class TextResponse {
   }
 
   /** As client_java decides: any {@code Accept-Encoding} header listing gzip. */
-  private static boolean acceptsGzip(HttpExchange exchange) {
-    List<String> headers = exchange.getRequestHeaders().get("Accept-Encoding");
-    if (headers == null) {
-      return false;
-    }
-    for (String header : headers) {
+  private static boolean acceptsGzip(Exchange exchange) {
+    for (String header : exchange.headers("Accept-Encoding")) {
       for (String encoding : header.split(",")) {
         if (encoding.trim().equalsIgnoreCase("gzip")) {
           return true;
@@ -108,12 +103,12 @@ final class TextResponse {
 
   /** One response body: the pieces of the text as they come, then the rest. */
   private static final class Body implements TextFormat.Pieces {
-    private final HttpExchange exchange;
+    private final Exchange exchange;
     private final Encoders encoders;
     private final boolean gzip;
     private OutputStream out;
 
-    Body(HttpExchange exchange, Encoders encoders, boolean gzip) {
+    Body(Exchange exchange, Encoders encoders, boolean gzip) {
       this.exchange = exchange;
       this.encoders = encoders;
       this.gzip = gzip;
@@ -122,8 +117,7 @@ final class TextResponse {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
       if (out == null) {
-        exchange.sendResponseHeaders(200, 0);
-        out = exchange.getResponseBody();
+        out = exchange.send(200, 0);
         if (gzip) {
           encoders.startGzip(out);
         }
@@ -131,20 +125,18 @@ final class TextResponse {
       if (gzip) {
         encoders.deflate(b, off, len, out);
       } else {
-        for (int at = off, end = off + len; at < end; at += CHUNK) {
-          out.write(b, at, Math.min(CHUNK, end - at));
-        }
+        out.write(b, off, len);
       }
     }
 
     /** The rest of the text; with no piece before it, the whole text, sent with its length. */
     void finish(byte[] rest, int len) throws IOException {
       if (out == null && !gzip) {
-        exchange.sendResponseHeaders(200, len == 0 ? -1 : len);
+        out = exchange.send(200, len == 0 ? -1 : len);
         if (len == 0) {
+          out.close();
           return;
         }
-        out = exchange.getResponseBody();
       }
       try {
         write(rest, 0, len);
