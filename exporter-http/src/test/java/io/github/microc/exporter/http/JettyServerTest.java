@@ -1,0 +1,221 @@
+package io.github.microc.exporter.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.microc.exporter.core.Microc;
+import io.github.microc.exporter.core.config.ListenAddress;
+import io.github.microc.exporter.core.http.ExporterServer;
+import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.testing.TestPlugins;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The Jetty server's limits, spoken to over raw sockets as a hostile client would. */
+class JettyServerTest {
+
+  private final CountDownLatch gate = new CountDownLatch(1);
+  private final List<Microc> started = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    gate.countDown();
+    started.forEach(Microc::close);
+  }
+
+  private ExporterServer start(List<CollectorPlugin> plugins, String... settings) throws IOException {
+    Microc.Builder builder = Microc.builder().plugins(plugins).environment(Map.of())
+        .set("microc.web.exporter-metrics", false, "test");
+    for (int i = 0; i < settings.length; i += 2) {
+      builder.set("microc.web." + settings[i], settings[i + 1], "test");
+    }
+    Microc microc = builder.build();
+    started.add(microc);
+    return microc.startServer(ListenAddress.parse("127.0.0.1:0"));
+  }
+
+  private static Socket connect(ExporterServer server) throws IOException {
+    Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
+    socket.setSoTimeout(10_000);
+    return socket;
+  }
+
+  /** Sends {@code request} and reads until the server closes; the status line and the rest. */
+  private static String exchange(ExporterServer server, String request) throws IOException {
+    try (Socket socket = connect(server)) {
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void aClientThatSendsItsHeadersSlowlyIsDisconnectedAtTheDeadline() throws Exception {
+    ExporterServer server = start(List.of(TestPlugins.constant("one")), "read-header-timeout", "1s");
+    try (Socket slow = connect(server)) {
+      OutputStream out = slow.getOutputStream();
+      long start = System.nanoTime();
+      boolean closed = false;
+      // One byte every 200 ms: each byte would reset an idle timeout.
+      for (byte b : "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: yes\r\n".getBytes(StandardCharsets.US_ASCII)) {
+        try {
+          out.write(b);
+          out.flush();
+        } catch (IOException e) {
+          closed = true;
+          break;
+        }
+        Thread.sleep(200);
+        if (slow.getInputStream().available() < 0) {
+          break;
+        }
+      }
+      Duration held = Duration.ofNanos(System.nanoTime() - start);
+      if (!closed) {
+        assertThat(slow.getInputStream().read()).isEqualTo(-1);
+      }
+      assertThat(held).isLessThan(Duration.ofSeconds(4));
+    }
+  }
+
+  @Test
+  void aConnectionThatSendsNothingIsClosedAtTheDeadlineAndAKeptAliveOneIsNot() throws Exception {
+    ExporterServer server = start(List.of(TestPlugins.constant("one")), "read-header-timeout", "1s");
+    try (Socket silent = connect(server); Socket kept = connect(server)) {
+      kept.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      byte[] answer = new byte[4096];
+      int n = kept.getInputStream().read(answer);
+      assertThat(new String(answer, 0, n, StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200");
+
+      long start = System.nanoTime();
+      assertThat(silent.getInputStream().read()).isEqualTo(-1);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+
+      // Idle between requests is the idle timeout's business, not the header deadline's.
+      Thread.sleep(1500);
+      kept.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      n = kept.getInputStream().read(answer);
+      assertThat(new String(answer, 0, n, StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200");
+    }
+  }
+
+  @Test
+  void requestsBeyondTheLimitGetA503AtOnce() throws Exception {
+    CollectorPlugin gated = TestPlugins.of("gated", () -> {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return MetricSnapshots.of(io.github.microc.exporter.core.spi.MetricFamily.gauge("test_gated", "Opened.", 1));
+    });
+    ExporterServer server = start(List.of(gated), "max-requests", "2");
+    List<CompletableFuture<String>> held = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      held.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          return exchange(server, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        } catch (IOException e) {
+          throw new RuntimeException(e);
+        }
+      }));
+    }
+    Thread.sleep(500);
+    long start = System.nanoTime();
+    String refused = exchange(server, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    assertThat(refused).startsWith("HTTP/1.1 503").endsWith("limit of concurrent requests reached (2), try again later\n");
+    assertThat(exchange(server, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200");
+
+    gate.countDown();
+    for (CompletableFuture<String> f : held) {
+      assertThat(f.get()).startsWith("HTTP/1.1 200").contains("test_gated 1.0");
+    }
+  }
+
+  @Test
+  void oversizedRequestLineAndHeadersGet414And431AndBadInputNamesNoJavaClass() throws Exception {
+    ExporterServer server = start(List.of(TestPlugins.constant("one")));
+    String longLine = exchange(server, "GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    String bigHeaders = exchange(server, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(9000) + "\r\n\r\n");
+    String badUrl = exchange(server, "GET /%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    String badQuery = exchange(server, "GET /metrics?collect[]=%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    String tls = exchange(server, "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003");
+
+    assertThat(longLine).startsWith("HTTP/1.1 414");
+    assertThat(bigHeaders).startsWith("HTTP/1.1 431");
+    assertThat(badUrl).startsWith("HTTP/1.1 400");
+    assertThat(badQuery).startsWith("HTTP/1.1 400").endsWith("malformed URL parameter \"%zz\"\n");
+    assertThat(tls).startsWith("HTTP/1.1 400");
+    for (String answer : List.of(longLine, bigHeaders, badUrl, badQuery, tls)) {
+      assertThat(answer).doesNotContainPattern("Exception|java\\.|org\\.eclipse|Jetty");
+    }
+  }
+
+  @Test
+  void aClientThatDoesNotReadIsDisconnectedAtTheWriteDeadline() throws Exception {
+    // About 4 MB of text: more than the socket buffers hold.
+    GaugeSnapshot.Builder wide = GaugeSnapshot.builder().name("test_wide").help("Wide.");
+    for (int i = 0; i < 40_000; i++) {
+      wide.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+          .labels(Labels.of("id", "/docker/" + "0123456789abcdef".repeat(4), "series", Integer.toString(i)))
+          .value(i).build());
+    }
+    MetricSnapshots snapshots = MetricSnapshots.of(wide.build());
+    ExporterServer server = start(List.of(TestPlugins.of("wide", () -> snapshots)), "write-timeout", "2s");
+    try (Socket reader = connect(server)) {
+      reader.setReceiveBufferSize(4096);
+      reader.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      Thread.sleep(3500);
+      InputStream in = reader.getInputStream();
+      long total = 0;
+      byte[] buffer = new byte[65536];
+      try {
+        for (int n; (n = in.read(buffer)) > 0; ) {
+          total += n;
+        }
+      } catch (IOException e) {
+        // reset by the server: as good as a close
+      }
+      assertThat(total).isLessThan(4_000_000);
+    }
+    // The thread that wrote is free again: a scrape is answered.
+    assertThat(exchange(server, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200");
+  }
+
+  @Test
+  void stopRefusesNewConnectionsAtOnceAndLetsTheRequestInFlightFinish() throws Exception {
+    ExporterServer server = start(List.of(TestPlugins.sleeping("slow", Duration.ofMillis(1500))));
+    CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> {
+      try {
+        return exchange(server, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    });
+    Thread.sleep(500);
+    CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> server.stop(Duration.ofSeconds(5)));
+    Thread.sleep(200);
+    assertThatThrownBy(() -> connect(server).close()).isInstanceOf(ConnectException.class);
+
+    String answer = inFlight.get();
+    stopping.get();
+    assertThat(answer).startsWith("HTTP/1.1 200").contains("Connection: close").contains("test_slow_value 1.0");
+  }
+}
