@@ -23,6 +23,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -63,6 +65,16 @@ public final class Main {
   @Option(names = "--web.listen-address", paramLabel = "[HOST]:PORT",
       description = "Where to serve /metrics (microc.web.listen-address; default :10049).")
   String listenAddress;
+
+  @Option(names = "--web.max-requests", paramLabel = "N",
+      description = "Scrapes served at once; beyond it a 503 at once (microc.web.max-requests;"
+          + " default 40, 0 for no limit).")
+  Integer maxRequests;
+
+  @Option(names = "--web.shutdown-grace", paramLabel = "DURATION",
+      description = "On SIGTERM or SIGINT, how long the scrapes in flight may take to finish"
+          + " (microc.web.shutdown-grace; default 10s).")
+  String shutdownGrace;
 
   @Option(names = "--web.disable-exporter-metrics",
       description = "Leave out the exporter's own process_* and jvm_* metrics.")
@@ -214,6 +226,12 @@ public final class Main {
     if (listenAddress != null) {
       builder.set("microc.web.listen-address", listenAddress, "flag --web.listen-address");
     }
+    if (maxRequests != null) {
+      builder.set("microc.web.max-requests", maxRequests, "flag --web.max-requests");
+    }
+    if (shutdownGrace != null) {
+      builder.set("microc.web.shutdown-grace", shutdownGrace, "flag --web.shutdown-grace");
+    }
     if (disableExporterMetrics) {
       builder.set("microc.web.exporter-metrics", false, "flag --web.disable-exporter-metrics");
     }
@@ -241,16 +259,26 @@ public final class Main {
   }
 
   private int serve(Microc microc, PluginDirectory directory, PushSettings push) {
-    // The first collection overlaps the endpoint's start; a scrape meanwhile shares it.
-    microc.warmUp();
     String listening = "no HTTP listener";
+    ExporterServer server = null;
     if (microc.settings().listening()) {
-      ExporterServer server;
+      // The port before anything else, so that a taken one is the first thing said.
       try {
-        server = microc.startServer();
+        server = microc.bindServer(microc.settings().listen());
       } catch (IOException | RuntimeException e) {
         microc.close();
         throw new StartupException("cannot listen on " + microc.settings().listen() + ": "
+            + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
+      }
+    }
+    // The first collection overlaps the endpoint's start; a scrape meanwhile shares it.
+    microc.warmUp();
+    if (server != null) {
+      try {
+        server.start();
+      } catch (IOException | RuntimeException e) {
+        microc.close();
+        throw new StartupException("cannot serve on " + microc.settings().listen() + ": "
             + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
       }
       listening = "listening on " + new ListenAddress(microc.settings().listen().host(), server.port());
@@ -266,8 +294,18 @@ public final class Main {
         listening, pushing == null ? "" : ", pushing to " + String.join(", ", pushing.endpoints()),
         String.join(", ", microc.engine().enabledCollectors()), sinceProcessStart());
 
+    ExporterServer endpoint = server;
     CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean stopping = new AtomicBoolean();
+    Duration grace = microc.settings().web().shutdownGrace();
     Runnable stop = () -> {
+      if (!stopping.compareAndSet(false, true)) {
+        return;
+      }
+      // The port closes at once; the scrapes in flight finish within the grace period.
+      if (endpoint != null) {
+        endpoint.stop(grace);
+      }
       if (pushing != null) {
         // What is not sent yet goes to the buffer, for the next start.
         pushing.close();
@@ -277,7 +315,8 @@ public final class Main {
       stopped.countDown();
     };
     Signals.onTermination(signal -> {
-      log().info("received SIG{}, shutting down", signal);
+      log().info("received SIG{}, shutting down (requests in flight have {} s to finish)", signal,
+          grace.toMillis() / 1000.0);
       stop.run();
     });
     Runtime.getRuntime().addShutdownHook(new Thread(stop, "microc-shutdown"));
