@@ -40,7 +40,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * read-header-timeout} ({@link DeadlineConnection}); a response must be written within
  * {@code write-timeout} or its connection is closed; a request line longer than {@code
  * max-header-bytes} gets a 414 and a header section a 431. Threads are made when requests need
- * them and end after 10 s without work: one selector thread when idle.
+ * them and end when idle: the selector and one worker remain.
  */
 final class JettyServer implements ExporterServer {
 
@@ -63,7 +63,9 @@ final class JettyServer implements ExporterServer {
   static JettyServer bind(ListenAddress listen, WebSettings settings, Endpoint endpoint)
       throws IOException {
     int maxThreads = (settings.maxRequests() == 0 ? 200 : settings.maxRequests()) + SPARE_THREADS;
-    QueuedThreadPool threads = new QueuedThreadPool(maxThreads, 1, 10_000);
+    // Jetty's pool lets one idle thread end per idle timeout: after a burst (hundreds of
+    // clients sending at once) it is back to the selector and one worker within seconds.
+    QueuedThreadPool threads = new QueuedThreadPool(maxThreads, 2, 500);
     threads.setName("microc-http");
     threads.setDaemon(true);
     threads.setReservedThreads(0);
