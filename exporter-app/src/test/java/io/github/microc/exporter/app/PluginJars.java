@@ -143,6 +143,64 @@ final class PluginJars {
         .text("reference.conf", "microc.collectors.hostile_" + fault + " {}\n").writeTo(file);
   }
 
+  /** {@code slow}: each collection takes {@code sleep} (2s by default). */
+  static final String SLOW = """
+      package sample.slow;
+
+      import io.github.microc.exporter.core.spi.CollectorPlugin;
+      import io.github.microc.exporter.core.spi.MetricFamily;
+      import io.github.microc.exporter.core.spi.PluginContext;
+      import io.prometheus.metrics.model.registry.MultiCollector;
+      import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+
+      public final class SlowPlugin implements CollectorPlugin {
+        @Override public String name() { return "slow"; }
+        @Override public String description() { return "Takes its time (a test plugin)."; }
+        @Override public MultiCollector create(PluginContext context) {
+          long millis = context.config().getDuration("sleep").toMillis();
+          return () -> {
+            try {
+              Thread.sleep(millis);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return MetricSnapshots.of(MetricFamily.gauge("sample_slow_done", "Done.", 1));
+          };
+        }
+      }
+      """;
+
+  static final String SLOW_REFERENCE = "microc.collectors.slow { sleep = 2s, timeout = 10s }\n";
+
+  /** {@code wide}: {@code series} series with long labels, about 130 bytes of text each. */
+  static final String WIDE = """
+      package sample.wide;
+
+      import io.github.microc.exporter.core.spi.CollectorPlugin;
+      import io.github.microc.exporter.core.spi.MetricFamily;
+      import io.github.microc.exporter.core.spi.PluginContext;
+      import io.prometheus.metrics.model.registry.MultiCollector;
+      import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+
+      public final class WidePlugin implements CollectorPlugin {
+        @Override public String name() { return "wide"; }
+        @Override public String description() { return "Many series (a test plugin)."; }
+        @Override public MultiCollector create(PluginContext context) {
+          int series = context.config().getInt("series");
+          return () -> {
+            MetricFamily family = MetricFamily.gauge("sample_wide_value", "Wide.", "id", "series");
+            for (int i = 0; i < series; i++) {
+              family.add(i, "/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                  Integer.toString(i));
+            }
+            return MetricSnapshots.of(family.build());
+          };
+        }
+      }
+      """;
+
+  static final String WIDE_REFERENCE = "microc.collectors.wide { series = 10000 }\n";
+
   private final Path classes;
 
   private PluginJars(Path classes) {
@@ -159,7 +217,9 @@ final class PluginJars {
         "sample/greeting/GreetingPlugin.java", GREETING,
         "sample/other/OtherGreetingPlugin.java", OTHER_GREETING,
         "sample/missing/Base.java", BASE,
-        "sample/broken/BrokenPlugin.java", BROKEN));
+        "sample/broken/BrokenPlugin.java", BROKEN,
+        "sample/slow/SlowPlugin.java", SLOW,
+        "sample/wide/WidePlugin.java", WIDE));
     HOSTILE.keySet().forEach(fault -> files.put("hostile/" + fault + "/HostilePlugin.java", hostileSource(fault)));
     for (Map.Entry<String, String> file : files.entrySet()) {
       Path path = sources.resolve(file.getKey());
@@ -235,6 +295,18 @@ final class PluginJars {
   Path greetingJar(Path file) throws IOException {
     return jar().classes("sample/greeting").services("sample.greeting.GreetingPlugin")
         .text("reference.conf", GREETING_REFERENCE).writeTo(file);
+  }
+
+  /** The {@code slow} plugin. */
+  Path slowJar(Path file) throws IOException {
+    return jar().classes("sample/slow").services("sample.slow.SlowPlugin")
+        .text("reference.conf", SLOW_REFERENCE).writeTo(file);
+  }
+
+  /** The {@code wide} plugin. */
+  Path wideJar(Path file) throws IOException {
+    return jar().classes("sample/wide").services("sample.wide.WidePlugin")
+        .text("reference.conf", WIDE_REFERENCE).writeTo(file);
   }
 
   /** The jars the SPI, the Prometheus model, OSHI and Typesafe Config come from. */
