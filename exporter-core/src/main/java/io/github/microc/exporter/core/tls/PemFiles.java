@@ -171,7 +171,7 @@ public final class PemFiles {
   private static PrivateKey pkcs8(Path file, byte[] der) throws IOException {
     PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
     List<String> failures = new ArrayList<>();
-    for (String algorithm : List.of("RSA", "EC")) {
+    for (String algorithm : List.of("RSA", "EC", "Ed25519")) {
       try {
         return KeyFactory.getInstance(algorithm).generatePrivate(spec);
       } catch (InvalidKeySpecException e) {
@@ -180,7 +180,7 @@ public final class PemFiles {
         throw problem(file, "cannot read the key: " + e);
       }
     }
-    throw problem(file, "not a valid RSA or EC private key (" + String.join("; ", failures) + ")");
+    throw problem(file, "not a valid RSA, EC or Ed25519 private key (" + String.join("; ", failures) + ")");
   }
 
   /**
@@ -215,12 +215,13 @@ public final class PemFiles {
    * Whether the key signs what the certificate's public key verifies: the JDK offers no way to
    * derive an EC public key from the private one, and a signature check covers RSA and EC alike.
    */
-  private static boolean matches(Path file, PrivateKey key, PublicKey certified)
+  public static boolean matches(Path file, PrivateKey key, PublicKey certified)
       throws IOException {
-    if (!key.getAlgorithm().equals(certified.getAlgorithm())) {
+    boolean edwards = key.getAlgorithm().startsWith("Ed") && certified.getAlgorithm().startsWith("Ed");
+    if (!edwards && !key.getAlgorithm().equals(certified.getAlgorithm())) {
       return false;
     }
-    String algorithm = switch (key.getAlgorithm()) {
+    String algorithm = edwards ? "Ed25519" : switch (key.getAlgorithm()) {
       case "RSA" -> "SHA256withRSA";
       case "EC" -> "SHA256withECDSA";
       default -> null;
