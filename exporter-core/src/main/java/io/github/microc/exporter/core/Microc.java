@@ -17,6 +17,8 @@ import io.github.microc.exporter.core.http.Endpoint;
 import io.github.microc.exporter.core.http.ExporterServer;
 import io.github.microc.exporter.core.http.ServerProvider;
 import io.github.microc.exporter.core.http.StatusTable;
+import io.github.microc.exporter.core.web.ServerTls;
+import io.github.microc.exporter.core.web.WebConfig;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.ConfigError;
 import io.github.microc.exporter.core.spi.HostPaths;
@@ -97,13 +99,18 @@ public final class Microc implements AutoCloseable {
   /** Whether the exporter's own metrics were put in {@link #registry}. Guarded by this. */
   private boolean exporterMetrics;
   private ExporterServer server;
+  /** The web-config file as last read; {@link WebConfig#NONE} without one. */
+  private volatile WebConfig web;
+  /** TLS of the endpoint, when it has any. Guarded by this. */
+  private ServerTls tls;
   private boolean closed;
   /** The collection {@link #warmUp} started; null before. Guarded by this. */
   private CompletableFuture<MetricSnapshots> warm;
 
   private Microc(Config config, ExporterSettings settings, CollectionEngine engine,
       ExecutorService collectorExecutor, ScheduledExecutorService scheduler,
-      Deque<AutoCloseable> resources, Map<String, CollectorPlugin> plugins) {
+      Deque<AutoCloseable> resources, Map<String, CollectorPlugin> plugins, WebConfig web) {
+    this.web = web;
     this.config = config;
     this.settings = settings;
     this.engine = engine;
@@ -316,8 +323,14 @@ public final class Microc implements AutoCloseable {
       statusTables.forEach(t -> tables.add(t.get()));
       return tables;
     });
+    endpoint.web(web);
+    if (web.tls() != null) {
+      tls = new ServerTls(web.tls());
+      tls.watch(scheduler, 1000);
+      registry.register(tls.metrics());
+    }
     ExporterServer bound = ServerProvider.find(Microc.class.getClassLoader())
-        .bind(listen, settings.web(), endpoint);
+        .bind(listen, settings.web(), tls, endpoint);
     server = new Served(bound);
     return server;
   }
@@ -378,6 +391,9 @@ public final class Microc implements AutoCloseable {
     closed = true;
     if (server != null) {
       server.close();
+    }
+    if (tls != null) {
+      tls.close();
     }
     registries.forEach(r -> r.unregister(engine));
     while (!resources.isEmpty()) {
@@ -461,6 +477,11 @@ public final class Microc implements AutoCloseable {
       ConfigValidator.validate(layers, found.keySet());
       Config merged = layers.merged();
       ExporterSettings settings = ExporterSettings.from(merged);
+      WebConfig web = settings.web().configFile() == null ? WebConfig.NONE
+          : WebConfig.read(settings.web().configFile());
+      if (web.tls() != null) {
+        web.tls().applyJvmWide();
+      }
       configureOshi(settings.hostPaths());
 
       ExecutorService executor = Executors.newCachedThreadPool(daemon("microc-collector-"));
@@ -510,7 +531,7 @@ public final class Microc implements AutoCloseable {
         throw e;
       }
       return new Microc(effective, settings, engine.build(), executor, scheduler, resources,
-          Map.copyOf(found));
+          Map.copyOf(found), web);
     }
 
     /**

@@ -2,6 +2,8 @@ package io.github.microc.exporter.core.http;
 
 import io.github.microc.exporter.core.config.WebSettings;
 import io.github.microc.exporter.core.engine.CollectionEngine;
+import io.github.microc.exporter.core.web.BasicAuth;
+import io.github.microc.exporter.core.web.WebConfig;
 import io.prometheus.metrics.config.PrometheusProperties;
 import io.prometheus.metrics.exporter.common.PrometheusHttpExchange;
 import io.prometheus.metrics.exporter.common.PrometheusHttpRequest;
@@ -46,6 +48,9 @@ public final class Endpoint {
   private final int maxRequests;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile String loggedError;
+  private volatile BasicAuth auth = new BasicAuth(Map.of());
+  private volatile Map<String, String> headers = Map.of();
+  private volatile Supplier<String> reload;
 
   /**
    * @param registry what {@code /metrics} exposes; {@code engine} is registered in it already
@@ -64,10 +69,39 @@ public final class Endpoint {
     this.status = status;
   }
 
+  /**
+   * Applies a web-config file's basic-auth users and response headers to the requests from now
+   * on (its TLS settings are the server's).
+   */
+  public void web(WebConfig config) {
+    this.auth = new BasicAuth(config.users());
+    this.headers = config.headers();
+  }
+
+  /**
+   * Serves {@code POST /-/reload} (as Prometheus's {@code --web.enable-lifecycle} does):
+   * {@code reload} reloads and returns null, or the reason it refused.
+   */
+  public void lifecycle(Supplier<String> reload) {
+    this.reload = reload;
+  }
+
   /** Answers one exchange; never throws. */
   public void handle(Exchange exchange) {
     try {
+      headers.forEach(exchange::setHeader);
+      BasicAuth users = auth;
+      if (users.required() && !users.allows(exchange.header("Authorization"))) {
+        exchange.setHeader("WWW-Authenticate", "Basic");
+        exchange.setHeader("X-Content-Type-Options", "nosniff");
+        respond(exchange, 401, TEXT, "Unauthorized\n");
+        return;
+      }
       String method = exchange.method();
+      if (exchange.path().equals("/-/reload") && reload != null) {
+        reload(exchange);
+        return;
+      }
       if (!method.equals("GET") && !method.equals("HEAD")) {
         exchange.setHeader("Allow", "GET, HEAD");
         respond(exchange, 405, TEXT, "method not allowed: " + method + "\n");
@@ -123,6 +157,20 @@ public final class Endpoint {
       if (maxRequests > 0) {
         inFlight.decrementAndGet();
       }
+    }
+  }
+
+  private void reload(Exchange exchange) throws IOException {
+    if (!exchange.method().equals("POST") && !exchange.method().equals("PUT")) {
+      exchange.setHeader("Allow", "POST, PUT");
+      respond(exchange, 405, TEXT, "only POST or PUT requests allowed\n");
+      return;
+    }
+    String refused = reload.get();
+    if (refused == null) {
+      respond(exchange, 200, TEXT, "configuration reloaded\n");
+    } else {
+      respond(exchange, 500, TEXT, "failed to reload config: " + refused + "\n");
     }
   }
 

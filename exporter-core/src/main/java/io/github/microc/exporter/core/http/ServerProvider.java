@@ -2,6 +2,7 @@ package io.github.microc.exporter.core.http;
 
 import io.github.microc.exporter.core.config.ListenAddress;
 import io.github.microc.exporter.core.config.WebSettings;
+import io.github.microc.exporter.core.web.ServerTls;
 import java.io.IOException;
 import java.util.ServiceLoader;
 
@@ -18,9 +19,10 @@ public interface ServerProvider {
   /**
    * Binds the address; the server answers once {@linkplain ExporterServer#start started}.
    *
-   * @throws IOException when the address cannot be bound
+   * @param tls TLS for every connection, its context kept current; null for plain HTTP
+   * @throws IOException when the address cannot be bound, or this server cannot do TLS
    */
-  ExporterServer bind(ListenAddress listen, WebSettings settings, Endpoint endpoint)
+  ExporterServer bind(ListenAddress listen, WebSettings settings, ServerTls tls, Endpoint endpoint)
       throws IOException;
 
   /** The first provider {@code loader} finds, else the JDK's {@code HttpServer}. */
@@ -36,8 +38,12 @@ public interface ServerProvider {
     }
 
     @Override
-    public ExporterServer bind(ListenAddress listen, WebSettings settings, Endpoint endpoint)
-        throws IOException {
+    public ExporterServer bind(ListenAddress listen, WebSettings settings, ServerTls tls,
+        Endpoint endpoint) throws IOException {
+      if (tls != null) {
+        throw new IOException("TLS (tls_server_config) needs exporter-http on the class path;"
+            + " the JDK's HttpServer carries the endpoint here");
+      }
       return JdkServer.bind(listen, settings, endpoint);
     }
   };
