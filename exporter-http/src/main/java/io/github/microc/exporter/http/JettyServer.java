@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
@@ -28,6 +29,10 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import io.github.microc.exporter.core.web.ServerTls;
+import io.github.microc.exporter.core.web.TlsSettings;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -60,8 +65,8 @@ final class JettyServer implements ExporterServer {
     this.port = connector.getLocalPort();
   }
 
-  static JettyServer bind(ListenAddress listen, WebSettings settings, Endpoint endpoint)
-      throws IOException {
+  static JettyServer bind(ListenAddress listen, WebSettings settings, ServerTls tls,
+      Endpoint endpoint) throws IOException {
     int maxThreads = (settings.maxRequests() == 0 ? 200 : settings.maxRequests()) + SPARE_THREADS;
     // Jetty's pool lets one idle thread end per idle timeout: after a burst (hundreds of
     // clients sending at once) it is back to the selector and one worker within seconds.
@@ -82,7 +87,10 @@ final class JettyServer implements ExporterServer {
         new DeadlineConnection.Factory(config, settings.readHeaderTimeout().toMillis());
     // No acceptor thread: the selector accepts. One selector: the endpoint serves a few
     // scrapers, not thousands of clients.
-    ServerConnector connector = new ServerConnector(server, null, scheduler, null, 0, 1, http);
+    ServerConnector connector = tls == null
+        ? new ServerConnector(server, null, scheduler, null, 0, 1, http)
+        : new ServerConnector(server, null, scheduler, null, 0, 1,
+            new SslConnectionFactory(sslContextFactory(tls), HttpVersion.HTTP_1_1.asString()), http);
     connector.setIdleTimeout(settings.idleTimeout().toMillis());
     connector.setAcceptedTcpNoDelay(true);
     connector.setAcceptQueueSize(128);
@@ -101,6 +109,38 @@ final class JettyServer implements ExporterServer {
       throw new IOException(cause.getMessage(), e);
     }
     return new JettyServer(server, connector, handling);
+  }
+
+  /**
+   * Jetty's TLS for the web-config file's settings, made again whenever they or their files
+   * change: connections opened afterwards get the new certificate.
+   */
+  private static SslContextFactory.Server sslContextFactory(ServerTls tls) {
+    SslContextFactory.Server factory = new SslContextFactory.Server();
+    configure(factory, tls.current());
+    tls.onChange(snapshot -> {
+      try {
+        factory.reload(f -> configure((SslContextFactory.Server) f, snapshot));
+      } catch (Exception e) {
+        throw new IllegalStateException("TLS: cannot use the new certificate: " + e.getMessage(), e);
+      }
+    });
+    return factory;
+  }
+
+  private static void configure(SslContextFactory.Server factory, ServerTls.Snapshot snapshot) {
+    TlsSettings settings = snapshot.settings();
+    factory.setSslContext(snapshot.material().context());
+    factory.setIncludeProtocols(settings.protocols().toArray(new String[0]));
+    if (!settings.cipherSuites().isEmpty()) {
+      // As Go: exactly the suites listed (Jetty's own exclusions would drop the CBC ones).
+      factory.setExcludeCipherSuites();
+      factory.setIncludeCipherSuites(settings.cipherSuites().toArray(new String[0]));
+    }
+    factory.setUseCipherSuitesOrder(settings.preferServerCipherSuites());
+    factory.setNeedClientAuth(settings.clientAuth().requires);
+    factory.setWantClientAuth(settings.clientAuth().asks && !settings.clientAuth().requires);
+    factory.setEndpointIdentificationAlgorithm(null);
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.github.microc.exporter.core.config.WebSettings;
 import io.github.microc.exporter.core.http.Endpoint;
 import io.github.microc.exporter.core.http.ExporterServer;
 import io.github.microc.exporter.core.http.ServerProvider;
+import io.github.microc.exporter.core.web.ServerTls;
 import java.io.IOException;
 
 /** Listed in META-INF/services: the endpoint on Jetty. */
@@ -16,8 +17,8 @@ public final class JettyServerProvider implements ServerProvider {
   }
 
   @Override
-  public ExporterServer bind(ListenAddress listen, WebSettings settings, Endpoint endpoint)
-      throws IOException {
-    return JettyServer.bind(listen, settings, endpoint);
+  public ExporterServer bind(ListenAddress listen, WebSettings settings, ServerTls tls,
+      Endpoint endpoint) throws IOException {
+    return JettyServer.bind(listen, settings, tls, endpoint);
   }
 }
