@@ -66,6 +66,16 @@ public final class Main {
       description = "Where to serve /metrics (microc.web.listen-address; default :10049).")
   String listenAddress;
 
+  @Option(names = "--web.config.file", paramLabel = "FILE",
+      description = "A web-config file in node_exporter's format: TLS, client certificates, basic"
+          + " auth, response headers (microc.web.config-file).")
+  Path webConfigFile;
+
+  @Option(names = "--web.enable-lifecycle",
+      description = "Serve POST /-/reload, which reloads the configuration as SIGHUP does"
+          + " (microc.web.enable-lifecycle).")
+  boolean enableLifecycle;
+
   @Option(names = "--web.max-requests", paramLabel = "N",
       description = "Scrapes served at once; beyond it a 503 at once (microc.web.max-requests;"
           + " default 40, 0 for no limit).")
@@ -225,6 +235,12 @@ public final class Main {
     }
     if (listenAddress != null) {
       builder.set("microc.web.listen-address", listenAddress, "flag --web.listen-address");
+    }
+    if (webConfigFile != null) {
+      builder.set("microc.web.config-file", webConfigFile.toString(), "flag --web.config.file");
+    }
+    if (enableLifecycle) {
+      builder.set("microc.web.enable-lifecycle", true, "flag --web.enable-lifecycle");
     }
     if (maxRequests != null) {
       builder.set("microc.web.max-requests", maxRequests, "flag --web.max-requests");
