@@ -177,7 +177,8 @@ public record WebConfig(Path file, TlsSettings tls, Map<String, String> headers,
   /** Problems with their lines, reported together. */
   static final class Problems {
     private final Path file;
-    private final List<String> found = new ArrayList<>();
+    /** Line, then message: reported in the order of the file. */
+    private final List<Map.Entry<Integer, String>> found = new ArrayList<>();
 
     Problems(Path file) {
       this.file = file;
@@ -188,7 +189,7 @@ public record WebConfig(Path file, TlsSettings tls, Map<String, String> headers,
     }
 
     void add(Node node, String key, String problem) {
-      found.add(file + ":" + line(node) + ": " + key + ": " + problem);
+      found.add(Map.entry(line(node), file + ":" + line(node) + ": " + key + ": " + problem));
     }
 
     static int line(Node node) {
@@ -260,12 +261,14 @@ public record WebConfig(Path file, TlsSettings tls, Map<String, String> headers,
     }
 
     void throwIfAny() {
-      if (found.size() == 1) {
-        throw new ConfigError(found.get(0));
+      List<String> lines = found.stream().sorted(Map.Entry.comparingByKey())
+          .map(Map.Entry::getValue).toList();
+      if (lines.size() == 1) {
+        throw new ConfigError(lines.get(0));
       }
-      if (!found.isEmpty()) {
-        throw new ConfigError(found.size() + " problems in the web config file:\n  "
-            + String.join("\n  ", found));
+      if (!lines.isEmpty()) {
+        throw new ConfigError(lines.size() + " problems in the web config file:\n  "
+            + String.join("\n  ", lines));
       }
     }
 
