@@ -261,6 +261,146 @@ class WebConfigIT {
     }
   }
 
+  @Test
+  void prometheusScrapesOverHttpsWithBasicAuthAndWithClientCertificatesWhileTheCertificateRotates()
+      throws Exception {
+    long start = System.nanoTime();
+    Path prometheus = Engines.requireExecutable("prometheus", "apt-get install prometheus", "/usr/bin/prometheus");
+    Files.copy(work.resolve("rsa.crt"), work.resolve("live.crt"), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(work.resolve("rsa.key"), work.resolve("live.key"), StandardCopyOption.REPLACE_EXISTING);
+    Path basic = Files.writeString(work.resolve("prometheus-basic.yml"), """
+        tls_server_config:
+          cert_file: live.crt
+          key_file: live.key
+        basic_auth_users:
+          prometheus: %s
+        """.formatted(hash));
+    Path mtls = Files.writeString(work.resolve("prometheus-mtls.yml"), """
+        tls_server_config:
+          cert_file: ec.crt
+          key_file: ec.key
+          client_auth_type: RequireAndVerifyClientCert
+          client_ca_file: ca.crt
+        """);
+    int basicPort = ExporterProcess.freePort();
+    int mtlsPort = ExporterProcess.freePort();
+    int prometheusPort = ExporterProcess.freePort();
+    try (ExporterProcess a = ExporterProcess.start(work, "--web.config.file=" + basic,
+            "--web.listen-address=127.0.0.1:" + basicPort, "--collector.disable-defaults", "--collector.loadavg");
+        ExporterProcess b = ExporterProcess.start(work, "--web.config.file=" + mtls,
+            "--web.listen-address=127.0.0.1:" + mtlsPort, "--collector.disable-defaults", "--collector.loadavg")) {
+      awaitPort(basicPort, a.process());
+      awaitPort(mtlsPort, b.process());
+      Path config = Files.writeString(work.resolve("prometheus.yml"), """
+          global:
+            scrape_interval: 1s
+            scrape_timeout: 1s
+          scrape_configs:
+            - job_name: basic
+              scheme: https
+              tls_config:
+                ca_file: %1$s/ca.crt
+              basic_auth:
+                username: prometheus
+                password: secret
+              static_configs:
+                - targets: ['127.0.0.1:%2$d']
+            - job_name: mtls
+              scheme: https
+              tls_config:
+                ca_file: %1$s/ca.crt
+                cert_file: %1$s/client.crt
+                key_file: %1$s/client.key
+              static_configs:
+                - targets: ['127.0.0.1:%3$d']
+          """.formatted(work, basicPort, mtlsPort));
+      Process server = new ProcessBuilder(prometheus.toString(), "--config.file=" + config,
+          "--storage.tsdb.path=" + work.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + prometheusPort)
+          .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
+      try {
+        poll(prometheusPort, "up{job=\"basic\"} == 1", body -> body.contains("\"1\"]"));
+        poll(prometheusPort, "up{job=\"mtls\"} == 1", body -> body.contains("\"1\"]"));
+        String before = serial(basicPort);
+
+        // A rotation that goes wrong: a truncated certificate. The last good one stays.
+        Files.writeString(work.resolve("live.crt.tmp"), "-----BEGIN CERTIFICATE-----\nMIIB\n");
+        Files.move(work.resolve("live.crt.tmp"), work.resolve("live.crt"), StandardCopyOption.ATOMIC_MOVE);
+        String failed = poll(prometheusPort, "microc_web_certificate_last_reload_successful{job=\"basic\"}",
+            body -> body.contains("\"0\"]"));
+        assertThat(failed).contains("\"0\"]");
+        assertThat(serial(basicPort)).isEqualTo(before);
+
+        // The rotation as cert-manager or certbot makes it: new files moved in place.
+        run(openssl.toString(), "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "next.key");
+        sign("next.key", "next.crt", "ca", "/CN=127.0.0.1", "IP:127.0.0.1,DNS:localhost");
+        Files.copy(work.resolve("next.key"), work.resolve("live.key.tmp"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(work.resolve("next.crt"), work.resolve("live.crt.tmp"), StandardCopyOption.REPLACE_EXISTING);
+        Files.move(work.resolve("live.key.tmp"), work.resolve("live.key"), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(work.resolve("live.crt.tmp"), work.resolve("live.crt"), StandardCopyOption.ATOMIC_MOVE);
+        String expected = run(openssl.toString(), "x509", "-in", "next.crt", "-noout", "-serial")
+            .trim().substring("serial=".length());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String after = serial(basicPort);
+        while (!after.equalsIgnoreCase(expected) && System.nanoTime() < deadline) {
+          Thread.sleep(200);
+          after = serial(basicPort);
+        }
+        assertThat(after).as("a new connection's certificate").isEqualToIgnoringCase(expected);
+        poll(prometheusPort, "microc_web_certificate_last_reload_successful{job=\"basic\"}",
+            body -> body.contains("\"1\"]"));
+        Thread.sleep(3000);
+
+        // Not one scrape failed, before, during or after.
+        for (String job : List.of("basic", "mtls")) {
+          String min = poll(prometheusPort, "min_over_time(up{job=\"" + job + "\"}[5m])", body -> body.contains("\"value\""));
+          assertThat(min).as(job).endsWith("\"1\"]}]}}");
+        }
+        assertThat(a.err()).contains("TLS: the changed files cannot be used, keeping the previous certificate")
+            .contains("TLS: read " + work.resolve("live.crt") + " again after it changed");
+      } finally {
+        server.destroy();
+        server.waitFor(20, TimeUnit.SECONDS);
+      }
+    }
+    System.out.printf("scenario Prometheus over HTTPS with rotation: %.1f s%n", (System.nanoTime() - start) / 1e9);
+  }
+
+  /** The serial number of the certificate a new TLS connection is shown, in hex. */
+  private static String serial(int port) throws Exception {
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, new TrustManager[] {new X509TrustManager() {
+      @Override public void checkClientTrusted(X509Certificate[] chain, String type) { }
+      @Override public void checkServerTrusted(X509Certificate[] chain, String type) { }
+      @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+    }}, null);
+    try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
+      socket.startHandshake();
+      return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber().toString(16);
+    }
+  }
+
+  /** Queries Prometheus until {@code done} accepts the answer; up to 45 s. */
+  private static String poll(int port, String query, java.util.function.Predicate<String> done)
+      throws IOException, InterruptedException {
+    String path = "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8);
+    long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+    String last = "(no answer)";
+    while (System.nanoTime() < deadline) {
+      try {
+        var response = ExporterProcess.get(port, path);
+        last = response.statusCode() + " " + response.body();
+        if (response.statusCode() == 200 && done.test(response.body())) {
+          return response.body();
+        }
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("Prometheus never answered " + query + " as expected; last: " + last
+        + "\nprometheus.log:\n" + Files.readString(work.resolve("prometheus.log")));
+  }
+
   /**
    * curl's outcome: the HTTP status, or "handshake failed" when no HTTP answer came. An answer
    * without a 200 must hold no metric.
