@@ -7,27 +7,32 @@ import io.github.microc.exporter.core.spi.PseudoFile;
 import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * TCP connections by state and the bytes in their queues, from {@code /proc/net/tcp} and
- * {@code /proc/net/tcp6}, as node_exporter's {@code node_tcp_connection_states}. Disabled by
- * default, as in node_exporter: the kernel writes a line per socket on every read.
+ * TCP connections by state and the bytes in their queues, as node_exporter's
+ * {@code node_tcp_connection_states}: from the kernel's socket dump over netlink (sock_diag), as
+ * node_exporter 1.5 asks it, for IPv4 and, when {@code /proc/net/tcp6} exists (IPv6 on), IPv6.
+ * Disabled by default, as in node_exporter: the kernel walks every socket on each scrape.
  *
  * <pre>
  * node_tcp_connection_states{state="established"} 2
  * node_tcp_connection_states{state="listen"} 3
  * node_tcp_connection_states{state="time_wait"} 33
  * node_tcp_connection_states{state="rx_queued_bytes"} 0
- * node_tcp_connection_states{state="tx_queued_bytes"} 0
+ * node_tcp_connection_states{state="tx_queued_bytes"} 8320
  * </pre>
  *
  * <p>A state appears once a socket is in it; {@code rx_queued_bytes} and {@code tx_queued_bytes}
- * always. node_exporter 1.5 asks the kernel over netlink (sock_diag), which reports a listening
- * socket's backlog limit as its send queue; {@code /proc/net/tcp} reports 0 there, so
- * {@code tx_queued_bytes} leaves out the listeners' backlog limits (established connections'
- * queues are the same). {@code tcp6} is read when it exists (IPv6 on), as node_exporter
- * checks. Thread-safe.
+ * always. Over netlink a listening socket's queues are its accept queue and its backlog limit,
+ * so {@code tx_queued_bytes} includes the listeners' backlog limits, as node_exporter's does.
+ * Where no netlink socket can be opened (a platform JNA cannot call, a sandbox that forbids
+ * them), {@code /proc/net/tcp} and {@code tcp6} are read instead, where a listener's send queue
+ * is 0. Netlink reports the process's own network namespace, whatever the host paths, as for
+ * node_exporter. Thread-safe.
  */
 public final class TcpstatCollector implements MultiCollector, AutoCloseable {
 
@@ -39,20 +44,29 @@ public final class TcpstatCollector implements MultiCollector, AutoCloseable {
 
   private final PseudoFile tcp;
   private final PseudoFile tcp6;
+  private final Path tcp6Path;
+  private volatile boolean netlink;
 
-  /** Reads {@code net}'s {@code tcp} and {@code tcp6}, a Linux {@code /proc/net}. */
-  TcpstatCollector(Path net) {
+  /**
+   * Reads {@code net}'s {@code tcp} and {@code tcp6} (a Linux {@code /proc/net}), or asks the
+   * kernel over netlink when {@code netlink}.
+   */
+  TcpstatCollector(Path net, boolean netlink) {
     this.tcp = new PseudoFile(net.resolve("tcp"));
     this.tcp6 = new PseudoFile(net.resolve("tcp6"));
+    this.tcp6Path = net.resolve("tcp6");
+    this.netlink = netlink;
   }
 
   @Override
   public MetricSnapshots collect() {
     long[] counts = new long[TX + 1];
-    parseTcp(HostFiles.parse(tcp, t -> t), tcp.toString(), counts);
-    String ipv6 = HostFiles.readIfExists(tcp6);
-    if (ipv6 != null) {
-      parseTcp(ipv6, tcp6.toString(), counts);
+    if (!netlink || !dump(counts)) {
+      parseTcp(HostFiles.parse(tcp, t -> t), tcp.toString(), counts);
+      String ipv6 = HostFiles.readIfExists(tcp6);
+      if (ipv6 != null) {
+        parseTcp(ipv6, tcp6.toString(), counts);
+      }
     }
     MetricFamily states = MetricFamily.gauge("node_tcp_connection_states", "Number of connection states.",
         "state");
@@ -64,6 +78,38 @@ public final class TcpstatCollector implements MultiCollector, AutoCloseable {
     states.add(counts[RX], "rx_queued_bytes");
     states.add(counts[TX], "tx_queued_bytes");
     return MetricSnapshots.of(states.build());
+  }
+
+  /**
+   * The sockets over netlink; false, and the files from now on, when no netlink socket can be
+   * opened.
+   */
+  private boolean dump(long[] counts) {
+    try {
+      SockDiag.dump(SockDiag.AF_INET, counts);
+      if (Files.exists(tcp6Path)) {
+        SockDiag.dump(SockDiag.AF_INET6, counts);
+      }
+      return true;
+    } catch (SockDiag.NoSocketException e) {
+      netlink = false;
+      java.util.Arrays.fill(counts, 0);
+      return false;
+    } catch (IOException e) {
+      throw new UncheckedIOException("couldn't get tcpstats: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Counts one socket: its state (index 1 to 11; others are not counted) and its receive and
+   * send queues (summed at indexes 12 and 13).
+   */
+  static void count(int state, long rx, long tx, long[] counts) {
+    if (state >= 1 && state < STATES.length) {
+      counts[state]++;
+    }
+    counts[RX] += rx;
+    counts[TX] += tx;
   }
 
   /**
@@ -107,11 +153,7 @@ public final class TcpstatCollector implements MultiCollector, AutoCloseable {
         throw new IllegalArgumentException("unexpected line in " + file + ": \""
             + text.substring(line, end).strip() + "\"");
       }
-      if (state >= 1 && state < STATES.length) {
-        counts[state]++;
-      }
-      counts[RX] += rx;
-      counts[TX] += tx;
+      count(state, rx, tx, counts);
     }
   }
 
@@ -130,7 +172,7 @@ public final class TcpstatCollector implements MultiCollector, AutoCloseable {
 
     @Override
     public String description() {
-      return "TCP connections by state and queued bytes from /proc/net/tcp{,6} (node_tcp_connection_states).";
+      return "TCP connections by state and queued bytes over netlink, as node_exporter (node_tcp_connection_states).";
     }
 
     @Override
@@ -140,7 +182,7 @@ public final class TcpstatCollector implements MultiCollector, AutoCloseable {
 
     @Override
     public MultiCollector create(PluginContext context) {
-      return new TcpstatCollector(context.hostPaths().proc("net"));
+      return new TcpstatCollector(context.hostPaths().proc("net"), SockDiag.available());
     }
   }
 }
