@@ -35,7 +35,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The real node_exporter 1.5 is the oracle on this host: it runs on a free loopback port with
  * every collector it enables by default that Microc has too (its {@code --help} says which are
- * default; {@code systemd}, which needs a systemd this host may lack, is left out), with
+ * default; {@code systemd}, which needs a systemd this host may lack, is left out), and those
+ * it disables by default that Microc has (processes, tcpstat, interrupts, …), with
  * Microc's default excludes, since distributions patch node_exporter's. For each collector in
  * turn node_exporter is scraped with {@code collect[]=<collector>}, then Microc collects that
  * collector alone, then node_exporter again.
@@ -64,13 +65,15 @@ class NodeExporterParityIT {
   private static URI nodeExporterUri;
   private static List<String> compared;
   private static List<String> missing;
+  private static List<String> extras;
 
   @BeforeAll
   static void start() throws Exception {
     Path binary = Engines.executable("node_exporter").orElseGet(() -> Engines.requireExecutable(
         "prometheus-node-exporter", "install node_exporter 1.5 (apt-get install prometheus-node-exporter)",
         "/usr/bin/prometheus-node-exporter"));
-    Set<String> defaults = nodeExporterDefaults(binary);
+    Set<String> defaults = nodeExporterCollectors(binary, "enabled");
+    Set<String> offByDefault = nodeExporterCollectors(binary, "disabled");
     List<CollectorPlugin> ours = Microc.discover(NodeExporterParityIT.class.getClassLoader(),
         type -> true, "the test class path").stream()
         .filter(p -> p.getClass().getPackageName().equals(NodeExporterParityIT.class.getPackageName()))
@@ -79,11 +82,12 @@ class NodeExporterParityIT {
     ours.forEach(p -> ourNames.add(p.name()));
     compared = defaults.stream().filter(ourNames::contains).sorted().toList();
     missing = defaults.stream().filter(c -> !ourNames.contains(c)).sorted().toList();
+    extras = offByDefault.stream().filter(ourNames::contains).sorted().toList();
 
     Microc.Builder builder = Microc.builder().environment(Map.of()).plugins(ours)
         .set("microc.web.exporter-metrics", false, "parity test");
     ours.forEach(p -> builder.set("microc.collectors." + p.name() + ".enabled",
-        compared.contains(p.name()), "parity test"));
+        compared.contains(p.name()) || extras.contains(p.name()), "parity test"));
     microc = builder.build();
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
@@ -101,6 +105,7 @@ class NodeExporterParityIT {
         "--collector.netdev.device-exclude="
             + microc.config().getString("microc.collectors.netdev.device-exclude")));
     compared.forEach(c -> command.add("--collector." + c));
+    extras.forEach(c -> command.add("--collector." + c));
     Path log = Files.createDirectories(Path.of("target")).resolve("node-exporter-parity.log");
     nodeExporter = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(log.toFile()).start();
@@ -118,21 +123,21 @@ class NodeExporterParityIT {
     }
   }
 
-  /** node_exporter's collectors enabled by default, from its {@code --help}. */
-  private static Set<String> nodeExporterDefaults(Path binary) throws Exception {
+  /** node_exporter's collectors enabled ({@code state} "enabled") or disabled by default, from its {@code --help}. */
+  private static Set<String> nodeExporterCollectors(Path binary, String state) throws Exception {
     Process help = new ProcessBuilder(binary.toString(), "--help").redirectErrorStream(true).start();
     String text = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     help.waitFor();
-    Matcher m = Pattern.compile("--collector\\.(\\w+)\\s+Enable the \\w+ collector \\(default:\\s+enabled\\)")
+    Matcher m = Pattern.compile("--collector\\.(\\w+)\\s+Enable the \\w+ collector \\(default:\\s+" + state + "\\)")
         .matcher(text);
-    Set<String> defaults = new TreeSet<>();
+    Set<String> names = new TreeSet<>();
     while (m.find()) {
       if (!OUT_OF_SCOPE.contains(m.group(1))) {
-        defaults.add(m.group(1));
+        names.add(m.group(1));
       }
     }
-    assertThat(defaults).as("node_exporter's default collectors from its --help").contains("cpu", "meminfo");
-    return defaults;
+    assertThat(names).as("node_exporter's collectors " + state + " by default, from its --help").isNotEmpty();
+    return names;
   }
 
   /** One collector's comparison. */
@@ -146,7 +151,9 @@ class NodeExporterParityIT {
     }
     List<Result> results = new ArrayList<>();
     Map<String, double[]> durations = new TreeMap<>();
-    for (String collector : compared) {
+    List<String> all = new ArrayList<>(compared);
+    all.addAll(extras);
+    for (String collector : all) {
       URI uri = URI.create(nodeExporterUri + "?collect[]=" + collector);
       ParsedExposition before = ParsedExposition.parse(scrape(uri));
       ParsedExposition ours = ParsedExposition.parse(Exposition.text(microc.engine().collect(Set.of(collector))));
@@ -163,8 +170,9 @@ class NodeExporterParityIT {
     int stable = results.stream().mapToInt(Result::stable).sum();
     int stableMatched = results.stream().mapToInt(Result::stableMatched).sum();
     List<String> report = new ArrayList<>();
-    report.add(String.format(Locale.ROOT, "node_exporter parity on this host: %d collectors, families %d/%d,"
-        + " stable series %d/%d (%.1f %%)", compared.size(), familiesMatched, families, stableMatched, stable,
+    report.add(String.format(Locale.ROOT, "node_exporter parity on this host: %d default collectors and %d"
+        + " disabled by default (%s), families %d/%d, stable series %d/%d (%.1f %%)", compared.size(),
+        extras.size(), String.join(", ", extras), familiesMatched, families, stableMatched, stable,
         stable == 0 ? 100.0 : 100.0 * stableMatched / stable));
     List<String> familyProblems = new ArrayList<>();
     for (Result r : results) {
@@ -185,6 +193,7 @@ class NodeExporterParityIT {
     Files.writeString(Path.of("target", "node-exporter-parity.txt"), text + "\n");
 
     assertThat(compared).as("the default collectors compared").hasSizeGreaterThan(20);
+    assertThat(extras).as("the collectors disabled by default compared").contains("processes", "tcpstat", "interrupts");
     assertThat(familyProblems).as(text).isEmpty();
     assertThat(familiesMatched).as(text).isEqualTo(families);
     assertThat(stable).as("stable series").isGreaterThan(200);
