@@ -54,8 +54,9 @@ public final class CollectionEngine implements MultiCollector {
   private static final Logger log = LoggerFactory.getLogger(CollectionEngine.class);
 
   private final ExecutorService executor;
-  private final Map<String, CollectorRuntime> runtimes;
-  private final List<CollectorStatus> disabled;
+  /** Replaced whole by {@link #reconfigure}; read once by each scrape. */
+  private volatile Map<String, CollectorRuntime> runtimes;
+  private volatile List<CollectorStatus> disabled;
   private final List<MetricSnapshot> constant;
   private final Set<String> reportedClashes = ConcurrentHashMap.newKeySet();
 
@@ -81,7 +82,8 @@ public final class CollectionEngine implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
-    return collect(runtimes.keySet());
+    Map<String, CollectorRuntime> now = runtimes;
+    return collect(now, now.keySet());
   }
 
   @Override
@@ -96,10 +98,36 @@ public final class CollectionEngine implements MultiCollector {
 
   @Override
   public MetricSnapshots collect(Predicate<String> includedNames, PrometheusScrapeRequest request) {
+    // One set of collectors for the whole scrape, even when a reload replaces them meanwhile.
+    Map<String, CollectorRuntime> now = runtimes;
     Set<String> selected = request == null
-        ? runtimes.keySet()
-        : select(request.getParameterValues(COLLECT), request.getParameterValues(EXCLUDE));
-    return filter(collect(selected), includedNames);
+        ? now.keySet()
+        : select(now, disabled, request.getParameterValues(COLLECT), request.getParameterValues(EXCLUDE));
+    return filter(collect(now, selected), includedNames);
+  }
+
+  /**
+   * Takes {@code next}'s collectors in place of these, all at once, except that the runtimes
+   * named in {@code kept} stay (with their last results, flights and logged state); a scrape in
+   * flight finishes with the collectors it started with.
+   *
+   * @return the collectors that left, to be closed once scrapes that started before are over
+   */
+  public synchronized List<MultiCollector> reconfigure(CollectionEngine next, Set<String> kept) {
+    Map<String, CollectorRuntime> merged = new LinkedHashMap<>();
+    List<MultiCollector> left = new ArrayList<>();
+    for (Map.Entry<String, CollectorRuntime> entry : next.runtimes.entrySet()) {
+      CollectorRuntime old = runtimes.get(entry.getKey());
+      merged.put(entry.getKey(), kept.contains(entry.getKey()) && old != null ? old : entry.getValue());
+    }
+    for (Map.Entry<String, CollectorRuntime> entry : runtimes.entrySet()) {
+      if (merged.get(entry.getKey()) != entry.getValue()) {
+        left.add(entry.getValue().collector());
+      }
+    }
+    disabled = next.disabled;
+    runtimes = Map.copyOf(merged);
+    return left;
   }
 
   /**
@@ -108,6 +136,11 @@ public final class CollectionEngine implements MultiCollector {
    * @throws IllegalArgumentException naming an unknown collector, or when both are given
    */
   public Set<String> select(String[] collect, String[] exclude) {
+    return select(runtimes, disabled, collect, exclude);
+  }
+
+  private static Set<String> select(Map<String, CollectorRuntime> runtimes,
+      List<CollectorStatus> disabled, String[] collect, String[] exclude) {
     boolean hasCollect = collect != null && collect.length > 0;
     boolean hasExclude = exclude != null && exclude.length > 0;
     if (hasCollect && hasExclude) {
@@ -124,7 +157,7 @@ public final class CollectionEngine implements MultiCollector {
         boolean known = disabled.stream().anyMatch(s -> s.name().equals(name));
         throw new IllegalArgumentException(parameter + ": " + (known ? "collector \"" + name
             + "\" is disabled" : "unknown collector \"" + name + "\"")
-            + "; enabled collectors: " + String.join(", ", enabledCollectors()));
+            + "; enabled collectors: " + String.join(", ", new TreeSet<>(runtimes.keySet())));
       }
       named.add(name);
     }
@@ -138,6 +171,10 @@ public final class CollectionEngine implements MultiCollector {
 
   /** Collects the named collectors, concurrently, and adds the self-metrics. */
   public MetricSnapshots collect(Collection<String> names) {
+    return collect(runtimes, names);
+  }
+
+  private MetricSnapshots collect(Map<String, CollectorRuntime> runtimes, Collection<String> names) {
     // Every name is checked before any flight is queued: a queued flight must be started.
     List<CollectorRuntime> selected = new ArrayList<>();
     for (String name : new TreeSet<>(names)) {
@@ -245,12 +282,14 @@ public final class CollectionEngine implements MultiCollector {
    * its timeout.
    */
   public boolean ready() {
+    Map<String, CollectorRuntime> runtimes = this.runtimes;
     return runtimes.values().stream().allMatch(CollectorRuntime::hasCollected);
   }
 
   /** Every collector's last state, enabled ones first, each group by name. */
   public List<CollectorStatus> statuses() {
     List<CollectorStatus> all = new ArrayList<>();
+    Map<String, CollectorRuntime> runtimes = this.runtimes;
     new TreeSet<>(runtimes.keySet()).forEach(name -> all.add(runtimes.get(name).status()));
     disabled.stream().sorted((a, b) -> a.name().compareTo(b.name())).forEach(all::add);
     return all;
