@@ -85,7 +85,7 @@ public final class Microc implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Microc.class);
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
 
-  private final Config config;
+  private volatile Config config;
   private final ExporterSettings settings;
   private final CollectionEngine engine;
   private final ExecutorService collectorExecutor;
@@ -101,6 +101,15 @@ public final class Microc implements AutoCloseable {
   private ExporterServer server;
   /** The web-config file as last read; {@link WebConfig#NONE} without one. */
   private volatile WebConfig web;
+  /** How the configuration was read, to read it again on a reload. Guarded by this. */
+  private ConfigLoader loader;
+  private SharedSystem system;
+  /** The collectors as made, by name. Guarded by this. */
+  private Map<String, Made> made;
+  private volatile boolean lastReloadOk = true;
+  private volatile double lastReloadSeconds = System.currentTimeMillis() / 1000.0;
+  /** The endpoint, once bound. Guarded by this. */
+  private Endpoint endpoint;
   /** TLS of the endpoint, when it has any. Guarded by this. */
   private ServerTls tls;
   private boolean closed;
@@ -119,6 +128,12 @@ public final class Microc implements AutoCloseable {
     this.resources = resources;
     this.plugins = plugins;
     registry.register(engine);
+    registry.register(() -> MetricSnapshots.of(
+        MetricFamily.gauge("microc_config_last_reload_successful",
+            "Whether the last configuration reload succeeded (1 before any).", lastReloadOk ? 1 : 0),
+        MetricFamily.gauge("microc_config_last_reload_success_timestamp_seconds",
+            "When the configuration was last loaded successfully, at the start or by a reload.",
+            lastReloadSeconds)));
   }
 
   public static Builder builder() {
@@ -324,6 +339,17 @@ public final class Microc implements AutoCloseable {
       return tables;
     });
     endpoint.web(web);
+    if (settings.web().enableLifecycle()) {
+      endpoint.lifecycle(() -> {
+        try {
+          reload();
+          return null;
+        } catch (ConfigError | StartupException e) {
+          return e.getMessage();
+        }
+      });
+    }
+    this.endpoint = endpoint;
     if (web.tls() != null) {
       tls = new ServerTls(web.tls());
       tls.watch(scheduler, 1000);
@@ -363,6 +389,105 @@ public final class Microc implements AutoCloseable {
     }
   }
 
+  private static void closeAll(Deque<AutoCloseable> resources) {
+    synchronized (resources) {
+      while (!resources.isEmpty()) {
+        AutoCloseable resource = resources.pop();
+        try {
+          resource.close();
+        } catch (Exception e) {
+          log.warn("closing {} failed: {}", resource, e.toString());
+        }
+      }
+    }
+  }
+
+  /**
+   * Reads the configuration again (the file, the environment and the flags as at the start),
+   * and the web-config file, and checks them whole before anything changes: a bad one leaves
+   * the running configuration in force. Collectors whose block changed are made anew and the
+   * others keep their state; the change happens between two scrapes, and the collectors that
+   * left are closed once the scrapes that use them are over. Basic-auth users, headers and
+   * TLS settings take effect for the next request or connection. What can only change at a
+   * start (the listen address, the endpoint's limits, TLS switched on or off, the plugin jars)
+   * is logged as such. {@code microc_config_last_reload_successful} says how it went.
+   *
+   * @throws ConfigError naming what is wrong, with its file and line; nothing changed
+   * @throws StartupException when a plugin cannot make its collector; nothing changed
+   */
+  public synchronized void reload() {
+    if (closed) {
+      throw new IllegalStateException("closed");
+    }
+    try {
+      reloadOnce();
+      lastReloadOk = true;
+      lastReloadSeconds = System.currentTimeMillis() / 1000.0;
+    } catch (RuntimeException e) {
+      lastReloadOk = false;
+      log.error("reload failed, the running configuration stays: {}", e.getMessage());
+      throw e;
+    }
+  }
+
+  private void reloadOnce() {
+    ConfigLoader.Layers layers = loader.load();
+    ConfigValidator.validate(layers, plugins.keySet());
+    Config merged = layers.merged();
+    ExporterSettings next = ExporterSettings.from(merged);
+    WebConfig nextWeb = next.web().configFile() == null ? WebConfig.NONE
+        : WebConfig.read(next.web().configFile());
+    if (server != null && (web.tls() == null) != (nextWeb.tls() == null)) {
+      throw new ConfigError((nextWeb.file() != null ? nextWeb.file() : web.file())
+          + ": tls_server_config " + (nextWeb.tls() == null ? "removed" : "added")
+          + ": switching TLS on or off takes a restart");
+    }
+    ServerTls.Snapshot nextTls = null;
+    if (tls != null) {
+      try {
+        nextTls = ServerTls.prepare(nextWeb.tls());
+      } catch (IOException e) {
+        throw new ConfigError(nextWeb.file() + ": " + e.getMessage(), e);
+      }
+    }
+    Config effective = Builder.withEnabled(merged, plugins);
+    CollectionEngine.Builder collectors = CollectionEngine.builder(collectorExecutor);
+    Map<String, Made> nextMade =
+        Builder.assemble(plugins, merged, effective, next, system, scheduler, collectors, made);
+    if (nextTls != null) {
+      tls.use(nextTls);
+    }
+    Set<String> kept = new java.util.TreeSet<>();
+    Set<String> remade = new java.util.TreeSet<>();
+    nextMade.forEach((name, m) -> (m.reused() ? kept : remade).add(name));
+    List<MultiCollector> left = engine.reconfigure(collectors.build(), kept);
+    List<Made> retired = new ArrayList<>();
+    made.forEach((name, m) -> {
+      Made now = nextMade.get(name);
+      if (now == null || now.collector() != m.collector()) {
+        retired.add(m);
+      }
+    });
+    made = nextMade;
+    config = effective;
+    web = nextWeb;
+    if (endpoint != null) {
+      endpoint.web(nextWeb);
+    }
+    // Scrapes that started with the retired collectors finish within the largest timeout.
+    long wait = retired.stream().mapToLong(m -> m.settings().timeout().toMillis()).max().orElse(0) + 1000;
+    for (Made m : retired) {
+      scheduler.schedule(() -> closeAll(m.resources()), wait, TimeUnit.MILLISECONDS);
+    }
+    if (!next.equals(settings)) {
+      log.warn("reload: settings outside microc.collectors and the web-config file (listen address,"
+          + " host paths, the endpoint's limits) take effect at the next start");
+    }
+    log.info("configuration reloaded: collectors made anew: {}; kept: {}; left: {}",
+        remade.isEmpty() ? "none" : String.join(", ", remade),
+        kept.isEmpty() ? "none" : String.join(", ", kept), left.size());
+  }
+
   /**
    * client_java's {@code JvmMetrics} but for {@code JvmNativeMemoryMetrics}: that one reads
    * native memory tracking, which is off unless the JVM is started with
@@ -396,14 +521,11 @@ public final class Microc implements AutoCloseable {
       tls.close();
     }
     registries.forEach(r -> r.unregister(engine));
-    while (!resources.isEmpty()) {
-      AutoCloseable resource = resources.pop();
-      try {
-        resource.close();
-      } catch (Exception e) {
-        log.warn("closing {} failed: {}", resource, e.toString());
-      }
-    }
+    // The collectors in the reverse order of their making, then anything else.
+    List<Made> collectors = new ArrayList<>(made == null ? List.of() : made.values());
+    java.util.Collections.reverse(collectors);
+    collectors.forEach(m -> closeAll(m.resources()));
+    closeAll(resources);
     scheduler.shutdownNow();
     collectorExecutor.shutdownNow();
     try {
@@ -494,44 +616,21 @@ public final class Microc implements AutoCloseable {
                   "Microc's version and the Java runtime it runs on.", "version", "javaversion")
               .addInfo(version(), System.getProperty("java.version"))
               .build());
-      // Each collector's enabled, its plugin's default where nothing else sets it.
-      Config effective = merged;
-      for (CollectorPlugin plugin : found.values()) {
-        String enabled = "microc.collectors." + plugin.name() + ".enabled";
-        if (!effective.hasPath(enabled)) {
-          effective = effective.withValue(enabled, ConfigValueFactory.fromAnyRef(
-              plugin.enabledByDefault(), "default of plugin " + plugin.name()));
-        }
-      }
+      Config effective = withEnabled(merged, found);
+      Map<String, Made> made;
       try {
-        for (CollectorPlugin plugin : found.values()) {
-          String path = "microc.collectors." + plugin.name();
-          Config defaults = ConfigFactory.empty();
-          for (String key : List.of("timeout", "min-interval", "max-series", "max-threads")) {
-            defaults = defaults.withValue(key, merged.getValue("microc.collector-defaults." + key));
-          }
-          Config block = effective.getConfig(path).withFallback(defaults);
-          PluginConfig pluginConfig = new PluginConfig(path, block);
-          CollectorSettings collectorSettings = CollectorSettings.from(plugin.name(), pluginConfig);
-          if (!collectorSettings.enabled()) {
-            engine.disabled(plugin.name(), plugin.description());
-            continue;
-          }
-          MultiCollector collector = create(plugin, new Context(pluginConfig, system,
-              settings.hostPaths(), scheduler, resources));
-          if (collector instanceof AutoCloseable closeable) {
-            resources.push(closeable);
-          }
-          engine.collector(collectorSettings, plugin.description(), collector, runtime(plugin, collector));
-        }
+        made = assemble(found, merged, effective, settings, system, scheduler, engine, Map.of());
       } catch (RuntimeException e) {
-        closeQuietly(resources);
         executor.shutdownNow();
         scheduler.shutdownNow();
         throw e;
       }
-      return new Microc(effective, settings, engine.build(), executor, scheduler, resources,
+      Microc microc = new Microc(effective, settings, engine.build(), executor, scheduler, resources,
           Map.copyOf(found), web);
+      microc.loader = loader;
+      microc.system = system;
+      microc.made = made;
+      return microc;
     }
 
     /**
@@ -548,6 +647,68 @@ public final class Microc implements AutoCloseable {
       }
       String jar = jar(plugin);
       return new LoaderThreads(jar == null ? loader.getName() : jar, loader);
+    }
+
+    /** Each collector's enabled, its plugin's default where nothing else sets it. */
+    static Config withEnabled(Config merged, Map<String, CollectorPlugin> found) {
+      Config effective = merged;
+      for (CollectorPlugin plugin : found.values()) {
+        String enabled = "microc.collectors." + plugin.name() + ".enabled";
+        if (!effective.hasPath(enabled)) {
+          effective = effective.withValue(enabled, ConfigValueFactory.fromAnyRef(
+              plugin.enabledByDefault(), "default of plugin " + plugin.name()));
+        }
+      }
+      return effective;
+    }
+
+    /**
+     * Creates the enabled collectors into {@code engine}, except those whose configuration
+     * block is the same as in {@code previous}: those are put in as they are, to be kept. On
+     * an error, whatever this call created is closed again.
+     */
+    static Map<String, Made> assemble(Map<String, CollectorPlugin> found, Config merged,
+        Config effective, ExporterSettings settings, SharedSystem system,
+        ScheduledExecutorService scheduler, CollectionEngine.Builder engine,
+        Map<String, Made> previous) {
+      Map<String, Made> made = new LinkedHashMap<>();
+      try {
+        for (CollectorPlugin plugin : found.values()) {
+          String path = "microc.collectors." + plugin.name();
+          Config defaults = ConfigFactory.empty();
+          for (String key : List.of("timeout", "min-interval", "max-series", "max-threads")) {
+            defaults = defaults.withValue(key, merged.getValue("microc.collector-defaults." + key));
+          }
+          Config block = effective.getConfig(path).withFallback(defaults);
+          PluginConfig pluginConfig = new PluginConfig(path, block);
+          CollectorSettings collectorSettings = CollectorSettings.from(plugin.name(), pluginConfig);
+          if (!collectorSettings.enabled()) {
+            engine.disabled(plugin.name(), plugin.description());
+            continue;
+          }
+          Made before = previous.get(plugin.name());
+          if (before != null && before.block().root().equals(block.root())
+              && before.hostPaths().equals(settings.hostPaths())) {
+            engine.collector(before.settings(), plugin.description(), before.collector(), before.runtime());
+            made.put(plugin.name(), before.kept());
+            continue;
+          }
+          Deque<AutoCloseable> own = new ArrayDeque<>();
+          MultiCollector collector = create(plugin, new Context(pluginConfig, system,
+              settings.hostPaths(), scheduler, own));
+          if (collector instanceof AutoCloseable closeable) {
+            own.push(closeable);
+          }
+          PluginRuntime runtime = runtime(plugin, collector);
+          made.put(plugin.name(), new Made(block, settings.hostPaths(), collectorSettings, collector,
+              runtime, own, false));
+          engine.collector(collectorSettings, plugin.description(), collector, runtime);
+        }
+      } catch (RuntimeException e) {
+        made.values().stream().filter(m -> !m.reused()).forEach(m -> closeQuietly(m.resources()));
+        throw e;
+      }
+      return made;
     }
 
     private static MultiCollector create(CollectorPlugin plugin, PluginContext context) {
@@ -700,6 +861,19 @@ public final class Microc implements AutoCloseable {
       synchronized (resources) {
         resources.push(Objects.requireNonNull(resource, "resource"));
       }
+    }
+  }
+
+  /**
+   * What a collector was made from and what it holds, kept to tell on a reload whether its
+   * configuration changed and to close it when it leaves.
+   *
+   * @param reused whether a reload kept it rather than making it
+   */
+  record Made(Config block, HostPaths hostPaths, CollectorSettings settings, MultiCollector collector,
+      PluginRuntime runtime, Deque<AutoCloseable> resources, boolean reused) {
+    Made kept() {
+      return new Made(block, hostPaths, settings, collector, runtime, resources, true);
     }
   }
 

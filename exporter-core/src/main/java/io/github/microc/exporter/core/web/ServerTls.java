@@ -92,13 +92,18 @@ public final class ServerTls implements AutoCloseable {
   }
 
   /**
-   * New settings from a reloaded web-config file, their files read.
+   * New settings from a reloaded web-config file, their files read, to be {@linkplain #use
+   * used} once everything else of the reload is good.
    *
-   * @throws IOException when they cannot be used; the current ones stay
+   * @throws IOException when they cannot be used
    */
-  public synchronized void reload(TlsSettings settings) throws IOException {
-    Snapshot next = new Snapshot(settings, settings.material());
-    stamps = stamps(settings);
+  public static Snapshot prepare(TlsSettings settings) throws IOException {
+    return new Snapshot(settings, settings.material());
+  }
+
+  /** Serves {@code next} to new connections from now on, and watches its files. */
+  public synchronized void use(Snapshot next) {
+    stamps = stamps(next.settings());
     install(next);
   }
 
