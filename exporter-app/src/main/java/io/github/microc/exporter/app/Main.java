@@ -335,6 +335,16 @@ public final class Main {
           grace.toMillis() / 1000.0);
       stop.run();
     });
+    Signals.onHangup(() -> {
+      log().info("received SIGHUP, reloading the configuration");
+      try {
+        microc.reload();
+      } catch (ConfigError | StartupException e) {
+        // Logged by the reload, with its file and line; the running configuration stays.
+      } catch (RuntimeException e) {
+        log().error("reload failed, the running configuration stays: {}", e.toString());
+      }
+    });
     Runtime.getRuntime().addShutdownHook(new Thread(stop, "microc-shutdown"));
     try {
       stopped.await();
