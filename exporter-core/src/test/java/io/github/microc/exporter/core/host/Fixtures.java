@@ -55,7 +55,8 @@ final class Fixtures {
       new BondingCollector.Plugin(),
       new SelinuxCollector.Plugin(),
       new PowerSupplyClassCollector.Plugin(),
-      new BtrfsCollector.Plugin());
+      new BtrfsCollector.Plugin(),
+      new BcacheCollector.Plugin());
 
   private Fixtures() {}
 

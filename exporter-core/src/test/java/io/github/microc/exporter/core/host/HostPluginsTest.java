@@ -70,7 +70,8 @@ class HostPluginsTest {
         "bonding",
         "selinux",
         "powersupplyclass",
-        "btrfs");
+        "btrfs",
+        "bcache");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
