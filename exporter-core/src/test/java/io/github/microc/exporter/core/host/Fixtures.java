@@ -56,7 +56,8 @@ final class Fixtures {
       new SelinuxCollector.Plugin(),
       new PowerSupplyClassCollector.Plugin(),
       new BtrfsCollector.Plugin(),
-      new BcacheCollector.Plugin());
+      new BcacheCollector.Plugin(),
+      new IpvsCollector.Plugin());
 
   private Fixtures() {}
 

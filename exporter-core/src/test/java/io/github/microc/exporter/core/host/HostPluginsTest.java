@@ -71,7 +71,8 @@ class HostPluginsTest {
         "selinux",
         "powersupplyclass",
         "btrfs",
-        "bcache");
+        "bcache",
+        "ipvs");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
