@@ -57,7 +57,8 @@ final class Fixtures {
       new PowerSupplyClassCollector.Plugin(),
       new BtrfsCollector.Plugin(),
       new BcacheCollector.Plugin(),
-      new IpvsCollector.Plugin());
+      new IpvsCollector.Plugin(),
+      new RaplCollector.Plugin());
 
   private Fixtures() {}
 

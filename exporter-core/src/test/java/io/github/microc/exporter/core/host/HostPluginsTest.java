@@ -72,7 +72,8 @@ class HostPluginsTest {
         "powersupplyclass",
         "btrfs",
         "bcache",
-        "ipvs");
+        "ipvs",
+        "rapl");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
