@@ -58,7 +58,8 @@ final class Fixtures {
       new BtrfsCollector.Plugin(),
       new BcacheCollector.Plugin(),
       new IpvsCollector.Plugin(),
-      new RaplCollector.Plugin());
+      new RaplCollector.Plugin(),
+      new InfinibandCollector.Plugin());
 
   private Fixtures() {}
 

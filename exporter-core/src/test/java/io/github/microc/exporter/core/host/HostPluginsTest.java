@@ -73,7 +73,8 @@ class HostPluginsTest {
         "btrfs",
         "bcache",
         "ipvs",
-        "rapl");
+        "rapl",
+        "infiniband");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
