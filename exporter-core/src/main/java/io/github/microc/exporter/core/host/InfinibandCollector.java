@@ -203,33 +203,19 @@ public final class InfinibandCollector implements MultiCollector, AutoCloseable 
     return (long) value;
   }
 
-  /** A counter's value as node_exporter's parser reads it (Go's base-0 unsigned integer). */
+  /**
+   * A counter's value as node_exporter's parser reads it (Go's base-0 unsigned 64-bit
+   * integer); {@link #NONE} for {@code N/A (no PMA)}; anything else fails.
+   */
   static long counter(Path file, String text) {
-    long value = text.startsWith("+") || text.startsWith("-") ? NONE : Sysfs.parseInt(text);
-    if (value == NONE && !text.isEmpty() && allDigits(text)) {
-      // Beyond 2^63 - 1: still an unsigned 64-bit counter.
-      try {
-        value = Long.parseUnsignedLong(text);
-      } catch (NumberFormatException e) {
-        value = NONE;
-      }
-    }
-    if (value == NONE) {
+    Long value = Sysfs.parseUint64(text);
+    if (value == null) {
       if (text.contains("N/A (no PMA)")) {
         return NONE;
       }
       throw new IllegalStateException(file + ": not an unsigned integer: \"" + text + "\"");
     }
     return value;
-  }
-
-  private static boolean allDigits(String text) {
-    for (int i = 0; i < text.length(); i++) {
-      if (text.charAt(i) < '0' || text.charAt(i) > '9') {
-        return false;
-      }
-    }
-    return true;
   }
 
   @Override

@@ -201,6 +201,45 @@ final class Sysfs {
   }
 
   /**
+   * An unsigned 64-bit integer as Go's {@code strconv.ParseUint(text, 0, 64)} reads it (no sign;
+   * decimal, {@code 0x}, {@code 0o}, {@code 0b} or {@code 0} octal; {@code _} between digits),
+   * as its two's complement ({@code 0xffffffffffffffff} is -1); null for anything else.
+   */
+  static Long parseUint64(String text) {
+    if (text == null || text.isEmpty() || text.charAt(0) == '+' || text.charAt(0) == '-'
+        || !underscoresOk(text)) {
+      return null;
+    }
+    int base = 10;
+    int at = 0;
+    if (text.charAt(0) == '0') {
+      char prefix = text.length() >= 3 ? Character.toLowerCase(text.charAt(1)) : 0;
+      if (prefix == 'b' || prefix == 'o' || prefix == 'x') {
+        base = prefix == 'b' ? 2 : prefix == 'o' ? 8 : 16;
+        at = 2;
+      } else {
+        base = 8;
+      }
+    }
+    long value = 0;
+    boolean anyDigit = false;
+    for (int i = at; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '_') {
+        continue;
+      }
+      int digit = digit(c, base);
+      // value * base + digit must stay within 2^64 - 1, compared unsigned.
+      if (digit < 0 || Long.compareUnsigned(value, Long.divideUnsigned(-1L - digit, base)) > 0) {
+        return null;
+      }
+      value = value * base + digit;
+      anyDigit = true;
+    }
+    return anyDigit ? value : null;
+  }
+
+  /**
    * A decimal integer as Go's {@code strconv.ParseInt(text, 10, 64)} reads it (an optional
    * sign, ASCII digits), or as {@code strconv.ParseUint(text, 10, 64)} when {@code unsigned}
    * (digits only, up to 2^64 - 1, which comes back as its two's complement);

@@ -59,7 +59,10 @@ final class Fixtures {
       new BcacheCollector.Plugin(),
       new IpvsCollector.Plugin(),
       new RaplCollector.Plugin(),
-      new InfinibandCollector.Plugin());
+      new InfinibandCollector.Plugin(),
+      new FibrechannelCollector.Plugin(),
+      new NvmeCollector.Plugin(),
+      new TapestatsCollector.Plugin());
 
   private Fixtures() {}
 

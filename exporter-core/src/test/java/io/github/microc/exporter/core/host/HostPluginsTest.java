@@ -74,7 +74,10 @@ class HostPluginsTest {
         "bcache",
         "ipvs",
         "rapl",
-        "infiniband");
+        "infiniband",
+        "fibrechannel",
+        "nvme",
+        "tapestats");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
