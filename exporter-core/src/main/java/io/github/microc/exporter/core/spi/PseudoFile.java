@@ -10,8 +10,9 @@ import java.nio.file.StandardOpenOption;
 /**
  * A procfs, sysfs or cgroupfs file kept open from one scrape to the next and read again from
  * offset 0. Such files are seq_files, which the kernel generates afresh on every read from
- * the start, so a scrape costs one {@code pread} instead of an open, a read and a close (and
- * the path lookup of the open). Opened on the first read; a failed read closes it, so that
+ * the start, so a scrape costs {@code pread}s from offset 0 until one returns nothing (two for
+ * a file of less than a page) instead of an open, reads and a close (and the path lookup of the
+ * open). Opened on the first read; a failed read closes it, so that
  * the next read opens it again (a device that went away and came back). Close it when done:
  * an open file of a process's procfs directory keeps, for instance, its network namespace
  * alive. Thread-safe.

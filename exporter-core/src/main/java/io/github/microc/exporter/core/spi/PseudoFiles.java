@@ -63,19 +63,20 @@ public final class PseudoFiles {
   }
 
   /**
-   * An open file's whole content, read with {@code pread} from offset 0: for a seq_file the
-   * kernel generates the content afresh.
+   * An open file's whole content, read with {@code pread} from offset 0 until a read returns
+   * nothing: for a seq_file the kernel generates the content afresh.
    */
   static String read(FileChannel channel, Charset charset) throws IOException {
     ByteBuffer buffer = DIRECT.get();
     buffer.clear();
     long position = 0;
     int n;
-    // A seq_file read fills the buffer as far as the content goes: a short read is the end.
+    // Until the end: a seq_file that iterates over records (/proc/net/dev, /proc/cpuinfo,
+    // mountinfo) hands out at most a page a read, so a short read is not the end.
     while ((n = channel.read(buffer, position)) > 0) {
       position += n;
       if (buffer.hasRemaining()) {
-        break;
+        continue;
       }
       ByteBuffer bigger = ByteBuffer.allocateDirect(buffer.capacity() * 2);
       buffer.flip();

@@ -84,6 +84,22 @@ class PseudoFileTest {
     }
   }
 
+  @Test
+  void aSeqFileOfManyRecordsIsReadPastItsFirstPage() throws Exception {
+    // The JVM's memory map has hundreds of lines; procfs hands them out a page a read.
+    Path maps = Path.of("/proc/self/maps");
+    assumeTrue(Files.isReadable(maps), "no procfs here");
+    try (PseudoFile file = new PseudoFile(maps)) {
+      String text = file.read(StandardCharsets.UTF_8);
+      long lines = Files.readAllLines(maps).size();
+
+      assertThat(text.length()).isGreaterThan(3 * 4096);
+      assertThat(text).endsWith("\n");
+      // The map moves a little between two reads (threads, the heap): the same order of lines.
+      assertThat((double) text.lines().count()).isCloseTo(lines, org.assertj.core.data.Percentage.withPercentage(10));
+    }
+  }
+
   private static long sink;
 
   private static void burn() {
