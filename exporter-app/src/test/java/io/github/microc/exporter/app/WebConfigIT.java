@@ -205,9 +205,11 @@ class WebConfigIT {
         }
       }, pool));
     }
+    // Every run finishes (and stops its two exporters) before the test ends, failed or not.
     List<String> failures = new ArrayList<>();
     for (CompletableFuture<String> run : runs) {
-      String problems = run.get(5, TimeUnit.MINUTES);
+      String problems = run.handle((text, error) -> error != null ? error.toString() : text)
+          .get(5, TimeUnit.MINUTES);
       if (!problems.isEmpty()) {
         failures.add(problems);
       }
