@@ -75,9 +75,13 @@ public final class PluginProcess implements AutoCloseable {
   private final Map<String, String> createErrors = new LinkedHashMap<>();
   private volatile int threads = -1;
 
-  private PluginProcess(Path jar, PluginSettings settings) {
+  private PluginProcess(Path jar, PluginSettings settings, List<String> command) {
     this.jar = jar;
     this.settings = settings;
+    this.command = command != null ? List.copyOf(command) : javaCommand(jar, settings);
+  }
+
+  private static List<String> javaCommand(Path jar, PluginSettings settings) {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse(
         Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -89,7 +93,7 @@ public final class PluginProcess implements AutoCloseable {
     cmd.addAll(settings.jvmOptions());
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), PluginHost.class.getName(),
         jar.toString()));
-    this.command = List.copyOf(cmd);
+    return List.copyOf(cmd);
   }
 
   /**
@@ -114,7 +118,12 @@ public final class PluginProcess implements AutoCloseable {
 
   /** Starts the jar's JVM; {@link #hello()} waits for its list of plugins. */
   public static PluginProcess start(Path jar, PluginSettings settings) {
-    PluginProcess process = new PluginProcess(jar, settings);
+    return start(jar, settings, null);
+  }
+
+  /** With another command in place of the plugin's JVM: a test's stand-in that misbehaves. */
+  static PluginProcess start(Path jar, PluginSettings settings, List<String> command) {
+    PluginProcess process = new PluginProcess(jar, settings, command);
     try {
       synchronized (process) {
         process.child = process.spawn();
@@ -210,7 +219,9 @@ public final class PluginProcess implements AutoCloseable {
       c.answered(name, false, timeout);
       return reply.snapshots;
     }
-    c.answered(name, reply.busy(), timeout);
+    if (!reply.kind.equals("interrupted")) {
+      c.answered(name, reply.busy(), timeout);
+    }
     throw new CollectorFailure(reply.text);
   }
 
@@ -395,7 +406,7 @@ public final class PluginProcess implements AutoCloseable {
         sendQuietly("cancel", id, name);
         missed(name);
         Thread.currentThread().interrupt();
-        return new Reply("failed", "interrupted", null);
+        return new Reply("interrupted", "interrupted", null);
       } catch (TimeoutException e) {
         return new Reply("failed", "no answer within " + wait.toSeconds() + "s", null);
       } catch (ExecutionException e) {
@@ -481,11 +492,14 @@ public final class PluginProcess implements AutoCloseable {
           }
         }
         reason = "exited";
+      } catch (Protocol.ProtocolException e) {
+        // Nothing it says can be trusted any more.
+        kill();
+        reason = "answered out of protocol (and was killed): " + e.getMessage();
       } catch (IOException e) {
-        reason = e instanceof Protocol.ProtocolException ? "answered out of protocol: " + e.getMessage()
-            : "closed its output: " + e.getMessage();
+        reason = "closed its output: " + e.getMessage();
       }
-      String exit = exitStatus();
+      String exit = reason.equals("exited") || reason.startsWith("closed") ? exitStatus() : "";
       String why = reason + exit + (lastError.isEmpty() ? "" : "; its last words: " + lastError);
       IllegalStateException gone = new IllegalStateException(why);
       hello.completeExceptionally(gone);
