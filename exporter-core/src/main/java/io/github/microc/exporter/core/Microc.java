@@ -826,6 +826,8 @@ public final class Microc implements AutoCloseable {
     return r -> {
       Thread t = new Thread(r, prefix + count.incrementAndGet());
       t.setDaemon(true);
+      // Not the loader of a plugin whose call made the pool start a thread: it would be counted as the plugin's.
+      t.setContextClassLoader(Microc.class.getClassLoader());
       return t;
     };
   }
