@@ -36,7 +36,11 @@ class HostilePluginIT {
   Path work;
 
   /** The fault, the mode, and what the landing page must say about the plugin (a regex). */
-  private record Scenario(String fault, String mode, String landingPageSays) {}
+  private record Scenario(String fault, String mode, String landingPageSays, String config) {
+    Scenario(String fault, String mode, String landingPageSays) {
+      this(fault, mode, landingPageSays, "microc.collectors.hostile_" + fault + ".timeout = 1s");
+    }
+  }
 
   @Test
   void noHostilePluginTakesTheExporterDown() throws Exception {
@@ -46,12 +50,15 @@ class HostilePluginIT {
         new Scenario("array", "process", "exited with status 3.*OutOfMemoryError"),
         new Scenario("exit", "process", "exited with status 3"),
         new Scenario("thread", "process", "disabled: its plugin keeps 9 threads alive, more than max-threads \\(8\\)"),
-        // Stuck for five timeouts (5 s), its JVM is killed and started again.
-        new Scenario("block", "process", "previous collection still running|stuck for more than five timeouts"
-            + "|starting again"),
+        // Timed out, then still running; stuck for five timeouts (5 s), its JVM is killed and
+        // started again, and the new one's collection times out in turn.
+        new Scenario("block", "process", "timed out after 1.0s|previous collection still running"
+            + "|stuck for more than five timeouts|starting again"),
         new Scenario("stack", "process", "StackOverflowError"),
         new Scenario("ctor", "process", "could not be instantiated: IllegalStateException refuses to be made"),
-        new Scenario("series", "process", "more than max-series \\(50000\\)"),
+        // Building 100,000 series takes a while, more so in a small heap on a loaded machine.
+        new Scenario("series", "process", "more than max-series \\(50000\\)",
+            "microc.collectors.hostile_series.timeout = 10s\nmicroc.plugins.process.heap = 128m"),
         // In Microc's own JVM, the faults it can contain there.
         new Scenario("thread", "in-process", "disabled: its plugin keeps 9 threads alive, more than max-threads \\(8\\)"),
         new Scenario("ctor", "in-process", "could not be instantiated: IllegalStateException refuses to be made"),
@@ -81,9 +88,10 @@ class HostilePluginIT {
     jars.hostileJar(s.fault(), plugins.resolve("hostile-" + s.fault() + ".jar"));
     Path config = Files.writeString(dir.resolve("microc.conf"), """
         microc.plugins.mode = %s
-        microc.collectors.%s { timeout = 1s, max-threads = 8 }
+        microc.collectors.%s.max-threads = 8
         microc.collectors.containers.enabled = false
-        """.formatted(s.mode(), bad));
+        %s
+        """.formatted(s.mode(), bad, s.config()));
     int port = ExporterProcess.freePort();
     ProcessBuilder builder = new ProcessBuilder("bash", LAUNCHER.toString(), "--config", config.toString(),
         "--plugins", plugins.toString(), "--web.listen-address=127.0.0.1:" + port)
