@@ -4,7 +4,6 @@ import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
 import io.github.microc.exporter.core.spi.PseudoFile;
-import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
@@ -121,41 +120,9 @@ public final class TcpstatCollector implements MultiCollector, AutoCloseable {
    *     that is not hexadecimal, naming {@code file}
    */
   static void parseTcp(String text, String file, long[] counts) {
-    int length = text.length();
-    int start = PseudoFiles.lineEnd(text, 0) + 1;
-    while (start < length) {
-      int end = PseudoFiles.lineEnd(text, start);
-      int line = start;
-      start = end + 1;
-      int at = PseudoFiles.skipBlanks(text, line, end);
-      if (at == end) {
-        continue;
-      }
-      int state = -1;
-      long tx = PseudoFiles.NOT_A_NUMBER;
-      long rx = PseudoFiles.NOT_A_NUMBER;
-      int fields = 0;
-      for (; at < end && fields < 10; fields++) {
-        int fieldEnd = PseudoFiles.fieldEnd(text, at, end);
-        if (fields == 3) {
-          long st = Numbers.hex(text, at, fieldEnd);
-          state = st == PseudoFiles.NOT_A_NUMBER ? -1 : (int) Math.min(st, Integer.MAX_VALUE);
-        } else if (fields == 4) {
-          int colon = text.indexOf(':', at);
-          if (colon > 0 && colon < fieldEnd) {
-            tx = Numbers.hex(text, at, colon);
-            rx = Numbers.hex(text, colon + 1, fieldEnd);
-          }
-        }
-        at = PseudoFiles.skipBlanks(text, fieldEnd, end);
-      }
-      if (fields < 10 || state < 0 || tx == PseudoFiles.NOT_A_NUMBER || rx == PseudoFiles.NOT_A_NUMBER) {
-        throw new IllegalArgumentException("unexpected line in " + file + ": \""
-            + text.substring(line, end).strip() + "\"");
-      }
-      count(state, rx, tx, counts);
-    }
+    SocketTable.forEachSocket(text, file, (state, tx, rx) -> count(state, rx, tx, counts));
   }
+
 
   @Override
   public void close() {

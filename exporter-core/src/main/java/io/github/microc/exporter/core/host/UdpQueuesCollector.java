@@ -5,7 +5,6 @@ import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.NoDataException;
 import io.github.microc.exporter.core.spi.PluginContext;
 import io.github.microc.exporter.core.spi.PseudoFile;
-import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.nio.file.Path;
@@ -64,38 +63,17 @@ public final class UdpQueuesCollector implements MultiCollector, AutoCloseable {
    */
   static long[] parseQueues(String text, String file) {
     long[] sums = new long[2];
-    int length = text.length();
-    for (int start = PseudoFiles.lineEnd(text, 0) + 1; start < length; ) {
-      int end = PseudoFiles.lineEnd(text, start);
-      int line = start;
-      start = end + 1;
-      int at = PseudoFiles.skipBlanks(text, line, end);
-      if (at == end) {
-        continue;
-      }
-      long tx = PseudoFiles.NOT_A_NUMBER;
-      long rx = PseudoFiles.NOT_A_NUMBER;
-      int fields = 0;
-      for (; at < end && fields < 10; fields++) {
-        int fieldEnd = PseudoFiles.fieldEnd(text, at, end);
-        if (fields == 4) {
-          int colon = text.indexOf(':', at);
-          if (colon > 0 && colon < fieldEnd) {
-            tx = Numbers.hex(text, at, colon);
-            rx = Numbers.hex(text, colon + 1, fieldEnd);
-          }
-        }
-        at = PseudoFiles.skipBlanks(text, fieldEnd, end);
-      }
-      if (fields < 10 || tx == PseudoFiles.NOT_A_NUMBER || rx == PseudoFiles.NOT_A_NUMBER) {
-        throw new IllegalArgumentException("couldn't get udp queued bytes: unexpected line in " + file
-            + ": \"" + text.substring(line, end).strip() + "\"");
-      }
-      sums[0] += tx;
-      sums[1] += rx;
+    try {
+      SocketTable.forEachSocket(text, file, (state, tx, rx) -> {
+        sums[0] += tx;
+        sums[1] += rx;
+      });
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("couldn't get udp queued bytes: " + e.getMessage(), e);
     }
     return sums;
   }
+
 
   @Override
   public void close() {
