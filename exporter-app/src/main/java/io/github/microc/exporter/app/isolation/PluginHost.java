@@ -165,7 +165,18 @@ public final class PluginHost {
         }
       }
       worker.collector = collector;
-      workers.put(name, worker);
+      Worker previous = workers.put(name, worker);
+      if (previous != null && previous.collector instanceof AutoCloseable replaced) {
+        // Made again by a reload: the one it replaces is closed now, not at the end.
+        synchronized (resources) {
+          resources.remove(replaced);
+        }
+        try {
+          replaced.close();
+        } catch (Exception e) {
+          System.err.println("closing the collector " + name + " replaced: " + e);
+        }
+      }
       kind = "created";
     } catch (ConfigError e) {
       kind = "config-error";
