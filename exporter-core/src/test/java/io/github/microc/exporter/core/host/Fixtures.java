@@ -62,7 +62,9 @@ final class Fixtures {
       new InfinibandCollector.Plugin(),
       new FibrechannelCollector.Plugin(),
       new NvmeCollector.Plugin(),
-      new TapestatsCollector.Plugin());
+      new TapestatsCollector.Plugin(),
+      new MeminfoNumaCollector.Plugin(),
+      new BuddyinfoCollector.Plugin());
 
   private Fixtures() {}
 

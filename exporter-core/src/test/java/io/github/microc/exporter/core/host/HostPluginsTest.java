@@ -77,12 +77,16 @@ class HostPluginsTest {
         "infiniband",
         "fibrechannel",
         "nvme",
-        "tapestats");
+        "tapestats",
+        "meminfo_numa",
+        "buddyinfo");
     assertThat(plugins).filteredOn(p -> !p.enabledByDefault()).extracting(CollectorPlugin::name)
         .as("disabled by default, as in node_exporter").containsExactlyInAnyOrder(
         "processes",
         "tcpstat",
-        "interrupts");
+        "interrupts",
+        "meminfo_numa",
+        "buddyinfo");
     assertThat(plugins).allMatch(p -> !p.description().isBlank());
   }
 
