@@ -7,7 +7,6 @@ import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +54,7 @@ public final class BcacheCollector implements MultiCollector {
   @Override
   public MetricSnapshots collect() {
     Map<String, MetricFamily> families = new LinkedHashMap<>();
-    for (Path set : match(bcache, name -> name.indexOf('-') >= 0)) {
+    for (Path set : GoGlob.matches(bcache, name -> name.indexOf('-') >= 0)) {
       String uuid = set.getFileName().toString();
       for (Value v : readSet(set)) {
         MetricFamily family = families.computeIfAbsent(v.name(), n -> v.label() == null
@@ -107,7 +106,7 @@ public final class BcacheCollector implements MultiCollector {
         r.value(period + "/" + file); // read and checked, not exposed for the set
       }
     }
-    for (Path bdev : match(set, name -> name.matches("bdev[0-9].*"))) {
+    for (Path bdev : GoGlob.matches(set, name -> name.matches("bdev[0-9].*"))) {
       String name = bdev.getFileName().toString();
       double dirty = r.value(name + "/dirty_data");
       double[] debug = r.writebackRateDebug(name + "/writeback_rate_debug");
@@ -148,7 +147,7 @@ public final class BcacheCollector implements MultiCollector {
       values.add(device("cache_readaheads_total", "Count of times readahead occurred.", true,
           total[6], "backing_device", name));
     }
-    for (Path cache : match(set, name -> name.matches("cache[0-9].*"))) {
+    for (Path cache : GoGlob.matches(set, name -> name.matches("cache[0-9].*"))) {
       String name = cache.getFileName().toString();
       values.add(device("io_errors", "Number of errors that have occurred, decayed by io_error_halflife.",
           false, r.value(name + "/io_errors"), "cache_device", name));
@@ -176,23 +175,6 @@ public final class BcacheCollector implements MultiCollector {
   private static Value device(String name, String help, boolean counter, double value, String label,
       String device) {
     return new Value("node_bcache_" + name, help, counter, value, label, device);
-  }
-
-  /** The entries of {@code dir} whose name matches, in byte order, as Go's glob returns them. */
-  private static List<Path> match(Path dir, java.util.function.Predicate<String> name) {
-    List<Path> matches = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path entry : entries) {
-        if (name.test(entry.getFileName().toString())) {
-          matches.add(entry);
-        }
-      }
-    } catch (IOException e) {
-      return matches; // no bcache module: nothing, as node_exporter's glob
-    }
-    matches.sort((a, b) -> TextfileCollector.GoGlob.BYTE_ORDER.compare(a.getFileName().toString(),
-        b.getFileName().toString()));
-    return matches;
   }
 
   /** The files of a cache set, each required. */
@@ -317,7 +299,7 @@ public final class BcacheCollector implements MultiCollector {
   /** Go's {@code uint64(f)} on amd64, as a double. */
   static double goUint64(double f) {
     long bits = f < 0x1p63 ? truncate(f) : truncate(f - 0x1p63) ^ Long.MIN_VALUE;
-    return bits >= 0 ? bits : (double) (bits >>> 1 | (bits & 1)) * 2.0;
+    return Numbers.unsigned(bits);
   }
 
   /** The x86 conversion: out of range and NaN give the "integer indefinite" value. */

@@ -153,10 +153,10 @@ public final class BtrfsCollector implements MultiCollector {
         if (!seen.add(labels)) {
           continue; // a device listed twice: node_exporter's registry keeps the first
         }
-        deviceSize.add(unsigned(d.totalBytes()), labels);
-        unused.add(unsigned(d.totalBytes() - d.bytesUsed()), labels);
+        deviceSize.add(Numbers.unsigned(d.totalBytes()), labels);
+        unused.add(Numbers.unsigned(d.totalBytes() - d.bytesUsed()), labels);
         for (int i = 0; i < ERROR_TYPES.length; i++) {
-          errors.add(unsigned(d.errors()[i]), Labels.of("btrfs_dev_uuid", d.uuid(), "device", device,
+          errors.add(Numbers.unsigned(d.errors()[i]), Labels.of("btrfs_dev_uuid", d.uuid(), "device", device,
               "type", ERROR_TYPES[i], "uuid", s.uuid()));
         }
       }
@@ -173,19 +173,7 @@ public final class BtrfsCollector implements MultiCollector {
 
   /** The entries of {@code /sys/fs/btrfs} that Go's {@code *-*} matches, in byte order. */
   private List<Path> filesystems() {
-    List<Path> matches = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(btrfs)) {
-      for (Path entry : entries) {
-        if (entry.getFileName().toString().indexOf('-') >= 0) {
-          matches.add(entry);
-        }
-      }
-    } catch (IOException e) {
-      return matches; // no btrfs module: nothing, as node_exporter's glob
-    }
-    matches.sort((a, b) -> TextfileCollector.GoGlob.BYTE_ORDER.compare(a.getFileName().toString(),
-        b.getFileName().toString()));
-    return matches;
+    return GoGlob.matches(btrfs, name -> name.indexOf('-') >= 0);
   }
 
   /** The ioctl statistics of each mounted btrfs, by fsid in hex; empty when there are none. */
@@ -228,9 +216,6 @@ public final class BtrfsCollector implements MultiCollector {
     return stats;
   }
 
-  private static double unsigned(long value) {
-    return value >= 0 ? value : (double) (value >>> 1 | (value & 1)) * 2.0;
-  }
 
   /**
    * A file system's sysfs directory, read as node_exporter's procfs library reads it.
@@ -299,7 +284,7 @@ public final class BtrfsCollector implements MultiCollector {
         if (text.isEmpty() || !Character.isDigit(text.charAt(0))) {
           return 0;
         }
-        return unsigned(Long.parseUnsignedLong(text));
+        return Numbers.unsigned(Long.parseUnsignedLong(text));
       } catch (NumberFormatException e) {
         return 0;
       }
@@ -314,7 +299,7 @@ public final class BtrfsCollector implements MultiCollector {
         error = e;
         return List.of();
       }
-      names.sort(TextfileCollector.GoGlob.BYTE_ORDER);
+      names.sort(GoGlob.BYTE_ORDER);
       return names;
     }
 

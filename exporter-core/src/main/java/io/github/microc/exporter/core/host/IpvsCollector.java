@@ -13,7 +13,6 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,12 +47,12 @@ public final class IpvsCollector implements MultiCollector, AutoCloseable {
   static final List<String> LABELS = List.of("local_address", "local_port", "remote_address",
       "remote_port", "proto", "local_mark");
 
-  private final PseudoFile stats;
+  private final OptionalFile stats;
   private final PseudoFile backends;
   private final String[] labels;
 
   IpvsCollector(Path stats, Path backends, List<String> labels) {
-    this.stats = new PseudoFile(stats);
+    this.stats = new OptionalFile(stats);
     this.backends = new PseudoFile(backends);
     this.labels = labels.toArray(new String[0]);
   }
@@ -78,11 +77,12 @@ public final class IpvsCollector implements MultiCollector, AutoCloseable {
   public MetricSnapshots collect() {
     String statsText;
     try {
-      statsText = stats.read(StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new NoDataException("no " + stats.path() + " (no ip_vs module)");
+      statsText = stats.read();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + stats.path(), e);
+    }
+    if (statsText == null) {
+      throw new NoDataException("no " + stats.path() + " (no ip_vs module)");
     }
     double[] totals = parseStats(statsText);
     List<MetricSnapshot> out = new ArrayList<>(List.of(
@@ -161,7 +161,7 @@ public final class IpvsCollector implements MultiCollector, AutoCloseable {
     }
     double[] totals = new double[5];
     for (int i = 0; i < 5; i++) {
-      totals[i] = unsigned(parseHex(fields[i], 64, "ip_vs_stats"));
+      totals[i] = Numbers.unsigned(parseHex(fields[i], 64, "ip_vs_stats"));
     }
     return totals;
   }
@@ -314,9 +314,6 @@ public final class IpvsCollector implements MultiCollector, AutoCloseable {
     }
   }
 
-  private static double unsigned(long value) {
-    return value >= 0 ? value : (double) (value >>> 1 | (value & 1)) * 2.0;
-  }
 
   /**
    * The {@code backend-labels} list: comma-separated, empty items ignored, in node_exporter's

@@ -4,13 +4,10 @@ import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.NoDataException;
 import io.github.microc.exporter.core.spi.PluginContext;
-import io.github.microc.exporter.core.spi.PseudoFile;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,12 +50,12 @@ public final class MdadmCollector implements MultiCollector, AutoCloseable {
   private static final String[][] STATES = {{"active", "active"}, {"inactive", "inactive"},
       {"recovering", "recovering"}, {"resync", "resyncing"}, {"check", "checking"}};
 
-  private final PseudoFile mdstat;
+  private final OptionalFile mdstat;
   private String lastText;
   private List<Array> lastArrays;
 
   MdadmCollector(Path mdstat) {
-    this.mdstat = new PseudoFile(mdstat);
+    this.mdstat = new OptionalFile(mdstat);
   }
 
   /** One array as mdstat shows it. */
@@ -69,11 +66,12 @@ public final class MdadmCollector implements MultiCollector, AutoCloseable {
   public synchronized MetricSnapshots collect() {
     String text;
     try {
-      text = mdstat.read(StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new NoDataException("no " + mdstat.path() + " (no md driver)");
+      text = mdstat.read();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + mdstat.path(), e);
+    }
+    if (text == null) {
+      throw new NoDataException("no " + mdstat.path() + " (no md driver)");
     }
     if (!text.equals(lastText)) {
       lastArrays = parseMdstat(text);

@@ -3,7 +3,6 @@ package io.github.microc.exporter.core.host;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
-import io.github.microc.exporter.core.spi.PseudoFile;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.nio.file.Path;
@@ -44,10 +43,10 @@ public final class NfsCollector implements MultiCollector, AutoCloseable {
       "SecinfoNoName", "TestStateID", "FreeStateID", "GetDeviceList", "BindConnToSession",
       "DestroyClientID", "Seek", "Allocate", "DeAllocate", "LayoutStats", "Clone"};
 
-  private final PseudoFile file;
+  private final OptionalFile file;
 
   NfsCollector(Path file) {
-    this.file = new PseudoFile(file);
+    this.file = new OptionalFile(file);
   }
 
   @Override

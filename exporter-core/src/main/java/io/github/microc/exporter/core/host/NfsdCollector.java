@@ -3,7 +3,6 @@ package io.github.microc.exporter.core.host;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
-import io.github.microc.exporter.core.spi.PseudoFile;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.nio.file.Path;
@@ -39,10 +38,10 @@ public final class NfsdCollector implements MultiCollector, AutoCloseable {
       {"Remove", 29}, {"Rename", 30}, {"Renew", 31}, {"RestoreFH", 32}, {"SaveFH", 33},
       {"SecInfo", 34}, {"SetAttr", 35}, {"Verify", 36}, {"Write", 37}, {"RelLockOwner", 38}};
 
-  private final PseudoFile file;
+  private final OptionalFile file;
 
   NfsdCollector(Path file) {
-    this.file = new PseudoFile(file);
+    this.file = new OptionalFile(file);
   }
 
   @Override

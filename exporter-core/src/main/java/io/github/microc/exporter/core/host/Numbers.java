@@ -77,4 +77,9 @@ final class Numbers {
     }
     return value;
   }
+
+  /** An unsigned 64-bit value as the nearest double, as Go's {@code float64(uint64)} makes it. */
+  static double unsigned(long value) {
+    return value >= 0 ? value : (double) (value >>> 1 | (value & 1)) * 2.0; // low bit kept, sticky
+  }
 }

@@ -1,11 +1,8 @@
 package io.github.microc.exporter.core.host;
 
 import io.github.microc.exporter.core.spi.NoDataException;
-import io.github.microc.exporter.core.spi.PseudoFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.NoSuchFileException;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -30,14 +27,15 @@ final class RpcStats {
    *
    * @throws IllegalArgumentException when a line is malformed
    */
-  static RpcStats read(PseudoFile file, boolean server) {
+  static RpcStats read(OptionalFile file, boolean server) {
     String text;
     try {
-      text = file.read(StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new NoDataException("no " + file.path());
+      text = file.read();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file.path(), e);
+    }
+    if (text == null) {
+      throw new NoDataException("no " + file.path());
     }
     return parse(text, server);
   }
@@ -123,11 +121,7 @@ final class RpcStats {
       return 0;
     }
     long value = values[index];
-    return value >= 0 ? value : unsigned(value);
+    return Numbers.unsigned(value);
   }
 
-  /** A uint64 past Long.MAX_VALUE as the double Go's float64() makes of it. */
-  private static double unsigned(long value) {
-    return (double) (value >>> 1 | (value & 1)) * 2.0; // the low bit kept as a sticky bit
-  }
 }

@@ -129,7 +129,7 @@ public final class XfsCollector implements MultiCollector, AutoCloseable {
       MetricFamily family = MetricFamily.counter("node_xfs_" + c.name(), c.help(), "device");
       devices.forEach((device, lines) -> {
         long[] values = lines.get(c.line());
-        family.add(values == null || c.index() >= values.length ? 0 : unsigned(values[c.index()]),
+        family.add(values == null || c.index() >= values.length ? 0 : Numbers.unsigned(values[c.index()]),
             device);
       });
       snapshots.add(family.build());
@@ -140,6 +140,9 @@ public final class XfsCollector implements MultiCollector, AutoCloseable {
   /** The entries of {@code /sys/fs/xfs} with a {@code stats/stats}, as node_exporter's glob finds them. */
   private List<String> devices() {
     List<String> devices = new ArrayList<>();
+    if (!Files.isDirectory(xfs)) {
+      return devices; // no XFS module: a stat, not a failed listing, on every scrape
+    }
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(xfs)) {
       for (Path entry : entries) {
         Path stats = entry.resolve("stats");
@@ -156,9 +159,6 @@ public final class XfsCollector implements MultiCollector, AutoCloseable {
     return devices;
   }
 
-  private static double unsigned(long value) {
-    return value >= 0 ? value : (double) (value >>> 1 | (value & 1)) * 2.0;
-  }
 
   /**
    * The lines of an XFS stats file by name.

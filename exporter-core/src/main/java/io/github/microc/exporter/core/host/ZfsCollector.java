@@ -155,12 +155,8 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
   /** The pool directories, by name in byte order, with the files node_exporter reads of each. */
   private Map<String, PoolFiles> pools() {
     List<String> names = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(base, Files::isDirectory)) {
-      entries.forEach(e -> names.add(e.getFileName().toString()));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + base, e);
-    }
-    names.sort(TextfileCollector.GoGlob.BYTE_ORDER);
+    GoGlob.matches(base, name -> true).stream().filter(Files::isDirectory)
+        .forEach(p -> names.add(p.getFileName().toString()));
     Map<String, PoolFiles> pools = new LinkedHashMap<>();
     for (String name : names) {
       boolean io = false;
@@ -178,7 +174,7 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
       } catch (IOException e) {
         continue; // as Go's glob, a directory that cannot be listed matches nothing
       }
-      objsets.sort(TextfileCollector.GoGlob.BYTE_ORDER);
+      objsets.sort(GoGlob.BYTE_ORDER);
       pools.put(name, new PoolFiles(io, objsets, state));
     }
     return pools;
@@ -299,8 +295,7 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
   private static double uint64(String text, String key) {
     if (!text.isEmpty() && Character.isDigit(text.charAt(0))) {
       try {
-        long value = Long.parseUnsignedLong(text);
-        return value >= 0 ? value : (double) (value >>> 1 | (value & 1)) * 2.0;
+        return Numbers.unsigned(Long.parseUnsignedLong(text));
       } catch (NumberFormatException e) {
         // reported below
       }

@@ -88,9 +88,13 @@ class MdadmCollectorTest {
   }
 
   @Test
-  void noMdstatIsNoData(@TempDir Path dir) {
-    assertThatThrownBy(() -> new MdadmCollector(dir.resolve("mdstat")).collect())
-        .isInstanceOf(NoDataException.class);
+  void noMdstatIsNoDataUntilTheDriverIsLoaded(@TempDir Path dir) throws IOException {
+    MdadmCollector collector = new MdadmCollector(dir.resolve("mdstat"));
+    assertThatThrownBy(collector::collect).isInstanceOf(NoDataException.class);
+    assertThatThrownBy(collector::collect).isInstanceOf(NoDataException.class);
+
+    Files.writeString(dir.resolve("mdstat"), "Personalities : \nunused devices: <none>\n");
+    assertThat(collector.collect()).isEmpty();
   }
 
   @Test

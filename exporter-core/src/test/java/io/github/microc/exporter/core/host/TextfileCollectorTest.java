@@ -3,7 +3,6 @@ package io.github.microc.exporter.core.host;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.microc.exporter.core.Microc;
-import io.github.microc.exporter.core.host.TextfileCollector.GoGlob;
 import io.github.microc.exporter.core.testing.Exposition;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
