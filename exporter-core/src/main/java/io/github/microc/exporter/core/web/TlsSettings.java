@@ -165,6 +165,20 @@ public record TlsSettings(Path certFile, Path keyFile, ClientAuth clientAuth, Pa
     }
     TlsSettings settings = new TlsSettings(cert, key, auth, ca, List.copyOf(sans), List.copyOf(protocols),
         List.copyOf(suites), List.copyOf(groups), prefer);
+    // Each file that is named is read, so that all their problems show at once.
+    if (cert != null && key == null) {
+      try {
+        PemFiles.certificates(cert);
+      } catch (IOException e) {
+        problems.add(keys.get("cert_file"), path + ".cert_file", e.getMessage());
+      }
+    } else if (cert == null && key != null) {
+      try {
+        PemFiles.privateKey(key);
+      } catch (IOException e) {
+        problems.add(keys.get("key_file"), path + ".key_file", e.getMessage());
+      }
+    }
     if (cert != null && key != null) {
       try {
         settings.material();
