@@ -196,7 +196,7 @@ final class EndpointPusher implements AutoCloseable {
       switch (verdict) {
         case SENT -> {
           done(next.seq());
-          stats.sent(next.batch().samples(), nanos, now);
+          stats.sent(next.batch().samples(), next.batch().body().length, nanos, now);
           delivery.reset();
           recovered();
         }

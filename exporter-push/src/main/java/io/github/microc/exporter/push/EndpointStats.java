@@ -37,6 +37,7 @@ final class EndpointStats implements SegmentBuffer.Drops {
 
   final LongAdder sentBatches = new LongAdder();
   final LongAdder sentSamples = new LongAdder();
+  final LongAdder sentBytes = new LongAdder();
   final LongAdder retries = new LongAdder();
   final LongAdder sends = new LongAdder();
   private final Map<Failure, LongAdder> failures = new EnumMap<>(Failure.class);
@@ -65,9 +66,10 @@ final class EndpointStats implements SegmentBuffer.Drops {
     droppedSamples.get(reason).add(samples);
   }
 
-  void sent(int samples, long nanos, long now) {
+  void sent(int samples, int bytes, long nanos, long now) {
     sentBatches.increment();
     sentSamples.add(samples);
+    sentBytes.add(bytes);
     took(nanos);
     lastSuccess.set(now);
     state = State.OK;

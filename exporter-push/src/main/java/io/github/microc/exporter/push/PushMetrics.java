@@ -15,6 +15,7 @@ import java.util.function.Supplier;
  * <pre>
  * microc_push_sent_batches_total{endpoint="central"} 240
  * microc_push_sent_samples_total{endpoint="central"} 171840
+ * microc_push_sent_bytes_total{endpoint="central"} 3.1e6
  * microc_push_failed_requests_total{endpoint="central",reason="network"} 3
  * microc_push_retries_total{endpoint="central"} 3
  * microc_push_dropped_batches_total{endpoint="central",reason="buffer_full"} 0
@@ -42,6 +43,8 @@ final class PushMetrics implements MultiCollector {
         "Batches (one collection each) the receiver accepted.", "endpoint");
     MetricFamily sentSamples = MetricFamily.counter("microc_push_sent_samples_total",
         "Samples the receiver accepted.", "endpoint");
+    MetricFamily sentBytes = MetricFamily.counter("microc_push_sent_bytes_total",
+        "Request bytes (protobuf, snappy) the receiver accepted.", "endpoint");
     MetricFamily failed = MetricFamily.counter("microc_push_failed_requests_total",
         "Requests that got no answer (network, timeout, tls) or an error status (status_429,"
             + " status_5xx: retried; status_4xx: dropped).", "endpoint", "reason");
@@ -70,6 +73,7 @@ final class PushMetrics implements MultiCollector {
       EndpointStats stats = pusher.stats();
       sentBatches.add(stats.sentBatches.sum(), name);
       sentSamples.add(stats.sentSamples.sum(), name);
+      sentBytes.add(stats.sentBytes.sum(), name);
       for (EndpointStats.Failure failure : EndpointStats.Failure.values()) {
         failed.add(stats.failures(failure), name, failure.label());
       }
@@ -91,7 +95,7 @@ final class PushMetrics implements MultiCollector {
           .sum(stats.sendSeconds())
           .build());
     }
-    return MetricSnapshots.of(sentBatches.build(), sentSamples.build(), failed.build(),
+    return MetricSnapshots.of(sentBatches.build(), sentSamples.build(), sentBytes.build(), failed.build(),
         retries.build(), droppedBatches.build(), droppedSamples.build(), pendingBatches.build(),
         pendingSamples.build(), pendingBytes.build(), oldest.build(), lastSuccess.build(),
         duration.build());
