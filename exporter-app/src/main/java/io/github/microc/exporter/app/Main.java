@@ -275,7 +275,7 @@ public final class Main {
   }
 
   private int serve(Microc microc, PluginDirectory directory, PushSettings push) {
-    String listening = "no HTTP listener";
+    String listening = "with no HTTP listener";
     ExporterServer server = null;
     if (microc.settings().listening()) {
       // The port before anything else, so that a taken one is the first thing said.

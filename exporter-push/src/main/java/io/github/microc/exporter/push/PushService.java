@@ -84,6 +84,11 @@ public final class PushService implements AutoCloseable {
     return service;
   }
 
+  /** The running pushers, for tests. */
+  List<EndpointPusher> pushers() {
+    return List.copyOf(pushers);
+  }
+
   /** The endpoints, in order. */
   public synchronized List<String> endpoints() {
     return pushers.stream().map(p -> p.settings().name()).toList();
