@@ -19,6 +19,7 @@ import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,12 +33,21 @@ import java.util.Map;
  * for, is what a Prometheus scraping the text format would record: the name and type of the
  * {@code # TYPE} line and the HELP text.
  *
+ * <p>A series in the previous batch but not in this one gets a staleness marker (Prometheus's
+ * stale NaN) at this batch's time, as a Prometheus scraping {@code /metrics} would write one:
+ * a stopped container's series end at once on the receiver instead of five minutes later.
+ *
  * <p>Not thread-safe: one per endpoint.
  */
 final class BatchEncoder {
 
+  /** Prometheus's staleness marker: a NaN that no computation yields. */
+  static final double STALE_NAN = Double.longBitsToDouble(0x7ff0000000000002L);
+
   private final List<Remote.Label> external;
   private final SnappyCompressor snappy = new SnappyCompressor();
+  /** The series of the previous batch, by their labels. */
+  private Map<String, List<Remote.Label>> previous = new HashMap<>();
 
   BatchEncoder(Map<String, String> externalLabels) {
     List<Remote.Label> labels = new ArrayList<>();
@@ -106,6 +116,15 @@ final class BatchEncoder {
             .setHelp(snapshot.getMetadata().getHelp() == null ? "" : snapshot.getMetadata().getHelp()));
       }
     }
+    for (Map.Entry<String, List<Remote.Label>> gone : previous.entrySet()) {
+      if (!series.seen.containsKey(gone.getKey())) {
+        request.addTimeseries(Remote.TimeSeries.newBuilder()
+            .addAllLabels(gone.getValue())
+            .addSamples(Remote.Sample.newBuilder().setValue(STALE_NAN).setTimestamp(timestamp)));
+        series.samples++;
+      }
+    }
+    previous = series.seen;
     byte[] raw = request.build().toByteArray();
     byte[] compressed = new byte[snappy.maxCompressedLength(raw.length)];
     int length = snappy.compress(raw, 0, raw.length, compressed, 0, compressed.length);
@@ -177,6 +196,8 @@ final class BatchEncoder {
     private final Remote.WriteRequest.Builder request;
     private final long timestamp;
     private final List<Remote.Label> labels = new ArrayList<>();
+    private final StringBuilder key = new StringBuilder();
+    final Map<String, List<Remote.Label>> seen = new HashMap<>();
     int samples;
 
     Series(Remote.WriteRequest.Builder request, long timestamp) {
@@ -205,9 +226,15 @@ final class BatchEncoder {
         }
       }
       labels.sort((a, b) -> a.getName().compareTo(b.getName()));
+      key.setLength(0);
+      for (Remote.Label label : labels) {
+        key.append(label.getName()).append('\0').append(label.getValue()).append('\0');
+      }
+      List<Remote.Label> sorted = List.copyOf(labels);
+      seen.put(key.toString(), sorted);
       long time = point.hasScrapeTimestamp() ? point.getScrapeTimestampMillis() : timestamp;
       request.addTimeseries(Remote.TimeSeries.newBuilder()
-          .addAllLabels(labels)
+          .addAllLabels(sorted)
           .addSamples(Remote.Sample.newBuilder().setValue(value).setTimestamp(time)));
       samples++;
     }

@@ -117,6 +117,32 @@ class BatchEncoderTest {
   }
 
   @Test
+  void aSeriesThatIsGoneGetsAStalenessMarkerOnce() throws Exception {
+    BatchEncoder encoder = new BatchEncoder(Map.of("job", "microc"));
+    encoder.encode(MetricSnapshots.of(
+        GaugeSnapshot.builder().name("container_up").help("x")
+            .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("name", "a")).value(1).build())
+            .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("name", "b")).value(1).build())
+            .build()), NOW, false);
+    MetricSnapshots onlyA = MetricSnapshots.of(
+        GaugeSnapshot.builder().name("container_up").help("x")
+            .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("name", "a")).value(1).build())
+            .build());
+
+    Batch second = encoder.encode(onlyA, NOW + 15000, false);
+    Remote.WriteRequest request = BatchEncoder.decode(second.body());
+    assertThat(request.getTimeseriesCount()).isEqualTo(2);
+    Remote.TimeSeries gone = request.getTimeseries(1);
+    assertThat(labels(gone)).containsEntry("name", "b").containsEntry("job", "microc");
+    assertThat(Double.doubleToRawLongBits(gone.getSamples(0).getValue())).isEqualTo(0x7ff0000000000002L);
+    assertThat(gone.getSamples(0).getTimestamp()).isEqualTo(NOW + 15000);
+    assertThat(second.samples()).isEqualTo(2);
+
+    assertThat(BatchEncoder.decode(encoder.encode(onlyA, NOW + 30000, false).body()).getTimeseriesCount())
+        .as("marked once").isEqualTo(1);
+  }
+
+  @Test
   void theBodyIsSnappyBlockFormat() throws Exception {
     Batch batch = new BatchEncoder(Map.of()).encode(MetricSnapshots.of(
         GaugeSnapshot.builder().name("g").help("x")
