@@ -3,16 +3,14 @@ package io.github.microc.exporter.push;
 import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.tls.PemFiles;
 import java.io.IOException;
-import java.io.InterruptedIOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.channels.UnresolvedAddressException;
+import java.net.URL;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertificateException;
@@ -20,25 +18,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
+import java.util.Locale;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
- * POSTs remote-write bodies to one endpoint with the JDK's HTTP client: HTTP/1.1 kept alive,
- * the endpoint's TLS files, credentials and headers. A request that gets no whole answer
- * within the timeout is abandoned; at most {@link #SNIPPET} bytes of an answer's body are
- * kept, for the error message.
+ * POSTs remote-write bodies to one endpoint with the JDK's {@link HttpURLConnection}: HTTP/1.1
+ * kept alive, the endpoint's TLS files, credentials and headers; {@code connect-timeout} to
+ * connect and {@code timeout} for the receiver's answer. At most {@link #SNIPPET} bytes of an
+ * answer's body are kept, for the error message.
+ *
+ * <p>The JDK's {@code java.net.http.HttpClient} would do as well, but it loads its own 250
+ * classes and the whole TLS stack with the JVM's trusted certificates even for a plain http
+ * URL: some 500 classes and 10 MiB of resident memory, more than push mode needs in all
+ * (docs/push.md).
  */
 final class RemoteWriteClient implements AutoCloseable {
 
@@ -48,82 +42,90 @@ final class RemoteWriteClient implements AutoCloseable {
   record Answer(int status, String retryAfter, String body) {}
 
   private final EndpointSettings settings;
-  private final HttpClient http;
-  private final ExecutorService executor;
+  private final URL url;
+  private final SSLSocketFactory tls;
   private final String userAgent = "Microc/" + Microc.version();
   /** The request under way, for {@link #abort}. */
-  private volatile CompletableFuture<HttpResponse<String>> inFlight;
+  private volatile HttpURLConnection inFlight;
+  private volatile boolean aborted;
 
   RemoteWriteClient(EndpointSettings settings) throws IOException {
     this.settings = settings;
-    AtomicInteger threads = new AtomicInteger();
-    this.executor = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "microc-push-http-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    HttpClient.Builder builder = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(settings.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .executor(executor);
-    EndpointSettings.Tls tls = settings.tls();
-    if (tls.caFile() != null || tls.certFile() != null) {
-      SSLContext context = PemFiles.context(tls.caFile(), tls.certFile(), tls.keyFile());
-      builder.sslContext(context);
-    }
-    this.http = builder.build();
+    this.url = settings.url().toURL();
+    EndpointSettings.Tls files = settings.tls();
+    this.tls = files.caFile() != null || files.certFile() != null
+        ? PemFiles.context(files.caFile(), files.certFile(), files.keyFile()).getSocketFactory()
+        : null;
   }
 
   /**
    * Sends one body and waits for the answer.
    *
    * @throws IOException when no answer came: its message says why, without secrets
-   * @throws InterruptedException when the sender is stopped meanwhile; the request is abandoned
+   * @throws InterruptedException when the client was aborted meanwhile
    */
   Answer send(byte[] body) throws IOException, InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(settings.url())
-        .timeout(settings.timeout())
-        .header("Content-Encoding", "snappy")
-        .header("Content-Type", "application/x-protobuf")
-        .header("User-Agent", userAgent)
-        .header("X-Prometheus-Remote-Write-Version", "0.1.0")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-    settings.headers().forEach(request::header);
+    HttpURLConnection connection = (HttpURLConnection) url.openConnection();
+    if (tls != null && connection instanceof HttpsURLConnection https) {
+      https.setSSLSocketFactory(tls);
+    }
+    connection.setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()));
+    connection.setReadTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeout().toMillis()));
+    connection.setInstanceFollowRedirects(false);
+    connection.setUseCaches(false);
+    connection.setDoOutput(true);
+    connection.setRequestMethod("POST");
+    connection.setFixedLengthStreamingMode(body.length);
+    connection.setRequestProperty("Content-Encoding", "snappy");
+    connection.setRequestProperty("Content-Type", "application/x-protobuf");
+    connection.setRequestProperty("User-Agent", userAgent);
+    connection.setRequestProperty("X-Prometheus-Remote-Write-Version", "0.1.0");
+    settings.headers().forEach(connection::setRequestProperty);
     String authorization = authorization();
     if (authorization != null) {
-      request.header("Authorization", authorization);
+      connection.setRequestProperty("Authorization", authorization);
     }
-    CompletableFuture<HttpResponse<String>> response =
-        http.sendAsync(request.build(), responseInfo -> new Snippet());
-    inFlight = response;
+    inFlight = connection;
     try {
-      // The request's own timeout covers the wait for the answer's headers; this also bounds
-      // a body that never ends.
-      HttpResponse<String> answer = response.get(
-          settings.timeout().plus(settings.connectTimeout()).toMillis(), TimeUnit.MILLISECONDS);
-      return new Answer(answer.statusCode(),
-          answer.headers().firstValue("Retry-After").orElse(null), answer.body());
-    } catch (InterruptedException e) {
-      response.cancel(true);
-      throw e;
-    } catch (TimeoutException e) {
-      response.cancel(true);
-      throw new IOException("no whole answer within " + seconds(settings.timeout()));
-    } catch (ExecutionException e) {
-      throw new IOException(describe(e.getCause()), e.getCause());
-    } catch (CancellationException e) {
-      throw new InterruptedIOException("abandoned: the sender stops");
+      try (OutputStream out = connection.getOutputStream()) {
+        out.write(body);
+      }
+      int status = connection.getResponseCode();
+      String retryAfter = connection.getHeaderField("Retry-After");
+      return new Answer(status, retryAfter, snippet(connection, status));
+    } catch (IOException e) {
+      if (aborted) {
+        throw new InterruptedException("abandoned: the sender stops");
+      }
+      connection.disconnect();
+      throw new IOException(describe(e), e);
     } finally {
       inFlight = null;
     }
   }
 
+  /** The start of the answer's body; the rest is read past, so that the connection is kept. */
+  private static String snippet(HttpURLConnection connection, int status) throws IOException {
+    InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
+    if (in == null) {
+      return "";
+    }
+    try (in) {
+      byte[] kept = in.readNBytes(SNIPPET);
+      // A long error page is not worth reading to its end: the connection goes instead.
+      if (in.read() >= 0 && in.skip(64 * 1024) >= 64 * 1024) {
+        connection.disconnect();
+      }
+      return new String(kept, StandardCharsets.UTF_8).strip();
+    }
+  }
+
   /** Abandons the request under way, if any: its {@link #send} throws at once. */
   void abort() {
-    CompletableFuture<HttpResponse<String>> request = inFlight;
-    if (request != null) {
-      request.cancel(true);
+    aborted = true;
+    HttpURLConnection connection = inFlight;
+    if (connection != null) {
+      connection.disconnect();
     }
   }
 
@@ -169,19 +171,19 @@ final class RemoteWriteClient implements AutoCloseable {
   String describe(Throwable e) {
     String where = settings.url().getHost() + ":" + port(settings.url());
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof HttpConnectTimeoutException) {
-        return "cannot connect to " + where + ": no answer within " + seconds(settings.connectTimeout());
-      }
-      if (t instanceof HttpTimeoutException) {
-        return "no answer within " + seconds(settings.timeout());
+      if (t instanceof SocketTimeoutException) {
+        return t.getMessage() != null && t.getMessage().toLowerCase(Locale.ROOT).contains("connect")
+            ? "cannot connect to " + where + ": no answer within " + seconds(settings.connectTimeout())
+            : "no answer within " + seconds(settings.timeout());
       }
       if (t instanceof ConnectException) {
-        return "cannot connect to " + where + ": " + (t.getMessage() == null ? "connection refused" : t.getMessage());
+        return "cannot connect to " + where + ": " + (t.getMessage() == null ? "connection refused"
+            : t.getMessage().replaceFirst(" \\(Connection refused\\)$", "").toLowerCase(Locale.ROOT));
       }
-      if (t instanceof UnresolvedAddressException) {
+      if (t instanceof UnknownHostException) {
         return "cannot resolve " + settings.url().getHost();
       }
-      if (t instanceof SSLHandshakeException || t instanceof SSLException) {
+      if (t instanceof SSLException) {
         return "TLS handshake with " + where + " failed: " + tlsReason(t);
       }
     }
@@ -202,11 +204,11 @@ final class RemoteWriteClient implements AutoCloseable {
   /** Whether a failure to get an answer was a timeout. */
   static boolean isTimeout(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof HttpTimeoutException) {
+      if (t instanceof SocketTimeoutException) {
         return true;
       }
     }
-    return e != null && e.getMessage() != null && e.getMessage().startsWith("no whole answer");
+    return false;
   }
 
   private String tlsReason(Throwable e) {
@@ -240,42 +242,6 @@ final class RemoteWriteClient implements AutoCloseable {
 
   @Override
   public void close() {
-    executor.shutdownNow();
-  }
-
-  /** Keeps the first {@link #SNIPPET} bytes of a body and reads past the rest. */
-  private static final class Snippet implements HttpResponse.BodySubscriber<String> {
-    private final CompletableFuture<String> result = new CompletableFuture<>();
-    private final byte[] kept = new byte[SNIPPET];
-    private int length;
-
-    @Override
-    public CompletionStage<String> getBody() {
-      return result;
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription subscription) {
-      subscription.request(Long.MAX_VALUE);
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> items) {
-      for (ByteBuffer item : items) {
-        int n = Math.min(item.remaining(), SNIPPET - length);
-        item.get(kept, length, n);
-        length += n;
-      }
-    }
-
-    @Override
-    public void onError(Throwable throwable) {
-      result.completeExceptionally(throwable);
-    }
-
-    @Override
-    public void onComplete() {
-      result.complete(new String(kept, 0, length, StandardCharsets.UTF_8).strip());
-    }
+    abort();
   }
 }

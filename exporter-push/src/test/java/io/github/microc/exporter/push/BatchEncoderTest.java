@@ -68,9 +68,10 @@ class BatchEncoderTest {
                 .scrapeTimestampMillis(NOW - 5000).build())
             .build());
 
-    Remote.WriteRequest request = BatchEncoder.decode(
-        new BatchEncoder(Map.of()).encode(snapshots, NOW, false).body());
+    byte[] body = new BatchEncoder(Map.of()).encode(snapshots, NOW, false).body();
+    Remote.WriteRequest request = BatchEncoder.decode(body);
 
+    assertThat(request.toByteArray()).isEqualTo(BatchEncoder.uncompressed(body));
     assertThat(series(request)).isEqualTo(TextSeries.parse(Exposition.text(snapshots)));
     assertThat(request.getTimeseriesList()).allSatisfy(ts -> {
       assertThat(ts.getSamplesCount()).isEqualTo(1);
@@ -84,8 +85,11 @@ class BatchEncoderTest {
   void theRealHostCollectorsArePushedAsTheyAreServed() throws Exception {
     try (Microc microc = Microc.builder().environment(Map.of()).build()) {
       MetricSnapshots snapshots = microc.registry().scrape();
-      Remote.WriteRequest request = BatchEncoder.decode(
-          new BatchEncoder(Map.of()).encode(snapshots, NOW, true).body());
+      byte[] body = new BatchEncoder(Map.of("job", "microc")).encode(snapshots, NOW, true).body();
+      Remote.WriteRequest request = BatchEncoder.decode(body);
+      assertThat(request.toByteArray()).as("as the generated classes serialize it")
+          .isEqualTo(BatchEncoder.uncompressed(body));
+      request = BatchEncoder.decode(new BatchEncoder(Map.of()).encode(snapshots, NOW, true).body());
 
       Map<String, Double> expected = TextSeries.parse(Exposition.text(snapshots));
       assertThat(series(request)).isEqualTo(expected);
@@ -149,7 +153,7 @@ class BatchEncoderTest {
             .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(2).build()).build()),
         NOW, true);
     // Snappy's block format starts with the uncompressed length as a varint.
-    byte[] raw = Remote.WriteRequest.newBuilder(BatchEncoder.decode(batch.body())).build().toByteArray();
+    byte[] raw = BatchEncoder.uncompressed(batch.body());
     assertThat(batch.body()[0] & 0xff).isEqualTo(raw.length);
     assertThat(batch.samples()).isEqualTo(1);
     assertThat(BatchEncoder.decode(batch.body()).getMetadata(0).getHelp()).isEqualTo("x");
