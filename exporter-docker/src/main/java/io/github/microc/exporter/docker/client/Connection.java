@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ProtocolException;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
@@ -35,6 +36,7 @@ abstract class Connection implements Closeable {
   private final byte[] buffer = new byte[8192];
   private int start;
   private int end;
+  private long consumed;
   private long deadline;
   private String timeoutMessage = "no answer in time";
 
@@ -121,14 +123,21 @@ abstract class Connection implements Closeable {
     write(bytes, 0, bytes.length);
   }
 
-  /** One line without its CR LF, as ISO-8859-1; null at the end of the stream. */
-  final String readLine(int max) throws IOException {
+  /**
+   * One line without its CR LF, as ISO-8859-1; null at the end of the stream. A line longer
+   * than {@code max} bytes is a {@link ProtocolException} saying {@code tooLong}.
+   */
+  final String readLine(int max, String tooLong) throws IOException {
     StringBuilder line = null;
     while (true) {
       for (int i = start; i < end; i++) {
         if (buffer[i] == '\n') {
+          if ((line == null ? 0 : line.length()) + i - start > max) {
+            throw new ProtocolException(tooLong);
+          }
           int stop = i > start && buffer[i - 1] == '\r' ? i - 1 : i;
           String tail = new String(buffer, start, stop - start, StandardCharsets.ISO_8859_1);
+          consumed += i + 1 - start;
           start = i + 1;
           if (line == null) {
             return tail;
@@ -144,11 +153,12 @@ abstract class Connection implements Closeable {
       if (line == null) {
         line = new StringBuilder();
       }
-      line.append(new String(buffer, start, end - start, StandardCharsets.ISO_8859_1));
-      start = end;
-      if (line.length() > max) {
-        throw new IOException("a line longer than " + max + " bytes");
+      if (line.length() + end - start > max) {
+        throw new ProtocolException(tooLong);
       }
+      line.append(new String(buffer, start, end - start, StandardCharsets.ISO_8859_1));
+      consumed += end - start;
+      start = end;
       if (!fill()) {
         return line.length() == 0 ? null : line.toString();
       }
@@ -159,7 +169,11 @@ abstract class Connection implements Closeable {
   final int read(byte[] b, int off, int len) throws IOException {
     if (start == end) {
       if (len >= buffer.length) {
-        return readRaw(b, off, len);
+        int n = readRaw(b, off, len);
+        if (n > 0) {
+          consumed += n;
+        }
+        return n;
       }
       if (!fill()) {
         return -1;
@@ -168,7 +182,13 @@ abstract class Connection implements Closeable {
     int n = Math.min(len, end - start);
     System.arraycopy(buffer, start, b, off, n);
     start += n;
+    consumed += n;
     return n;
+  }
+
+  /** How many bytes were read from this connection so far. */
+  final long consumed() {
+    return consumed;
   }
 
   /** Whether bytes are waiting in the buffer (a response longer than it said it was). */

@@ -1,50 +1,56 @@
 package io.github.microc.exporter.docker.client;
 
-import java.io.ByteArrayOutputStream;
+import io.github.microc.exporter.core.spi.Redaction;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.URI;
-import java.net.URISyntaxException;
+import java.net.ProtocolException;
 import java.net.URLEncoder;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.net.ssl.SSLContext;
 
 /**
- * The few Docker Engine API calls Microc makes: list, inspect, one-shot stats, start,
- * restart and the events stream, over HTTP/1.1 on the daemon's Unix socket or on TCP (with
- * TLS when {@code DOCKER_TLS_VERIFY} is set, from the files in {@code DOCKER_CERT_PATH}, as
- * the docker CLI does). Paths carry no API version: the daemon answers in its own, and the
- * fields read here are the same in every version since 1.24.
+ * The few Docker Engine API calls Microc makes: ping, list, inspect, one-shot stats, start,
+ * restart and the events stream, over HTTP/1.1 ({@link Http1}) on the daemon's Unix socket or
+ * on TCP (with TLS when {@code DOCKER_TLS_VERIFY} is set, from the files in
+ * {@code DOCKER_CERT_PATH}, as the docker CLI does). Paths carry no API version: the daemon
+ * answers in its own, and the fields read here are the same in every version since 1.24.
  *
  * <p>Every call has a deadline ({@code timeout}) for connecting, sending and reading the
- * whole answer; an events stream has one only until its headers arrive. Connections are kept
- * for the next request (a few at most); a kept connection that the daemon closed meanwhile is
- * replaced for a read, never for a start or restart, which are not repeated. Thread-safe.
+ * whole answer; an events stream has one only until its headers arrive. Every answer is
+ * bounded as it is read, whatever its framing: its head, its body's bytes and what its JSON
+ * would take on the heap ({@link #MAX_LIST} for a listing, {@link #MAX_INSPECT} for one
+ * container, {@link #MAX_EVENT} for each event), so that no daemon, proxy or impostor on the
+ * socket can exhaust the heap. Connections are kept for the next request (a few at most); a
+ * kept connection that the daemon closed meanwhile is replaced for a read, never for a start
+ * or restart, which are not repeated. Thread-safe.
  */
 public final class DockerApi implements AutoCloseable {
 
   /** The local daemon's socket, used when neither the configuration nor DOCKER_HOST says. */
   public static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
 
-  private static final int CONNECT_TIMEOUT_MILLIS = 3000;
+  /** A listing: about 1,500 to 3,000 containers, as labels and networks go. */
+  static final long MAX_LIST = 16 << 20;
+  /** One container's inspect. */
+  static final long MAX_INSPECT = 4 << 20;
+  /** One container's stats, a few KiB in practice. */
+  static final long MAX_STATS = 1 << 20;
+  /** One event of the events stream: its text, and what its values take. */
+  static final long MAX_EVENT = 1 << 20;
+  /** A ping's {@code OK}, a start's empty body, an error's message. */
+  static final int MAX_ERROR = 64 * 1024;
   private static final int MAX_IDLE = 4;
-  private static final int MAX_LINE = 64 * 1024;
-  private static final int MAX_HEADERS = 100;
-  /** A larger answer is refused rather than held on the heap. */
-  static final int MAX_BODY = 32 << 20;
 
   private final String host;
+  private final String shownHost;
   private final Endpoint endpoint;
   private final Duration timeout;
   private final Deque<Connection> idle = new ArrayDeque<>(); // guarded by itself
@@ -55,6 +61,7 @@ public final class DockerApi implements AutoCloseable {
 
   private DockerApi(String host, Endpoint endpoint, Duration timeout) {
     this.host = host;
+    this.shownHost = Redaction.url(host);
     this.endpoint = endpoint;
     this.timeout = timeout;
   }
@@ -87,36 +94,47 @@ public final class DockerApi implements AutoCloseable {
     return new DockerApi(host, Endpoint.of(host, env), timeout);
   }
 
-  /** The host this client talks to, as given. */
+  /**
+   * The host this client talks to, as it may be shown in logs and pages: any user information
+   * or sensitive query parameter of the configured address masked ({@link Redaction#url}).
+   */
   public String host() {
-    return host;
+    return shownHost;
   }
 
-  /** {@code GET /_ping}: whether the daemon answers, as an exception when it does not. */
+  /** {@code GET /_ping} within the client's timeout: whether the daemon answers, as an exception when it does not. */
   public void ping() {
-    call("GET", "/_ping", timeout, false);
+    ping(timeout);
+  }
+
+  /** {@code GET /_ping} within {@code deadline}, or the client's timeout if that is shorter. */
+  public void ping(Duration deadline) {
+    call("GET", "/_ping", deadline.compareTo(timeout) < 0 ? deadline : timeout, false, MAX_ERROR,
+        SKIP);
   }
 
   /** {@code GET /containers/json?all=1}: every container, running or not. */
   public List<Object> listContainers() {
-    return Json.array(Json.parse(call("GET", "/containers/json?all=1", timeout, false)));
+    return Json.array(call("GET", "/containers/json?all=1", timeout, false, MAX_LIST,
+        json(MAX_LIST)));
   }
 
   /** {@code GET /containers/{id}/json}; a {@link DockerException#notFound()} when gone. */
   public Map<String, Object> inspect(String id) {
-    return Json.object(Json.parse(call("GET", "/containers/" + segment(id) + "/json", timeout,
-        false)));
+    return Json.object(call("GET", "/containers/" + segment(id) + "/json", timeout, false,
+        MAX_INSPECT, json(MAX_INSPECT)));
   }
 
   /** {@code GET /containers/{id}/stats?stream=false&one-shot=true}. */
   public Map<String, Object> stats(String id) {
-    return Json.object(Json.parse(call("GET",
-        "/containers/" + segment(id) + "/stats?stream=false&one-shot=true", timeout, false)));
+    return Json.object(call("GET",
+        "/containers/" + segment(id) + "/stats?stream=false&one-shot=true", timeout, false,
+        MAX_STATS, json(MAX_STATS)));
   }
 
   /** {@code POST /containers/{id}/start}; a {@link DockerException#notModified()} when running. */
   public void start(String id) {
-    call("POST", "/containers/" + segment(id) + "/start", timeout, true);
+    call("POST", "/containers/" + segment(id) + "/start", timeout, true, MAX_ERROR, SKIP);
   }
 
   /**
@@ -125,7 +143,7 @@ public final class DockerApi implements AutoCloseable {
    */
   public void restart(String id, Duration stopTimeout) {
     call("POST", "/containers/" + segment(id) + "/restart?t=" + stopTimeout.toSeconds(),
-        timeout.plus(stopTimeout), true);
+        timeout.plus(stopTimeout), true, MAX_ERROR, SKIP);
   }
 
   /**
@@ -154,13 +172,13 @@ public final class DockerApi implements AutoCloseable {
       String late = "no answer within " + timeout.toMillis() + " ms";
       c = endpoint.open(deadline, late);
       c.deadline(deadline, late);
-      Response r = send(c, "GET", path);
+      Http1.request(c, "GET", path, endpoint.hostHeader());
+      Http1.Response r = Http1.response(c);
       if (r.status != 200) {
-        throw failure(r.status, readBody(c, r));
+        throw failure(r.status, r.body(c, Long.MAX_VALUE).text(MAX_ERROR));
       }
       c.deadline(0, "");
-      EventStream stream = new EventStream(c, r.chunked ? new Chunked(c) : null, listener,
-          streams::remove);
+      EventStream stream = new EventStream(c, r.body(c, Long.MAX_VALUE), listener, streams::remove);
       streams.add(stream);
       if (closed) {
         stream.close();
@@ -194,8 +212,26 @@ public final class DockerApi implements AutoCloseable {
 
   // ---- one call ----------------------------------------------------------------------------
 
-  /** The answer's body, for a 2xx status; else a {@link DockerException} with the daemon's message. */
-  private String call(String method, String path, Duration limit, boolean fresh) {
+  /** Reads a 2xx answer's body. */
+  private interface BodyReader<T> {
+    T read(Http1.Body body) throws IOException;
+  }
+
+  private static BodyReader<Object> json(long maxHeap) {
+    return body -> Json.parse(body, maxHeap);
+  }
+
+  private static final BodyReader<Object> SKIP = body -> {
+    body.skip();
+    return null;
+  };
+
+  /**
+   * The value {@code reader} reads from a 2xx answer's body, at most {@code maxBytes} read for
+   * it; else a {@link DockerException} with the daemon's message.
+   */
+  private <T> T call(String method, String path, Duration limit, boolean fresh, long maxBytes,
+      BodyReader<T> reader) {
     if (closed) {
       throw new DockerException("the client is closed");
     }
@@ -215,11 +251,12 @@ public final class DockerApi implements AutoCloseable {
           throw new DockerException("the client is closed");
         }
         c.deadline(deadline, late);
-        Response r;
+        Http1.Response r;
         try {
-          r = send(c, method, path);
-        } catch (InterruptedIOException | ClosedChannelException e) {
-          // Out of time, interrupted or closed: not a connection the daemon dropped.
+          Http1.request(c, method, path, endpoint.hostHeader());
+          r = Http1.response(c);
+        } catch (InterruptedIOException | ClosedChannelException | ProtocolException e) {
+          // Out of time, interrupted, closed or garbled: not a connection the daemon dropped.
           throw e;
         } catch (IOException e) {
           if (reused && System.nanoTime() < deadline) {
@@ -230,23 +267,38 @@ public final class DockerApi implements AutoCloseable {
           }
           throw e;
         }
-        String body = readBody(c, r);
-        busy.remove(c);
-        if (r.keepAlive && !c.buffered()) {
-          keep(c);
-        } else {
-          closeQuietly(c);
+        // An error's message is read up to a bound, the rest left with the connection.
+        Http1.Body body = r.body(c, r.status / 100 == 2 ? maxBytes : Long.MAX_VALUE);
+        if (r.status / 100 != 2) {
+          String message = body.text(MAX_ERROR);
+          finish(c, r, body);
+          c = null;
+          throw failure(r.status, message);
         }
+        T value;
+        try {
+          value = reader.read(body);
+        } catch (DockerException e) {
+          throw new DockerException(shownHost + ": " + e.getMessage(), e);
+        }
+        finish(c, r, body);
         c = null;
-        if (r.status / 100 == 2) {
-          return body;
-        }
-        throw failure(r.status, body);
+        return value;
       }
     } catch (IOException e) {
       throw unreachable(e);
     } finally {
       release(c);
+    }
+  }
+
+  /** Keeps the connection of an answer read to its end for the next call, else closes it. */
+  private void finish(Connection c, Http1.Response r, Http1.Body body) {
+    busy.remove(c);
+    if (r.keepAlive && body.complete() && !c.buffered()) {
+      keep(c);
+    } else {
+      closeQuietly(c);
     }
   }
 
@@ -273,106 +325,6 @@ public final class DockerApi implements AutoCloseable {
     closeQuietly(c);
   }
 
-  private Response send(Connection c, String method, String path) throws IOException {
-    String request = method + " " + path + " HTTP/1.1\r\n"
-        + "Host: " + endpoint.hostHeader() + "\r\n"
-        + "User-Agent: microc\r\n"
-        + (method.equals("POST") ? "Content-Length: 0\r\n" : "")
-        + "\r\n";
-    c.write(request.getBytes(StandardCharsets.ISO_8859_1));
-    String status = c.readLine(MAX_LINE);
-    if (status == null) {
-      throw new IOException("the connection closed before an answer");
-    }
-    if (!status.startsWith("HTTP/1.") || status.length() < 12) {
-      throw new IOException("not an HTTP answer: " + abbreviate(status));
-    }
-    int code;
-    try {
-      code = Integer.parseInt(status.substring(9, 12));
-    } catch (NumberFormatException e) {
-      throw new IOException("not an HTTP status: " + abbreviate(status));
-    }
-    Response r = new Response(code);
-    r.keepAlive = status.startsWith("HTTP/1.1");
-    for (int n = 0; ; n++) {
-      String line = c.readLine(MAX_LINE);
-      if (line == null) {
-        throw new IOException("the connection closed in the headers");
-      }
-      if (line.isEmpty()) {
-        break;
-      }
-      if (n == MAX_HEADERS) {
-        throw new IOException("more than " + MAX_HEADERS + " headers");
-      }
-      int colon = line.indexOf(':');
-      if (colon <= 0) {
-        continue;
-      }
-      String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-      String value = line.substring(colon + 1).trim();
-      switch (name) {
-        case "content-length" -> {
-          try {
-            r.length = Long.parseLong(value);
-          } catch (NumberFormatException e) {
-            throw new IOException("a bad Content-Length: " + abbreviate(value));
-          }
-        }
-        case "transfer-encoding" -> r.chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
-        case "connection" -> r.keepAlive &= !value.equalsIgnoreCase("close");
-        default -> { }
-      }
-    }
-    boolean empty = code == 204 || code == 304 || code / 100 == 1;
-    if (empty) {
-      r.length = 0;
-      r.chunked = false;
-    } else if (!r.chunked && r.length < 0) {
-      // Delimited by the end of the connection.
-      r.keepAlive = false;
-    }
-    return r;
-  }
-
-  private static String readBody(Connection c, Response r) throws IOException {
-    if (r.length > MAX_BODY) {
-      throw new IOException("an answer of " + r.length + " bytes; at most " + MAX_BODY + " are read");
-    }
-    ByteArrayOutputStream body = new ByteArrayOutputStream(
-        r.length > 0 ? (int) Math.min(r.length, 64 * 1024) : 1024);
-    byte[] chunk = new byte[8192];
-    if (r.chunked) {
-      Chunked in = new Chunked(c);
-      for (int n; (n = in.read(chunk, 0, chunk.length)) > 0; ) {
-        append(body, chunk, n);
-      }
-    } else if (r.length >= 0) {
-      long left = r.length;
-      while (left > 0) {
-        int n = c.read(chunk, 0, (int) Math.min(chunk.length, left));
-        if (n < 0) {
-          throw new IOException("the connection closed " + left + " bytes before the answer's end");
-        }
-        body.write(chunk, 0, n);
-        left -= n;
-      }
-    } else {
-      for (int n; (n = c.read(chunk, 0, chunk.length)) > 0; ) {
-        append(body, chunk, n);
-      }
-    }
-    return body.toString(StandardCharsets.UTF_8);
-  }
-
-  private static void append(ByteArrayOutputStream body, byte[] chunk, int n) throws IOException {
-    if (body.size() + n > MAX_BODY) {
-      throw new IOException("an answer larger than " + MAX_BODY + " bytes");
-    }
-    body.write(chunk, 0, n);
-  }
-
   /** The daemon's error: its JSON {@code message}, else the body's first line. */
   private static DockerException failure(int status, String body) {
     String message;
@@ -382,14 +334,14 @@ public final class DockerApi implements AutoCloseable {
       message = null;
     }
     if (message == null) {
-      message = body.isBlank() ? "no message" : abbreviate(body.strip().lines().findFirst().orElse(""));
+      message = body.isBlank() ? "no message" : Http1.abbreviate(body.strip().lines().findFirst().orElse(""));
     }
     return new DockerException(status, "status " + status + ": " + message, null);
   }
 
   private DockerException unreachable(IOException e) {
     String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return new DockerException(host + ": " + what, e);
+    return new DockerException(shownHost + ": " + what, e);
   }
 
   /** A container id or name as one path segment (ids are hex; names [a-zA-Z0-9_.-]). */
@@ -408,10 +360,6 @@ public final class DockerApi implements AutoCloseable {
     return b.toString();
   }
 
-  private static String abbreviate(String text) {
-    return text.length() <= 200 ? text : text.substring(0, 200) + "...";
-  }
-
   static void closeQuietly(Closeable c) {
     if (c != null) {
       try {
@@ -419,135 +367,6 @@ public final class DockerApi implements AutoCloseable {
       } catch (IOException e) {
         // Nothing left to do with it.
       }
-    }
-  }
-
-  /** Status and framing of one answer. */
-  private static final class Response {
-    final int status;
-    long length = -1;
-    boolean chunked;
-    boolean keepAlive;
-
-    Response(int status) {
-      this.status = status;
-    }
-  }
-
-  /** A body in chunked transfer coding, read as one stream of bytes. */
-  static final class Chunked {
-    private final Connection c;
-    private long left;
-    private boolean done;
-
-    Chunked(Connection c) {
-      this.c = c;
-    }
-
-    /** Up to {@code len} bytes of the body; -1 after the last chunk (and its trailers). */
-    int read(byte[] b, int off, int len) throws IOException {
-      if (done) {
-        return -1;
-      }
-      if (left == 0) {
-        String size = c.readLine(MAX_LINE);
-        if (size == null) {
-          throw new IOException("the connection closed in a chunked answer");
-        }
-        int semicolon = size.indexOf(';');
-        try {
-          left = Long.parseLong((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
-        } catch (NumberFormatException e) {
-          throw new IOException("a bad chunk size: " + abbreviate(size));
-        }
-        if (left < 0) {
-          throw new IOException("a bad chunk size: " + abbreviate(size));
-        }
-        if (left == 0) {
-          done = true;
-          // Trailers, up to the empty line.
-          for (String t = c.readLine(MAX_LINE); t != null && !t.isEmpty(); t = c.readLine(MAX_LINE)) {
-            // Ignored.
-          }
-          return -1;
-        }
-      }
-      int n = c.read(b, off, (int) Math.min(len, left));
-      if (n < 0) {
-        throw new IOException("the connection closed in a chunk");
-      }
-      left -= n;
-      if (left == 0) {
-        String end = c.readLine(MAX_LINE);
-        if (end == null) {
-          throw new IOException("the connection closed in a chunked answer");
-        }
-        if (!end.isEmpty()) {
-          throw new IOException("a chunk without its CR LF");
-        }
-      }
-      return n;
-    }
-  }
-
-  /** Where the daemon is, and how to connect to it. */
-  record Endpoint(Path socket, String tcpHost, int port, SSLContext tls) {
-
-    static Endpoint of(String host, Map<String, String> env) {
-      if (host.startsWith("unix://")) {
-        String path = host.substring("unix://".length());
-        if (path.isEmpty()) {
-          throw new IllegalArgumentException("not a Docker host: \"" + host
-              + "\" names no socket; use unix:///path/docker.sock");
-        }
-        return new Endpoint(Path.of(path), null, 0, null);
-      }
-      URI uri;
-      try {
-        uri = new URI(host);
-      } catch (URISyntaxException e) {
-        throw new IllegalArgumentException("not a Docker host: \"" + host + "\": " + e.getMessage());
-      }
-      String scheme = uri.getScheme() == null ? "" : uri.getScheme();
-      switch (scheme) {
-        case "tcp" -> {
-          if (uri.getHost() == null) {
-            throw new IllegalArgumentException("not a Docker host: \"" + host
-                + "\" names no host; use tcp://host:port");
-          }
-          String verify = env.getOrDefault("DOCKER_TLS_VERIFY", "");
-          boolean tls = !verify.isEmpty() && !verify.equals("0") && !verify.equalsIgnoreCase("false");
-          SSLContext context = null;
-          if (tls) {
-            String dir = env.getOrDefault("DOCKER_CERT_PATH", "");
-            Path certs = dir.isEmpty()
-                ? Path.of(System.getProperty("user.home"), ".docker") : Path.of(dir);
-            try {
-              context = TlsFiles.context(certs);
-            } catch (IOException e) {
-              throw new IllegalArgumentException("DOCKER_TLS_VERIFY is set but the TLS files in "
-                  + certs + " cannot be used: " + e.getMessage(), e);
-            }
-          }
-          int port = uri.getPort() > 0 ? uri.getPort() : tls ? 2376 : 2375;
-          // An IPv6 address comes in brackets.
-          String name = uri.getHost().replaceAll("^\\[(.*)]$", "$1");
-          return new Endpoint(null, name, port, context);
-        }
-        default -> throw new IllegalArgumentException("not a Docker host: \"" + host
-            + "\"; use unix:///path/docker.sock or tcp://host:port");
-      }
-    }
-
-    Connection open(long deadline, String late) throws IOException {
-      return socket != null ? Connection.unix(socket, deadline, late)
-          : Connection.tcp(tcpHost, port, tls, CONNECT_TIMEOUT_MILLIS, deadline, late);
-    }
-
-    String hostHeader() {
-      // Any name will do for a socket; Go's server wants one.
-      return socket != null ? "docker" : tcpHost.contains(":") ? "[" + tcpHost + "]:" + port
-          : tcpHost + ":" + port;
     }
   }
 }

@@ -1,9 +1,12 @@
 package io.github.microc.exporter.docker.client;
 
+import java.io.IOException;
+import java.net.ProtocolException;
+
 /**
  * A Docker API call that failed: the daemon answered with an error status (its message in
  * {@link #getMessage()}), or could not be reached, or answered with something that is not
- * HTTP or not JSON ({@link #status()} 0, the cause attached).
+ * HTTP, not JSON or too large ({@link #status()} 0, the cause attached).
  */
 public final class DockerException extends RuntimeException {
 
@@ -30,6 +33,15 @@ public final class DockerException extends RuntimeException {
   /** 404: no such container (or image, network...). */
   public boolean notFound() {
     return status == 404;
+  }
+
+  /**
+   * Whether the daemon gave no answer at all: it could not be reached, or said nothing within
+   * the deadline. False for an answer, even one that was refused for its size or its syntax.
+   */
+  public boolean noAnswer() {
+    return status == 0 && getCause() instanceof IOException
+        && !(getCause() instanceof ProtocolException);
   }
 
   /** 304: the container was already in the asked state (started, stopped). */

@@ -1,21 +1,17 @@
 package io.github.microc.exporter.docker.client;
 
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * An open {@code GET /events} answer: one JSON object a line, handed to a {@link Listener} on
- * a daemon thread of the stream's own (named {@code microc-docker-events}) until the daemon
- * ends the stream, the connection fails, or {@link #close()} is called.
+ * An open {@code GET /events} answer: one JSON object after another (Docker puts one a line),
+ * handed to a {@link Listener} on a daemon thread of the stream's own (named
+ * {@code microc-docker-events}) until the daemon ends the stream, the connection fails, or
+ * {@link #close()} is called. Each event is read as it arrives and may be at most
+ * {@link DockerApi#MAX_EVENT} long; the stream fails on a longer one.
  */
 public final class EventStream implements Closeable {
-
-  /** A line longer than this is not an event Docker would send; the stream fails on it. */
-  static final int MAX_LINE = 16 << 20;
 
   /** What the stream's thread calls; one call at a time, in the order of the events. */
   public interface Listener {
@@ -31,15 +27,15 @@ public final class EventStream implements Closeable {
   }
 
   private final Connection connection;
-  private final DockerApi.Chunked chunked;
+  private final Http1.Body body;
   private final Listener listener;
   private final Consumer<EventStream> onClose;
   private volatile boolean closed;
 
-  EventStream(Connection connection, DockerApi.Chunked chunked, Listener listener,
+  EventStream(Connection connection, Http1.Body body, Listener listener,
       Consumer<EventStream> onClose) {
     this.connection = connection;
-    this.chunked = chunked;
+    this.body = body;
     this.listener = listener;
     this.onClose = onClose;
   }
@@ -53,24 +49,14 @@ public final class EventStream implements Closeable {
   private void run() {
     Throwable error = null;
     try {
-      byte[] buffer = new byte[8192];
-      ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
-      for (int n; (n = read(buffer)) >= 0; ) {
-        int from = 0;
-        for (int i = 0; i < n; i++) {
-          if (buffer[i] == '\n') {
-            line.write(buffer, from, i - from);
-            dispatch(line);
-            from = i + 1;
-          }
-        }
-        line.write(buffer, from, n - from);
-        if (line.size() > MAX_LINE) {
-          throw new IOException("an event longer than " + MAX_LINE + " bytes");
+      Json events = Json.stream(body, DockerApi.MAX_EVENT, DockerApi.MAX_EVENT);
+      while (!closed && events.hasNext()) {
+        Object event = events.next();
+        if (event instanceof Map<?, ?> && !closed) {
+          listener.onEvent(Json.object(event));
         }
       }
-      dispatch(line);
-    } catch (IOException | RuntimeException | Error e) {
+    } catch (Exception | Error e) {
       // An Error too: the listener must not take it for the daemon's end of the stream.
       error = e;
     } finally {
@@ -79,23 +65,6 @@ public final class EventStream implements Closeable {
       if (!closed) {
         listener.onEnd(error);
       }
-    }
-  }
-
-  private int read(byte[] buffer) throws IOException {
-    return chunked != null ? chunked.read(buffer, 0, buffer.length)
-        : connection.read(buffer, 0, buffer.length);
-  }
-
-  private void dispatch(ByteArrayOutputStream line) {
-    String text = line.toString(StandardCharsets.UTF_8).strip();
-    line.reset();
-    if (text.isEmpty() || closed) {
-      return;
-    }
-    Object event = Json.parse(text);
-    if (event instanceof Map<?, ?>) {
-      listener.onEvent(Json.object(event));
     }
   }
 

@@ -1,5 +1,8 @@
 package io.github.microc.exporter.docker.client;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,31 +17,107 @@ import java.util.Map;
  * value that may be missing or of another type and give a default instead, because the API
  * leaves fields out and its versions differ.
  *
- * <p>Strict RFC 8259: anything else is a {@link DockerException} that says what was found and
- * at which offset. Nesting is limited to {@value #MAX_DEPTH} levels, so that no answer can
- * exhaust the stack.
+ * <p>Strict RFC 8259 in strict UTF-8: anything else is a {@link DockerException} that says
+ * what was found and at which byte offset. The text is read as it arrives, never held whole;
+ * what bounds an answer is what its values would take on the heap, estimated as they are
+ * made ({@code maxHeap}), and its nesting, limited to {@value #MAX_DEPTH} levels so that no
+ * answer can exhaust the stack.
  */
 public final class Json {
 
   static final int MAX_DEPTH = 128;
+  /** Docker's numbers are short; a longer one is not a number it sent. */
+  private static final int MAX_NUMBER = 1024;
 
-  private final String text;
+  /** Where the text comes from: an answer's body, or a string's bytes. */
+  interface Source {
+    /** Up to {@code len} bytes; -1 at the end. */
+    int read(byte[] b, int off, int len) throws IOException;
+  }
+
+  private final Source in;
+  private final byte[] buf;
+  private final long maxHeap;
+  private final long maxValueBytes;
   private int pos;
+  private int end;
+  /** The offset of {@code buf[0]} in the text. */
+  private long base;
+  private boolean eof;
+  /** Where the value being read began, and what its values may still take. */
+  private long valueStart;
+  private long heapLeft;
 
-  private Json(String text) {
-    this.text = text;
+  private Json(Source in, int bufferSize, long maxHeap, long maxValueBytes) {
+    this.in = in;
+    this.buf = new byte[bufferSize];
+    this.maxHeap = maxHeap;
+    this.maxValueBytes = maxValueBytes;
+    this.heapLeft = maxHeap;
   }
 
   /** Parses one JSON value; nothing but white space may follow it. */
   public static Object parse(String text) {
-    Json p = new Json(text);
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    try {
+      return parse(new Source() {
+        private int at;
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+          if (at == bytes.length) {
+            return -1;
+          }
+          int n = Math.min(len, bytes.length - at);
+          System.arraycopy(bytes, at, b, off, n);
+          at += n;
+          return n;
+        }
+      }, Long.MAX_VALUE, Math.max(16, Math.min(bytes.length, 8192)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading a string", e);
+    }
+  }
+
+  /**
+   * Parses the one JSON value of {@code in}, read to its end; nothing but white space may
+   * follow it. Its values may take at most about {@code maxHeap} bytes.
+   */
+  static Object parse(Source in, long maxHeap) throws IOException {
+    return parse(in, maxHeap, 8192);
+  }
+
+  private static Object parse(Source in, long maxHeap, int bufferSize) throws IOException {
+    Json p = new Json(in, bufferSize, maxHeap, Long.MAX_VALUE);
     p.skipSpace();
     Object value = p.value(0);
     p.skipSpace();
-    if (p.pos != text.length()) {
+    if (p.peek() >= 0) {
       throw p.error("text after the value");
     }
     return value;
+  }
+
+  /**
+   * A reader of a stream of JSON values separated by white space (an events stream), each
+   * value at most {@code maxBytes} long (white space before it included) and taking at most
+   * about {@code maxHeap} bytes.
+   */
+  static Json stream(Source in, long maxBytes, long maxHeap) {
+    return new Json(in, 8192, maxHeap, maxBytes);
+  }
+
+  /** Whether another value follows; false at the end of the stream. */
+  boolean hasNext() throws IOException {
+    valueStart = base + pos;
+    skipSpace();
+    return peek() >= 0;
+  }
+
+  /** The next value of the stream; call {@link #hasNext()} first. */
+  Object next() throws IOException {
+    heapLeft = maxHeap;
+    return value(0);
   }
 
   // ---- accessors ---------------------------------------------------------------------------
@@ -117,11 +196,11 @@ public final class Json {
 
   // ---- the parser --------------------------------------------------------------------------
 
-  private Object value(int depth) {
-    if (pos >= text.length()) {
+  private Object value(int depth) throws IOException {
+    int c = peek();
+    if (c < 0) {
       throw error("the text ended where a value was expected");
     }
-    char c = text.charAt(pos);
     return switch (c) {
       case '{' -> object(depth + 1);
       case '[' -> array(depth + 1);
@@ -138,8 +217,9 @@ public final class Json {
     };
   }
 
-  private Map<String, Object> object(int depth) {
+  private Map<String, Object> object(int depth) throws IOException {
     checkDepth(depth);
+    charge(64);
     pos++;
     skipSpace();
     if (peek() == '}') {
@@ -155,21 +235,23 @@ public final class Json {
       skipSpace();
       expect(':');
       skipSpace();
+      charge(48);
       map.put(key, value(depth));
       skipSpace();
-      char c = next("'}' or ','");
+      int c = next("'}' or ','");
       if (c == '}') {
         return map;
       }
       if (c != ',') {
-        throw error(pos - 1, "expected '}' or ',' but found '" + printable(c) + "'");
+        throw error(offset() - 1, "expected '}' or ',' but found '" + printable(c) + "'");
       }
       skipSpace();
     }
   }
 
-  private List<Object> array(int depth) {
+  private List<Object> array(int depth) throws IOException {
     checkDepth(depth);
+    charge(40);
     pos++;
     skipSpace();
     if (peek() == ']') {
@@ -178,130 +260,222 @@ public final class Json {
     }
     List<Object> list = new ArrayList<>();
     while (true) {
+      charge(8);
       list.add(value(depth));
       skipSpace();
-      char c = next("']' or ','");
+      int c = next("']' or ','");
       if (c == ']') {
         return list;
       }
       if (c != ',') {
-        throw error(pos - 1, "expected ']' or ',' but found '" + printable(c) + "'");
+        throw error(offset() - 1, "expected ']' or ',' but found '" + printable(c) + "'");
       }
       skipSpace();
     }
   }
 
-  private String string() {
-    int start = ++pos;
-    // The common case: no escapes, one substring.
-    while (pos < text.length()) {
-      char c = text.charAt(pos);
-      if (c == '"') {
-        return text.substring(start, pos++);
+  private String string() throws IOException {
+    pos++;
+    // The common case: ASCII without escapes, within the buffer.
+    int start = pos;
+    while (pos < end) {
+      byte b = buf[pos];
+      if (b == '"') {
+        String s = new String(buf, start, pos - start, StandardCharsets.ISO_8859_1);
+        pos++;
+        charge(40 + s.length());
+        return s;
       }
-      if (c == '\\' || c < 0x20) {
+      if (b == '\\' || b < 0x20) { // a negative byte is outside ASCII
         break;
       }
       pos++;
     }
-    StringBuilder b = new StringBuilder(pos - start + 16).append(text, start, pos);
+    StringBuilder b = new StringBuilder(pos - start + 16);
+    for (int i = start; i < pos; i++) {
+      b.append((char) buf[i]);
+    }
+    boolean wide = false;
     while (true) {
-      char c = next("the end of a string");
+      // Plain ASCII in bulk, as far as the buffer goes.
+      int run = pos;
+      while (run < end) {
+        byte x = buf[run];
+        if (x == '"' || x == '\\' || x < 0x20) {
+          break;
+        }
+        run++;
+      }
+      if (run > pos) {
+        for (int i = pos; i < run; i++) {
+          b.append((char) buf[i]);
+        }
+        pos = run;
+        // A long string is charged as it grows, not only once it is whole, and for what its
+        // builder holds at worst: its text, its spare capacity, the copy when it grows.
+        chargeSoFar(40 + (wide ? 6L : 3L) * b.length());
+      }
+      int c = next("the end of a string");
       if (c == '"') {
-        return b.toString();
+        String s = b.toString();
+        charge(40 + (wide ? 2L : 1L) * s.length());
+        return s;
       }
       if (c < 0x20) {
-        throw error(pos - 1, "a control character in a string");
+        throw error(offset() - 1, "a control character in a string");
       }
-      if (c != '\\') {
-        b.append(c);
+      if (c >= 0x80) {
+        int cp = utf8(c);
+        wide |= cp > 0xff;
+        b.appendCodePoint(cp);
         continue;
       }
-      char e = next("an escape");
+      if (c != '\\') {
+        b.append((char) c);
+        continue;
+      }
+      int e = next("an escape");
       switch (e) {
-        case '"', '\\', '/' -> b.append(e);
+        case '"', '\\', '/' -> b.append((char) e);
         case 'b' -> b.append('\b');
         case 'f' -> b.append('\f');
         case 'n' -> b.append('\n');
         case 'r' -> b.append('\r');
         case 't' -> b.append('\t');
         case 'u' -> {
-          if (pos + 4 > text.length()) {
-            throw error("a \\u escape cut short");
-          }
           int code = 0;
           for (int i = 0; i < 4; i++) {
-            int digit = Character.digit(text.charAt(pos + i), 16);
-            if (digit < 0) {
-              throw error(pos + i, "not a hex digit in a \\u escape");
+            int h = peek();
+            if (h < 0) {
+              throw error("a \\u escape cut short");
             }
+            int digit = Character.digit(h, 16);
+            if (digit < 0) {
+              throw error("not a hex digit in a \\u escape");
+            }
+            pos++;
             code = code * 16 + digit;
           }
-          pos += 4;
+          wide |= code > 0xff;
           b.append((char) code);
         }
-        default -> throw error(pos - 1, "unknown escape '\\" + printable(e) + "'");
+        default -> throw error(offset() - 1, "unknown escape '\\" + printable(e) + "'");
       }
     }
   }
 
-  private Object number() {
-    int start = pos;
+  /** The code point that starts with {@code first} (at least 0x80); its other bytes follow. */
+  private int utf8(int first) throws IOException {
+    long at = offset() - 1;
+    int more;
+    int cp;
+    int min = 0x80;
+    int max = 0xbf;
+    if (first >= 0xc2 && first <= 0xdf) {
+      more = 1;
+      cp = first & 0x1f;
+    } else if (first >= 0xe0 && first <= 0xef) {
+      more = 2;
+      cp = first & 0x0f;
+      // No overlong form; no surrogate.
+      min = first == 0xe0 ? 0xa0 : 0x80;
+      max = first == 0xed ? 0x9f : 0xbf;
+    } else if (first >= 0xf0 && first <= 0xf4) {
+      more = 3;
+      cp = first & 0x07;
+      // No overlong form; nothing above U+10FFFF.
+      min = first == 0xf0 ? 0x90 : 0x80;
+      max = first == 0xf4 ? 0x8f : 0xbf;
+    } else {
+      throw error(at, "not valid UTF-8");
+    }
+    for (int i = 0; i < more; i++) {
+      int c = peek();
+      if (c < min || c > max) {
+        throw error(at, "not valid UTF-8");
+      }
+      pos++;
+      cp = (cp << 6) | (c & 0x3f);
+      min = 0x80;
+      max = 0xbf;
+    }
+    return cp;
+  }
+
+  private Object number() throws IOException {
+    long start = offset();
+    StringBuilder literal = new StringBuilder(24);
     if (peek() == '-') {
+      literal.append('-');
       pos++;
     }
-    int digits = digits();
+    int digits = digits(literal);
     if (digits == 0) {
       throw error("a number without digits");
     }
-    if (text.charAt(start + (text.charAt(start) == '-' ? 1 : 0)) == '0' && digits > 1) {
+    if (literal.charAt(literal.charAt(0) == '-' ? 1 : 0) == '0' && digits > 1) {
       throw error(start, "a number with a leading zero");
     }
     boolean integral = true;
     if (peek() == '.') {
+      literal.append('.');
       pos++;
       integral = false;
-      if (digits() == 0) {
+      if (digits(literal) == 0) {
         throw error("no digits after the decimal point");
       }
     }
-    if (peek() == 'e' || peek() == 'E') {
+    int e = peek();
+    if (e == 'e' || e == 'E') {
+      literal.append('e');
       pos++;
       integral = false;
-      if (peek() == '+' || peek() == '-') {
+      int sign = peek();
+      if (sign == '+' || sign == '-') {
+        literal.append((char) sign);
         pos++;
       }
-      if (digits() == 0) {
+      if (digits(literal) == 0) {
         throw error("no digits in the exponent");
       }
     }
-    String literal = text.substring(start, pos);
+    charge(16);
+    String text = literal.toString();
     if (integral && digits <= 18) {
-      return Long.parseLong(literal);
+      return Long.parseLong(text);
     }
     if (integral) {
       try {
-        return Long.parseLong(literal);
-      } catch (NumberFormatException e) {
+        return Long.parseLong(text);
+      } catch (NumberFormatException ignored) {
         // Beyond a long: a double below.
       }
     }
-    return Double.parseDouble(literal);
+    return Double.parseDouble(text);
   }
 
-  private int digits() {
-    int start = pos;
-    while (pos < text.length() && text.charAt(pos) >= '0' && text.charAt(pos) <= '9') {
+  private int digits(StringBuilder literal) throws IOException {
+    int n = 0;
+    for (int c = peek(); c >= '0' && c <= '9'; c = peek()) {
+      if (literal.length() == MAX_NUMBER) {
+        throw error("a number longer than " + MAX_NUMBER + " characters");
+      }
+      literal.append((char) c);
+      pos++;
+      n++;
+    }
+    return n;
+  }
+
+  private Object literal(String word, Object value) throws IOException {
+    for (int i = 0; i < word.length(); i++) {
+      int c = peek();
+      if (c != word.charAt(i)) {
+        throw error(i == 0 ? "unexpected '" + printable(c) + "'"
+            : "unexpected " + (c < 0 ? "end" : "'" + printable(c) + "'") + " in " + word);
+      }
       pos++;
     }
-    return pos - start;
-  }
-
-  private Object literal(String word, Object value) {
-    if (!text.startsWith(word, pos)) {
-      throw error("unexpected '" + printable(text.charAt(pos)) + "'");
-    }
-    pos += word.length();
     return value;
   }
 
@@ -311,43 +485,111 @@ public final class Json {
     }
   }
 
-  private void skipSpace() {
-    while (pos < text.length()) {
-      char c = text.charAt(pos);
-      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+  /** Counts what a value takes on the heap, about: object headers, fields, characters. */
+  private void charge(long bytes) {
+    heapLeft -= bytes;
+    if (heapLeft < 0) {
+      throw tooLarge();
+    }
+  }
+
+  private void chargeSoFar(long bytes) {
+    if (bytes > heapLeft) {
+      throw tooLarge();
+    }
+  }
+
+  private DockerException tooLarge() {
+    return new DockerException("an answer whose values would take more than " + size(maxHeap)
+        + " of memory (at offset " + offset() + ")");
+  }
+
+  private void skipSpace() throws IOException {
+    while (true) {
+      while (pos < end) {
+        byte c = buf[pos];
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+          return;
+        }
+        pos++;
+      }
+      if (!fill()) {
         return;
       }
-      pos++;
     }
   }
 
-  private char peek() {
-    return pos < text.length() ? text.charAt(pos) : '\0';
+  /** The next byte without taking it; -1 at the end. */
+  private int peek() throws IOException {
+    if (pos == end && !fill()) {
+      return -1;
+    }
+    return buf[pos] & 0xff;
   }
 
-  private char next(String expected) {
-    if (pos >= text.length()) {
+  private int next(String expected) throws IOException {
+    int c = peek();
+    if (c < 0) {
       throw error("the text ended where " + expected + " was expected");
     }
-    return text.charAt(pos++);
+    pos++;
+    return c;
   }
 
-  private void expect(char c) {
-    char found = next("'" + c + "'");
+  private void expect(char c) throws IOException {
+    int found = next("'" + c + "'");
     if (found != c) {
-      throw error(pos - 1, "expected '" + c + "' but found '" + printable(found) + "'");
+      throw error(offset() - 1, "expected '" + c + "' but found '" + printable(found) + "'");
     }
+  }
+
+  private boolean fill() throws IOException {
+    if (eof) {
+      return false;
+    }
+    base += end;
+    pos = 0;
+    end = 0;
+    if (base - valueStart > maxValueBytes) {
+      throw new DockerException("a value longer than " + size(maxValueBytes) + " (at offset "
+          + base + ")");
+    }
+    int n;
+    do {
+      n = in.read(buf, 0, buf.length);
+    } while (n == 0);
+    if (n < 0) {
+      eof = true;
+      return false;
+    }
+    end = n;
+    return true;
+  }
+
+  private long offset() {
+    return base + pos;
   }
 
   private DockerException error(String what) {
-    return error(pos, what);
+    return error(offset(), what);
   }
 
-  private DockerException error(int at, String what) {
+  private DockerException error(long at, String what) {
     return new DockerException("not valid JSON: " + what + " at offset " + at);
   }
 
-  private static String printable(char c) {
-    return c < 0x20 || c > 0x7e ? String.format("\\u%04x", (int) c) : String.valueOf(c);
+  private static String printable(int c) {
+    return c < 0x20 || c > 0x7e ? String.format("\\u%04x", c) : String.valueOf((char) c);
+  }
+
+  /** A size as people read it: 16 MiB, 64 KiB, 300 bytes. */
+  static String size(long bytes) {
+    if (bytes >= 1 << 20 && bytes % (1 << 20) == 0) {
+      return (bytes >> 20) + " MiB";
+    }
+    if (bytes >= 1 << 10 && bytes % (1 << 10) == 0) {
+      return (bytes >> 10) + " KiB";
+    }
+    return bytes + " bytes";
   }
 }

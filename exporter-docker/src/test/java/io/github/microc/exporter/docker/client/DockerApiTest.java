@@ -26,6 +26,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The HTTP side of the client against a stand-in daemon on a Unix socket of the test's own,
@@ -54,7 +56,7 @@ class DockerApiTest {
   @Test
   void anAnswerInOddChunksIsReadWhole() throws Exception {
     String body = "{\"Id\":\"abc\",\"Name\":\"/web\",\"State\":{\"Status\":\"running\",\"Pid\":42}}";
-    daemon = new FakeDaemon(dir, (request, out) -> {
+    daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> {
       StringBuilder chunked = new StringBuilder();
       for (int i = 0; i < body.length(); i += 7) {
         String piece = body.substring(i, Math.min(body.length(), i + 7));
@@ -76,7 +78,7 @@ class DockerApiTest {
 
   @Test
   void aKeptConnectionServesTheNextRead() throws Exception {
-    daemon = new FakeDaemon(dir, (request, out) -> out.write(json(200, "[{\"Id\":\"a\"}]")));
+    daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> out.write(json(200, "[{\"Id\":\"a\"}]")));
     try (DockerApi api = api(Duration.ofSeconds(5))) {
       for (int i = 0; i < 3; i++) {
         assertThat(api.listContainers()).hasSize(1);
@@ -88,7 +90,7 @@ class DockerApiTest {
 
   @Test
   void aKeptConnectionTheDaemonDroppedIsReplacedForARead() throws Exception {
-    daemon = new FakeDaemon(dir, (request, out) -> {
+    daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> {
       out.write(json(200, "{}"));
       out.close(); // after each answer, although the answer said nothing of it
     });
@@ -103,7 +105,7 @@ class DockerApiTest {
 
   @Test
   void aStartWhoseConnectionDropsIsNotSentAgain() throws Exception {
-    daemon = new FakeDaemon(dir, (request, out) -> {
+    daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> {
       if (request.startsWith("POST")) {
         out.close(); // the daemon took it, but no answer comes
         return;
@@ -142,7 +144,7 @@ class DockerApiTest {
   private void assertCallUnderWayEnds(java.util.function.Function<DockerApi, Thread> setUp,
       java.util.function.Consumer<Thread> stop, Class<? extends Throwable> cause) throws Exception {
     CountDownLatch never = new CountDownLatch(1);
-    daemon = new FakeDaemon(dir, (request, out) -> never.await());
+    daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> never.await());
     CompletableFuture<Throwable> failure = new CompletableFuture<>();
     CompletableFuture<Thread> caller = new CompletableFuture<>();
     try (DockerApi api = api(Duration.ofSeconds(30))) {
@@ -174,7 +176,7 @@ class DockerApiTest {
 
   @Test
   void anErrorStatusCarriesTheDaemonsMessage() throws Exception {
-    daemon = new FakeDaemon(dir, (request, out) -> out.write(request.contains("/start")
+    daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> out.write(request.contains("/start")
         ? "HTTP/1.1 304 Not Modified\r\n\r\n"
         : json(404, "{\"message\":\"No such container: nope\"}")));
     try (DockerApi api = api(Duration.ofSeconds(5))) {
@@ -191,7 +193,7 @@ class DockerApiTest {
   @Test
   void aDaemonThatDoesNotAnswerFailsTheCallAtItsDeadline() throws Exception {
     CountDownLatch never = new CountDownLatch(1);
-    daemon = new FakeDaemon(dir, (request, out) -> never.await());
+    daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> never.await());
     long start = System.nanoTime();
     try (DockerApi api = api(Duration.ofMillis(300))) {
       assertThatThrownBy(api::listContainers)
@@ -223,17 +225,17 @@ class DockerApiTest {
 
   @Test
   void anAnswerLargerThanTheLimitIsRefusedBeforeItIsRead() throws Exception {
-    daemon = new FakeDaemon(dir, (request, out) -> out.write("HTTP/1.1 200 OK\r\nContent-Length: "
-        + (DockerApi.MAX_BODY + 1L) + "\r\n\r\n"));
+    daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> out.write(
+        "HTTP/1.1 200 OK\r\nContent-Length: " + (DockerApi.MAX_LIST + 1L) + "\r\n\r\n"));
     try (DockerApi api = api(Duration.ofSeconds(5))) {
       assertThatThrownBy(api::listContainers)
-          .hasMessageContaining("an answer of " + (DockerApi.MAX_BODY + 1L) + " bytes");
+          .hasMessageContaining("an answer of " + (DockerApi.MAX_LIST + 1L) + " bytes; at most 16 MiB");
     }
   }
 
   @Test
   void somethingThatIsNotHttpIsNamed() throws Exception {
-    daemon = new FakeDaemon(dir, (request, out) -> out.write("SSH-2.0-OpenSSH_9.2\r\n"));
+    daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> out.write("SSH-2.0-OpenSSH_9.2\r\n"));
     try (DockerApi api = api(Duration.ofSeconds(5))) {
       assertThatThrownBy(api::ping).hasMessageEndingWith("not an HTTP answer: SSH-2.0-OpenSSH_9.2");
     }
@@ -249,6 +251,101 @@ class DockerApiTest {
     }
   }
 
+  /**
+   * Every kind of hostile answer, call by call: each call fails within its deadline with an
+   * error that names what was wrong, having allocated less than the launcher's whole heap
+   * (48 MiB) while reading it, and the client works again once the daemon does.
+   */
+  @Nested
+  class Hostile {
+
+    private final com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+    @ParameterizedTest
+    @EnumSource(value = HostileDaemon.class, names = "EVENTS_CLOSE_AT_ONCE", mode = EnumSource.Mode.EXCLUDE)
+    void everyCallFailsInTimeWithABoundedHeapAndSaysWhy(HostileDaemon hostile) throws Exception {
+      daemon = hostile.start(dir.resolve("docker.sock"));
+      String why = switch (hostile) {
+        case ENDLESS_CHUNKED, HUGE_JSON, ENDLESS_UNTIL_CLOSED ->
+            "an answer whose values would take more than 16 MiB of memory";
+        case ENDLESS_HEADERS -> "an answer's head longer than 64 KiB";
+        case DEEP_JSON -> "nested deeper than 128 levels";
+        case INVALID_UTF8 -> "not valid UTF-8 at offset 38";
+        case SILENCE -> "no answer within 1000 ms";
+        default -> throw new AssertionError(hostile);
+      };
+      // Silence waits for the deadline; everything else is refused long before it.
+      Duration deadline = Duration.ofSeconds(hostile == HostileDaemon.SILENCE ? 1 : 10);
+      try (DockerApi api = api(deadline)) {
+        for (int i = 0; i < 2; i++) {
+          long allocated = threads.getCurrentThreadAllocatedBytes();
+          long start = System.nanoTime();
+          assertThatThrownBy(api::listContainers)
+              .isInstanceOfSatisfying(DockerException.class,
+                  e -> assertThat(e.noAnswer()).isEqualTo(hostile == HostileDaemon.SILENCE))
+              .hasMessageContaining(why);
+          assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(deadline.plusSeconds(2));
+          assertThat(threads.getCurrentThreadAllocatedBytes() - allocated)
+              .as("bytes allocated to read the answer").isLessThan(48L << 20);
+        }
+        Recorder recorder = new Recorder();
+        try {
+          api.events(0, List.of(), recorder);
+          assertThat(recorder.ended.await(5, TimeUnit.SECONDS)).as("the stream ends").isTrue();
+          assertThat(recorder.error.take()).isNotEqualTo("none");
+        } catch (DockerException refused) {
+          assertThat(refused.getMessage()).isNotBlank();
+        }
+      }
+    }
+
+    @Test
+    void aStreamThatClosesAtOnceEndsAtOnceAndTheOtherCallsWork() throws Exception {
+      daemon = HostileDaemon.EVENTS_CLOSE_AT_ONCE.start(dir.resolve("docker.sock"));
+      try (DockerApi api = api(Duration.ofSeconds(5))) {
+        api.ping();
+        assertThat(api.listContainers()).hasSize(2);
+        Recorder recorder = new Recorder();
+        api.events(0, List.of(), recorder);
+        assertThat(recorder.ended.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(recorder.error.take()).isEqualTo("the connection closed in a chunked answer");
+      }
+    }
+
+    @Test
+    void chunkFramingCountsAgainstTheLimit() throws Exception {
+      // One byte of JSON a chunk, each behind a long chunk extension: the framing is read too.
+      String chunk = "1;" + "x".repeat(1000) + "\r\n \r\n";
+      daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> {
+        out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n[\r\n");
+        String many = chunk.repeat(64);
+        while (true) {
+          out.write(many);
+        }
+      });
+      try (DockerApi api = api(Duration.ofSeconds(20))) {
+        long start = System.nanoTime();
+        assertThatThrownBy(api::ping).hasMessageContaining("an answer larger than 64 KiB");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+      }
+    }
+
+    @Test
+    void aLongHeaderLineIsRefused() throws Exception {
+      daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> {
+        out.write("HTTP/1.1 200 OK\r\nX-Long: ");
+        String text = "y".repeat(8192);
+        while (true) {
+          out.write(text);
+        }
+      });
+      try (DockerApi api = api(Duration.ofSeconds(20))) {
+        assertThatThrownBy(api::ping).hasMessageContaining("an answer's head longer than 64 KiB");
+      }
+    }
+  }
+
   @Nested
   class Events {
 
@@ -257,7 +354,7 @@ class DockerApiTest {
       String events = "{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"a\"}}\n"
           + "{\"Type\":\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"a\",\"Attributes\":"
           + "{\"exitCode\":\"3\",\"label\":\"line\\nbreak\"}}}\n";
-      daemon = new FakeDaemon(dir, (request, out) -> {
+      daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> {
         out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
         for (int i = 0; i < events.length(); i += 10) {
           String piece = events.substring(i, Math.min(events.length(), i + 10));
@@ -285,7 +382,7 @@ class DockerApiTest {
     void aRefusedStreamFailsTheCallAndAClosedOneIsSilent() throws Exception {
       AtomicInteger calls = new AtomicInteger();
       CountDownLatch hold = new CountDownLatch(1);
-      daemon = new FakeDaemon(dir, (request, out) -> {
+      daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> {
         if (calls.incrementAndGet() == 1) {
           out.write(json(500, "{\"message\":\"boom\"}"));
           return;
@@ -308,7 +405,7 @@ class DockerApiTest {
 
     @Test
     void aBrokenStreamReportsWhy() throws Exception {
-      daemon = new FakeDaemon(dir, (request, out) -> {
+      daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> {
         out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n{\"a\":");
         out.close();
       });
@@ -326,36 +423,36 @@ class DockerApiTest {
 
     @Test
     void socketsAndTcpAreUnderstood() {
-      assertThat(DockerApi.Endpoint.of("unix:///run/docker.sock", Map.of()).socket())
+      assertThat(Endpoint.of("unix:///run/docker.sock", Map.of()).socket())
           .isEqualTo(Path.of("/run/docker.sock"));
-      DockerApi.Endpoint tcp = DockerApi.Endpoint.of("tcp://10.0.0.1", Map.of());
+      Endpoint tcp = Endpoint.of("tcp://10.0.0.1", Map.of());
       assertThat(tcp.tcpHost()).isEqualTo("10.0.0.1");
       assertThat(tcp.port()).isEqualTo(2375);
       assertThat(tcp.tls()).isNull();
       assertThat(tcp.hostHeader()).isEqualTo("10.0.0.1:2375");
-      DockerApi.Endpoint v6 = DockerApi.Endpoint.of("tcp://[::1]:2400", Map.of());
+      Endpoint v6 = Endpoint.of("tcp://[::1]:2400", Map.of());
       assertThat(v6.tcpHost()).isEqualTo("::1");
       assertThat(v6.hostHeader()).isEqualTo("[::1]:2400");
-      assertThat(DockerApi.Endpoint.of("tcp://h:1", Map.of("DOCKER_TLS_VERIFY", "0")).tls()).isNull();
+      assertThat(Endpoint.of("tcp://h:1", Map.of("DOCKER_TLS_VERIFY", "0")).tls()).isNull();
     }
 
     @Test
     void anythingElseIsRefusedByName() {
-      assertThatThrownBy(() -> DockerApi.Endpoint.of("npipe:////./pipe/docker_engine", Map.of()))
+      assertThatThrownBy(() -> Endpoint.of("npipe:////./pipe/docker_engine", Map.of()))
           .hasMessage("not a Docker host: \"npipe:////./pipe/docker_engine\"; use"
               + " unix:///path/docker.sock or tcp://host:port");
-      assertThat(DockerApi.Endpoint.of("unix:///a dir/docker.sock", Map.of()).socket())
+      assertThat(Endpoint.of("unix:///a dir/docker.sock", Map.of()).socket())
           .isEqualTo(Path.of("/a dir/docker.sock"));
-      assertThatThrownBy(() -> DockerApi.Endpoint.of("unix://", Map.of()))
+      assertThatThrownBy(() -> Endpoint.of("unix://", Map.of()))
           .hasMessageContaining("names no socket");
-      assertThatThrownBy(() -> DockerApi.Endpoint.of("tcp://:2375", Map.of()))
+      assertThatThrownBy(() -> Endpoint.of("tcp://:2375", Map.of()))
           .hasMessageContaining("names no host");
     }
 
     @Test
     void tlsWithoutItsFilesNamesTheDirectory() {
       Path certs = dir.resolve("certs");
-      assertThatThrownBy(() -> DockerApi.Endpoint.of("tcp://h:2376",
+      assertThatThrownBy(() -> Endpoint.of("tcp://h:2376",
           Map.of("DOCKER_TLS_VERIFY", "1", "DOCKER_CERT_PATH", certs.toString())))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("DOCKER_TLS_VERIFY is set but the TLS files in " + certs
@@ -390,97 +487,6 @@ class DockerApiTest {
     public void onEnd(Throwable e) {
       error.add(e == null ? "none" : String.valueOf(e.getMessage()));
       ended.countDown();
-    }
-  }
-
-  /** What the stand-in daemon writes for one request. */
-  interface Handler {
-    void answer(String requestLine, Out out) throws Exception;
-  }
-
-  /** The stand-in's side of one connection. */
-  static final class Out {
-    private final SocketChannel channel;
-
-    Out(SocketChannel channel) {
-      this.channel = channel;
-    }
-
-    void write(String text) throws IOException {
-      ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-      while (b.hasRemaining()) {
-        channel.write(b);
-      }
-    }
-
-    void close() throws IOException {
-      channel.close();
-    }
-  }
-
-  /** A Unix socket that reads requests (line and headers) and answers with a handler. */
-  static final class FakeDaemon implements AutoCloseable {
-    final Path socket;
-    final List<String> requests = new CopyOnWriteArrayList<>();
-    final List<String> hosts = new CopyOnWriteArrayList<>();
-    final AtomicInteger connections = new AtomicInteger();
-    private final ServerSocketChannel server;
-    private final Handler handler;
-
-    FakeDaemon(Path dir, Handler handler) throws IOException {
-      this.socket = dir.resolve("docker.sock");
-      this.handler = handler;
-      this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      server.bind(UnixDomainSocketAddress.of(socket));
-      Thread accept = new Thread(this::accept, "fake-dockerd");
-      accept.setDaemon(true);
-      accept.start();
-    }
-
-    private void accept() {
-      while (server.isOpen()) {
-        try {
-          SocketChannel c = server.accept();
-          connections.incrementAndGet();
-          Thread t = new Thread(() -> serve(c), "fake-dockerd-connection");
-          t.setDaemon(true);
-          t.start();
-        } catch (IOException e) {
-          return;
-        }
-      }
-    }
-
-    private void serve(SocketChannel c) {
-      try (c) {
-        StringBuilder head = new StringBuilder();
-        ByteBuffer one = ByteBuffer.allocate(1);
-        while (c.isOpen()) {
-          one.clear();
-          if (c.read(one) < 0) {
-            return;
-          }
-          head.append((char) one.get(0));
-          if (head.toString().endsWith("\r\n\r\n")) {
-            String[] lines = head.toString().split("\r\n");
-            requests.add(lines[0]);
-            for (String line : lines) {
-              if (line.startsWith("Host: ")) {
-                hosts.add(line.substring(6));
-              }
-            }
-            head.setLength(0);
-            handler.answer(lines[0], new Out(c));
-          }
-        }
-      } catch (Exception e) {
-        // The client went away.
-      }
-    }
-
-    @Override
-    public void close() throws IOException {
-      server.close();
     }
   }
 }

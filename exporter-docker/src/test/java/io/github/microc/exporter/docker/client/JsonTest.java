@@ -97,7 +97,9 @@ class JsonTest {
       assertThatThrownBy(() -> Json.parse("\"\\u12g4\"")).hasMessageContaining("not a hex digit");
       assertThatThrownBy(() -> Json.parse("01")).hasMessageContaining("leading zero");
       assertThatThrownBy(() -> Json.parse("1.")).hasMessageContaining("after the decimal point");
-      assertThatThrownBy(() -> Json.parse("tru")).hasMessageContaining("unexpected 't'");
+      assertThatThrownBy(() -> Json.parse("tru")).hasMessage("not valid JSON: unexpected end in true at offset 3");
+      assertThatThrownBy(() -> Json.parse("nul!")).hasMessage("not valid JSON: unexpected '!' in null at offset 3");
+      assertThatThrownBy(() -> Json.parse("x")).hasMessage("not valid JSON: unexpected 'x' at offset 0");
       assertThatThrownBy(() -> Json.parse("{,}")).hasMessageContaining("expected a field name");
       assertThatThrownBy(() -> Json.parse("")).hasMessageContaining("the text ended");
     }
