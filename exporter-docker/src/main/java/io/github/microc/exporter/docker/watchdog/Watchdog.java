@@ -3,6 +3,7 @@ package io.github.microc.exporter.docker.watchdog;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.docker.client.Backoff;
 import io.github.microc.exporter.docker.client.DockerApi;
 import io.github.microc.exporter.docker.client.DockerException;
 import io.github.microc.exporter.docker.client.EventStream;
@@ -54,8 +55,9 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Watchdog.class);
   private static final List<String> EVENTS =
       List.of("die", "oom", "health_status", "start", "stop", "kill", "destroy", "rename");
-  private static final Duration RECONNECT_INITIAL = Duration.ofMillis(500);
-  private static final Duration RECONNECT_MAX = Duration.ofSeconds(30);
+  private static final Backoff RECONNECT = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
+  /** A stream that ends sooner than this after it opened is a failed connection. */
+  private static final Duration SETTLE = Duration.ofSeconds(1);
   private static final Duration HOUSEKEEPING = Duration.ofSeconds(1);
 
   private final WatchdogSettings settings;
@@ -72,8 +74,11 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
   // Touched on the worker thread only.
   private int generation;
   private volatile EventStream stream;
-  private Duration reconnectDelay = RECONNECT_INITIAL;
+  private final Backoff.Attempts reconnectAttempts = RECONNECT.attempts();
+  /** When the current stream opened. */
+  private long connectedAt;
   private boolean everConnected;
+  private boolean followingLogged;
   private boolean outageLogged;
   private boolean sweepFailureLogged;
 
@@ -190,14 +195,25 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
     }
     stream = opened;
     connected = true;
-    reconnectDelay = RECONNECT_INITIAL;
+    connectedAt = System.nanoTime();
     String trigger = everConnected ? "reconnect" : "start";
-    if (!everConnected || outageLogged) {
-      log.info("watchdog following Docker events on {} ({})", host, trigger);
-    }
     everConnected = true;
-    outageLogged = false;
+    // Back only once the stream has stayed open: one that closes at once is still an outage.
+    schedule(() -> settled(gen), SETTLE);
     sweep(trigger);
+  }
+
+  private void settled(int gen) {
+    if (gen != generation || !connected) {
+      return;
+    }
+    if (!followingLogged) {
+      log.info("watchdog following Docker events on {}", host);
+      followingLogged = true;
+    } else if (outageLogged) {
+      log.info("watchdog following Docker events on {} again", host);
+    }
+    outageLogged = false;
   }
 
   private void disconnected(int gen, Throwable error) {
@@ -211,17 +227,27 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
     if (wasConnected) {
       reconnects.incrementAndGet();
     }
+    long lasted = wasConnected ? System.nanoTime() - connectedAt : 0;
+    if (lasted >= RECONNECT.max().toNanos()) {
+      reconnectAttempts.succeeded();
+    }
     String why = error == null ? "the stream ended" : describe(error);
+    if (wasConnected && error == null && lasted >= SETTLE.toNanos() && !outageLogged) {
+      // The daemon ended a stream that worked (a proxy's idle timeout, say): open it again at
+      // once; the sweep on reconnect covers what happened meanwhile.
+      log.debug("watchdog: the Docker events stream on {} ended; opening it again", host);
+      submit(this::connect);
+      return;
+    }
+    Duration delay = reconnectAttempts.failed();
     if (!outageLogged) {
       log.warn("watchdog lost the Docker events stream on {} ({}); reconnecting with backoff"
-          + " up to {}, no restarts meanwhile", host, why, Decision.format(RECONNECT_MAX));
+          + " up to {}, no restarts meanwhile", host, why, Decision.format(RECONNECT.max()));
       outageLogged = true;
     } else {
-      log.debug("watchdog reconnect to {} failed: {}", host, why);
+      log.debug("watchdog reconnect to {} failed: {}; next try in {}", host, why,
+          Decision.format(delay));
     }
-    Duration delay = reconnectDelay;
-    reconnectDelay = delay.multipliedBy(2).compareTo(RECONNECT_MAX) > 0 ? RECONNECT_MAX
-        : delay.multipliedBy(2);
     schedule(this::connect, delay);
   }
 

@@ -1,5 +1,6 @@
 package io.github.microc.exporter.docker.watchdog;
 
+import io.github.microc.exporter.docker.client.Backoff;
 import io.github.microc.exporter.docker.watchdog.Decision.Action;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,11 +48,13 @@ public final class WatchdogPolicy {
   static final List<String> RESTART_REASONS = List.of(EXIT_CODE, OOM, UNHEALTHY);
 
   private final WatchdogSettings settings;
+  private final Backoff restartBackoff;
   private final Map<String, Tracked> byName = new TreeMap<>();
   private long lastTicket;
 
   public WatchdogPolicy(WatchdogSettings settings) {
     this.settings = settings;
+    this.restartBackoff = new Backoff(settings.initialBackoff(), settings.maxBackoff());
     for (String name : settings.containers()) {
       byName.put(name, new Tracked(name));
     }
@@ -407,12 +410,9 @@ public final class WatchdogPolicy {
 
   /** The wait before the n-th restart within the window. */
   Duration backoff(int attempt) {
-    Duration delay = settings.initialBackoff();
-    for (int i = 1; i < attempt && delay.compareTo(settings.maxBackoff()) < 0; i++) {
-      delay = delay.multipliedBy(2);
-    }
-    return delay.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : delay;
+    return restartBackoff.delay(attempt);
   }
+
 
   private Optional<Decision> intent(String id, String name, Map<String, String> labels,
       String trigger, String what, Instant now) {

@@ -10,9 +10,9 @@ import java.util.List;
 /**
  * Keeps a copy of what is written to {@code System.err}, where slf4j-simple (the tests'
  * logging backend) writes: it looks {@code System.err} up on every line, so the copy sees the
- * watchdog's real log lines.
+ * real log lines.
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
   private final ByteArrayOutputStream copy = new ByteArrayOutputStream();
   private final PrintStream original;
@@ -21,7 +21,7 @@ final class LogCapture implements AutoCloseable {
     original = System.err;
   }
 
-  static LogCapture start() {
+  public static LogCapture start() {
     LogCapture capture = new LogCapture();
     System.setErr(new PrintStream(new OutputStream() {
       @Override
@@ -44,7 +44,7 @@ final class LogCapture implements AutoCloseable {
   }
 
   /** The lines written so far. */
-  List<String> lines() {
+  public List<String> lines() {
     synchronized (copy) {
       return Arrays.asList(copy.toString(StandardCharsets.UTF_8).split("\n"));
     }
