@@ -292,7 +292,7 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     List<ContainerRow> live = rows.stream().filter(r -> r.stats() != null).toList();
     new ResourceFamilies(settings, live, cached).addTo(out);
     out.add(MetricFamily.gauge("microc_docker_up",
-        "1 when the Docker daemon answered the last metadata request.", up ? 1 : 0));
+        "1 while the Docker daemon answers and its events stream is followed.", up ? 1 : 0));
     return new MetricSnapshots(out);
   }
 
@@ -326,7 +326,8 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     String host = DockerApi.resolveHost(settings.dockerHost());
     DockerApi docker = DockerApi.create(host, settings.requestTimeout());
     ContainerCache cache = new ContainerCache();
-    MetadataWatcher watcher = new MetadataWatcher(docker, cache, settings.relistInterval()).start();
+    MetadataWatcher watcher = new MetadataWatcher(docker, cache, settings.relistInterval(),
+        settings.pingInterval()).start();
     // A client of its own: a stats answer takes the daemon about a second to make.
     Supplier<ApiStatsPoller> poller = () -> new ApiStatsPoller(
         DockerApi.create(host, settings.requestTimeout().plusSeconds(2)), scheduler,

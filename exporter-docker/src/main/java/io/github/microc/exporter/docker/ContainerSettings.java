@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  * @param statsSource where resource counters come from
  * @param relistInterval how often the full container list is fetched again
  * @param requestTimeout how long one metadata request may take
+ * @param pingInterval how long the daemon may go unasked before a ping checks that it answers
  * @param nameInclude containers whose name matches (whole name) are exported
  * @param nameExclude containers whose name matches (whole name) are not; null for none
  * @param labelInclude when not empty, only containers with one of these labels are exported
@@ -38,6 +39,7 @@ public record ContainerSettings(
     StatsSource statsSource,
     Duration relistInterval,
     Duration requestTimeout,
+    Duration pingInterval,
     Pattern nameInclude,
     Pattern nameExclude,
     List<LabelMatcher> labelInclude,
@@ -118,6 +120,7 @@ public record ContainerSettings(
         c.getEnum("stats-source", StatsSource.class),
         c.getPositiveDuration("relist-interval"),
         c.getPositiveDuration("request-timeout"),
+        c.getPositiveDuration("ping-interval"),
         c.getRegex("name-include"),
         exclude.isEmpty() ? null : c.getRegex("name-exclude"),
         matchers(c, "label-include"),

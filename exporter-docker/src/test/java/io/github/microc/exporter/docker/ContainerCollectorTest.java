@@ -325,7 +325,7 @@ class ContainerCollectorTest {
       # TYPE microc_container_state gauge
       microc_container_state{container_label_com_docker_compose_project="shop",id="/docker/a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87",image="microc-test/busybox:1",name="fixture",state="running"} 1.0
       microc_container_state{id="/docker/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",image="microc-test/busybox:1",name="done",state="exited"} 1.0
-      # HELP microc_docker_up 1 when the Docker daemon answered the last metadata request.
+      # HELP microc_docker_up 1 while the Docker daemon answers and its events stream is followed.
       # TYPE microc_docker_up gauge
       microc_docker_up 1.0
       """;

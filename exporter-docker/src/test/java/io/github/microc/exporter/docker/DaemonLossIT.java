@@ -16,9 +16,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The daemon dies under a running exporter and comes back: every scrape still succeeds,
- * {@code microc_docker_up} says 0 meanwhile, and container metrics return within two
- * re-list intervals of the daemon answering again, without restarting the exporter.
+ * The daemon dies under a running exporter and comes back, or hangs and goes on: every scrape
+ * still succeeds, {@code microc_docker_up} says 0 meanwhile, and container metrics return
+ * without restarting the exporter.
  */
 class DaemonLossIT {
 
@@ -57,26 +57,7 @@ class DaemonLossIT {
     AtomicInteger scrapes = new AtomicInteger();
     List<String> failures = new CopyOnWriteArrayList<>();
     AtomicReference<Exposition> last = new AtomicReference<>();
-    Thread scraper = new Thread(() -> {
-      while (!Thread.currentThread().isInterrupted()) {
-        try {
-          Exposition e = Exposition.parse(exporter.scrape());
-          scrapes.incrementAndGet();
-          boolean ok = e.samples().stream().anyMatch(s -> s.name().equals("microc_scrape_collector_success")
-              && s.label("collector").equals("containers") && s.value() == 1);
-          if (!ok) {
-            failures.add("containers collector not successful at scrape " + scrapes.get());
-          }
-          last.set(e);
-          Thread.sleep(100);
-        } catch (InterruptedException ie) {
-          return;
-        } catch (Exception ex) {
-          failures.add(ex.toString());
-        }
-      }
-    }, "scraper");
-    scraper.start();
+    Thread scraper = scraper(scrapes, failures, last);
     try {
       dockerd.kill();
       await("microc_docker_up 0", Duration.ofSeconds(15), () -> up(last.get()) == 0);
@@ -103,6 +84,68 @@ class DaemonLossIT {
     }
     assertThat(failures).as("failed scrapes out of " + scrapes.get()).isEmpty();
     assertThat(scrapes.get()).isGreaterThan(20);
+  }
+
+  /**
+   * A daemon that hangs (SIGSTOP) keeps its socket and its events stream open and says
+   * nothing: {@code microc_docker_up} turns 0 within 15 s of the freeze, and 1 within 15 s of
+   * the thaw (SIGCONT), and no scrape fails meanwhile.
+   */
+  @Test
+  void aFrozenDaemonIsDownWithinFifteenSecondsAndUpWithinFifteenOfItsThaw() throws Exception {
+    await("the container's metrics", Duration.ofSeconds(30),
+        () -> up(exporter.metrics()) == 1
+            && exporter.metrics().value("container_cpu_usage_seconds_total", NAME).isPresent());
+    AtomicInteger scrapes = new AtomicInteger();
+    List<String> failures = new CopyOnWriteArrayList<>();
+    AtomicReference<Exposition> last = new AtomicReference<>();
+    Thread scraper = scraper(scrapes, failures, last);
+    try {
+      long frozen = System.nanoTime();
+      dockerd.freeze();
+      await("microc_docker_up 0 after SIGSTOP", Duration.ofSeconds(15), () -> up(last.get()) == 0);
+      double down = (System.nanoTime() - frozen) / 1e9;
+      // Frozen for longer than a request's deadline, so that the tries meanwhile fail too.
+      Thread.sleep(12_000);
+      long thawed = System.nanoTime();
+      dockerd.thaw();
+      await("microc_docker_up 1 after SIGCONT", Duration.ofSeconds(15), () -> up(last.get()) == 1);
+      System.out.printf("frozen daemon: down %.1f s after SIGSTOP, up %.1f s after SIGCONT%n",
+          down, (System.nanoTime() - thawed) / 1e9);
+      assertThat(last.get().value("container_cpu_usage_seconds_total", NAME))
+          .as("the running container's metrics meanwhile").isPresent();
+    } finally {
+      scraper.interrupt();
+      scraper.join(5000);
+    }
+    assertThat(failures).as("failed scrapes out of " + scrapes.get()).isEmpty();
+    assertThat(scrapes.get()).isGreaterThan(50);
+  }
+
+  /** Scrapes every 100 ms until interrupted, keeping the last exposition and every failure. */
+  private static Thread scraper(AtomicInteger scrapes, List<String> failures,
+      AtomicReference<Exposition> last) {
+    Thread scraper = new Thread(() -> {
+      while (!Thread.currentThread().isInterrupted()) {
+        try {
+          Exposition e = Exposition.parse(exporter.scrape());
+          scrapes.incrementAndGet();
+          boolean ok = e.samples().stream().anyMatch(s -> s.name().equals("microc_scrape_collector_success")
+              && s.label("collector").equals("containers") && s.value() == 1);
+          if (!ok) {
+            failures.add("containers collector not successful at scrape " + scrapes.get());
+          }
+          last.set(e);
+          Thread.sleep(100);
+        } catch (InterruptedException ie) {
+          return;
+        } catch (Exception ex) {
+          failures.add(ex.toString());
+        }
+      }
+    }, "scraper");
+    scraper.start();
+    return scraper;
   }
 
   private static double up(Exposition e) {

@@ -125,6 +125,29 @@ public final class PrivateDockerd implements AutoCloseable {
     }
   }
 
+  /**
+   * SIGSTOP: the daemon hangs with its socket open. Connections still queue up on the socket,
+   * requests are taken and never answered, and its events streams stay open and silent.
+   */
+  public void freeze() throws Exception {
+    signal("STOP");
+  }
+
+  /** SIGCONT after {@link #freeze()}: it answers what waited, and goes on. */
+  public void thaw() throws Exception {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws Exception {
+    long pid = Long.parseLong(Files.readString(dir.resolve("docker.pid")).trim());
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true)
+        .start();
+    String out = new String(kill.getInputStream().readAllBytes());
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -" + name + " " + pid + ": " + out);
+    }
+  }
+
   /** Starts again on the same data root, as a supervisor would after a crash. */
   public void restart() throws Exception {
     launch(dockerdPath());
@@ -132,6 +155,11 @@ public final class PrivateDockerd implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    try {
+      thaw();
+    } catch (Exception notRunning) {
+      // Killed, or never started.
+    }
     try {
       if (cli.answers()) {
         String ids = cli.run("ps", "-aq");

@@ -1,5 +1,6 @@
 package io.github.microc.exporter.docker.metadata;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -8,7 +9,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The current containers as an immutable snapshot, replaced whole on every change, so a
  * scrape reads one consistent view without locks and without calling Docker. Written by
- * the {@link MetadataWatcher} alone; read by any thread.
+ * the {@link MetadataWatcher} alone; read by any thread. It also knows when the watcher's
+ * call to the daemon under way began, so that a daemon that stops answering shows as down
+ * on the next scrape after the stall time, not only once the call's deadline has passed.
  */
 public final class ContainerCache {
 
@@ -16,7 +19,7 @@ public final class ContainerCache {
    * One consistent view.
    *
    * @param containers by full id
-   * @param up whether the daemon answered the last request
+   * @param up whether Microc follows the daemon: it answers, and its events stream is open
    * @param synced whether one full listing succeeded since start
    */
   public record Snapshot(Map<String, ContainerInfo> containers, boolean up, boolean synced) {
@@ -25,23 +28,53 @@ public final class ContainerCache {
     }
   }
 
+  private static final long NONE = Long.MIN_VALUE;
+
   private final AtomicReference<Snapshot> current =
       new AtomicReference<>(new Snapshot(Map.of(), false, false));
+  /** When the call to the daemon under way began; NONE when there is none. */
+  private volatile long askedAt = NONE;
+  private volatile long stallNanos = Long.MAX_VALUE;
   /** OOM events of containers not inspected yet (an event can overtake the inspect). */
   private final Map<String, Long> pendingOoms = new HashMap<>();
 
+  /**
+   * The current view; {@code up} is false while a call to the daemon has waited longer than
+   * the stall time for its answer.
+   */
   public Snapshot snapshot() {
-    return current.get();
+    Snapshot s = current.get();
+    long asked = askedAt;
+    if (s.up() && asked != NONE && System.nanoTime() - asked > stallNanos) {
+      return new Snapshot(s.containers(), false, s.synced());
+    }
+    return s;
+  }
+
+  /** A call that waits longer than this for its answer makes the daemon down meanwhile. */
+  void stallAfter(Duration stall) {
+    stallNanos = stall.toNanos();
+  }
+
+  /** A call to the daemon begins at {@code nanoTime}. */
+  void asking(long nanoTime) {
+    askedAt = nanoTime == NONE ? nanoTime + 1 : nanoTime;
+  }
+
+  /** The call under way is over, answered or not. */
+  void answered() {
+    askedAt = NONE;
   }
 
   /** Replaces every container after a full listing; OOM counts carry over. */
   synchronized void replaceAll(Collection<ContainerInfo> containers) {
-    Map<String, ContainerInfo> old = current.get().containers();
+    Snapshot s = current.get();
+    Map<String, ContainerInfo> old = s.containers();
     Map<String, ContainerInfo> next = new HashMap<>();
     for (ContainerInfo c : containers) {
       next.put(c.id(), carryOver(old.get(c.id()), c));
     }
-    current.set(new Snapshot(next, true, true));
+    current.set(new Snapshot(next, s.up(), true));
   }
 
   /** Adds or replaces one container. */

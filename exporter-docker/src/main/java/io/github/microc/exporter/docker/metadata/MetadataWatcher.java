@@ -1,5 +1,6 @@
 package io.github.microc.exporter.docker.metadata;
 
+import io.github.microc.exporter.docker.client.Backoff;
 import io.github.microc.exporter.docker.client.DockerApi;
 import io.github.microc.exporter.docker.client.DockerException;
 import io.github.microc.exporter.docker.client.EventStream;
@@ -12,28 +13,38 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps a {@link ContainerCache} current: a full listing (list + inspect) at start, the
- * {@code events} stream for every change after that, a full re-listing every
- * {@code relistInterval} to heal missed events, and reconnection with exponential backoff
- * when the daemon goes away. All Docker calls happen on this watcher's one thread; the
- * constructor returns at once and never touches the daemon.
+ * Keeps a {@link ContainerCache} current: the {@code events} stream for every change, a full
+ * listing (list + inspect) when it opens, a re-listing every {@code relistInterval} to heal
+ * missed events, and a {@code GET /_ping} whenever nothing else was answered for
+ * {@code pingInterval}, so that a daemon that stops answering (a frozen one, which keeps the
+ * stream open and silent) is noticed within about twice that. All Docker calls happen on this
+ * watcher's one thread; the constructor returns at once and never touches the daemon.
  *
- * <p>When the daemon stops answering, one warning is logged (not one per retry), the cache
- * says {@code up = false} and keeps the last known containers; one info line says when it
- * answers again.
+ * <p>The cache says {@code up} once the stream has stayed open for {@link #SETTLE} after a
+ * listing, and {@code up = false} as soon as a call or the stream fails; it keeps the last
+ * known containers meanwhile. A failed connection is tried again after a {@link Backoff}
+ * (250 ms doubling to 30 s, or the relist interval if shorter) that starts over only after a
+ * connection has lasted that longest wait, so that a stream that keeps closing at once is
+ * tried ever less often. While the daemon gives no answer at all, a ping every
+ * {@code pingInterval} shortens the wait when it answers again. A stream that the daemon ends
+ * after it has settled is opened again at once without a word; one warning says when the
+ * daemon is lost, one info line when it is back, and every try in between is a debug line.
  */
 public final class MetadataWatcher implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(MetadataWatcher.class);
   private static final Duration INITIAL_BACKOFF = Duration.ofMillis(250);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+  /** A stream that ends sooner than this after it opened is a failed connection. */
+  static final Duration SETTLE = Duration.ofSeconds(1);
   /** Every this many re-listings, every container is inspected whatever its listing says. */
   private static final int FULL_INSPECT_EVERY = 10;
   /** Actions that change what inspect says; exec_*, attach, resize, top... do not. */
@@ -43,27 +54,45 @@ public final class MetadataWatcher implements AutoCloseable {
   private static final Pattern EXITED = Pattern.compile("^(Exited \\(-?\\d+\\))");
   private static final Pattern HEALTH = Pattern.compile("\\((healthy|unhealthy|health: starting)\\)");
   private static final String WAKE = "";
+  /** The stream's end when the daemon ended it, not an error. */
+  private static final Throwable ENDED = new Throwable("ended", null, false, false) { };
 
   private final String host;
   private final DockerApi docker;
   private final ContainerCache cache;
   private final Duration relistInterval;
-  private final Duration maxBackoff;
+  private final Duration pingInterval;
+  private final Backoff backoff;
   private final LinkedBlockingQueue<String> pending = new LinkedBlockingQueue<>();
-  private final AtomicBoolean streamFailed = new AtomicBoolean();
+  /** Set by the stream's thread when it ends: why, or {@link #ENDED} when the daemon ended it. */
+  private final AtomicReference<Throwable> streamEnd = new AtomicReference<>();
   private final Thread thread;
   private volatile boolean closed;
   private volatile EventStream stream;
-  private boolean warned;
-  private int relistCount;
 
-  /** @param docker the daemon's client; null only for a watcher that is never started */
-  public MetadataWatcher(DockerApi docker, ContainerCache cache, Duration relistInterval) {
+  // The watcher thread's own.
+  private boolean lostLogged;
+  private boolean everUp;
+  private int relistCount;
+  /** When the current connection settled (the cache says up); 0 before. */
+  private long upSince;
+  /** When the daemon last answered a call. */
+  private long lastAnswer;
+
+  /**
+   * @param docker the daemon's client; null only for a watcher that is never started
+   * @param pingInterval how long the watcher goes without an answer before it pings
+   */
+  public MetadataWatcher(DockerApi docker, ContainerCache cache, Duration relistInterval,
+      Duration pingInterval) {
     this.host = docker == null ? "" : docker.host();
     this.docker = docker;
     this.cache = cache;
     this.relistInterval = relistInterval;
-    this.maxBackoff = relistInterval.compareTo(MAX_BACKOFF) < 0 ? relistInterval : MAX_BACKOFF;
+    this.pingInterval = pingInterval;
+    cache.stallAfter(pingInterval);
+    this.backoff = new Backoff(INITIAL_BACKOFF,
+        relistInterval.compareTo(MAX_BACKOFF) < 0 ? relistInterval : MAX_BACKOFF);
     this.thread = new Thread(this::run, "microc-docker-metadata");
     this.thread.setDaemon(true);
   }
@@ -79,49 +108,85 @@ public final class MetadataWatcher implements AutoCloseable {
   }
 
   private void run() {
-    Duration backoff = INITIAL_BACKOFF;
+    Backoff.Attempts attempts = backoff.attempts();
+    boolean inspectAll = true;
     while (!closed) {
+      RuntimeException failure;
       try {
-        long since = System.currentTimeMillis() / 1000 - 1;
-        relist(true);
-        up();
-        backoff = INITIAL_BACKOFF;
-        openStream(since);
-        follow();
+        follow(inspectAll);
+        break; // closed
       } catch (InterruptedException e) {
         break;
       } catch (RuntimeException e) {
         if (closed) {
           break;
         }
-        down(e);
-        closeStream();
-        try {
-          Thread.sleep(backoff.toMillis());
-        } catch (InterruptedException ie) {
-          break;
-        }
-        backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
+        failure = e;
+      }
+      closeStream();
+      boolean settled = upSince != 0;
+      if (settled && System.nanoTime() - upSince >= backoff.max().toNanos()) {
+        attempts.succeeded();
+      }
+      if (settled && failure instanceof StreamEnded ended && ended.getCause() == null) {
+        // The daemon ended a stream that worked (a proxy's idle timeout, say): open it again
+        // at once; events meanwhile come with "since", the listing covers the rest.
+        log.debug("docker events stream from {} ended; opening it again", host);
+        inspectAll = false;
+        continue;
+      }
+      inspectAll = true;
+      Duration delay = attempts.failed();
+      lost(failure, delay);
+      try {
+        await(delay, failure instanceof DockerException d && d.noAnswer());
+      } catch (InterruptedException e) {
+        break;
       }
     }
     closeStream();
   }
 
-  /** Applies events until the stream fails; re-lists every relist interval meanwhile. */
-  private void follow() throws InterruptedException {
+  /**
+   * One connection: opens the stream, lists, then applies events, re-lists every relist
+   * interval and pings when the daemon was quiet, until something fails.
+   */
+  private void follow(boolean inspectAll) throws InterruptedException {
+    upSince = 0;
+    long since = System.currentTimeMillis() / 1000 - 1;
+    openStream(since);
+    long opened = System.nanoTime();
+    relist(inspectAll);
+    long settle = opened + SETTLE.toNanos();
     long nextRelist = System.nanoTime() + relistInterval.toNanos();
     while (!closed) {
-      if (streamFailed.get()) {
-        throw new IllegalStateException("the events stream ended");
+      Throwable end = streamEnd.get();
+      if (end != null) {
+        throw new StreamEnded(System.nanoTime() - opened, end == ENDED ? null : end);
       }
-      long wait = nextRelist - System.nanoTime();
-      if (wait <= 0) {
-        relist(false);
+      long now = System.nanoTime();
+      if (upSince == 0 && now - settle >= 0) {
         up();
+        upSince = now;
+      }
+      if (now - nextRelist >= 0) {
+        relist(false);
         nextRelist = System.nanoTime() + relistInterval.toNanos();
         continue;
       }
-      String id = pending.poll(wait, TimeUnit.NANOSECONDS);
+      long nextPing = lastAnswer + pingInterval.toNanos();
+      if (now - nextPing >= 0) {
+        ask(() -> {
+          docker.ping(pingInterval);
+          return null;
+        });
+        continue;
+      }
+      long wake = Math.min(nextRelist - now, nextPing - now);
+      if (upSince == 0) {
+        wake = Math.min(wake, settle - now);
+      }
+      String id = pending.poll(Math.max(wake, 1), TimeUnit.NANOSECONDS);
       if (id == null || id.equals(WAKE)) {
         continue;
       }
@@ -133,9 +198,41 @@ public final class MetadataWatcher implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits {@code delay} before the next try. When the daemon gave no answer, it is pinged
+   * every ping interval meanwhile, and the wait ends when it answers.
+   */
+  private void await(Duration delay, boolean noAnswer) throws InterruptedException {
+    long until = System.nanoTime() + delay.toNanos();
+    while (true) {
+      long left = until - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      if (!noAnswer || left <= pingInterval.toNanos()) {
+        TimeUnit.NANOSECONDS.sleep(left);
+        return;
+      }
+      TimeUnit.NANOSECONDS.sleep(pingInterval.toNanos());
+      try {
+        ask(() -> {
+          docker.ping(pingInterval);
+          return null;
+        });
+        log.debug("docker daemon at {} answers a ping; connecting", host);
+        return;
+      } catch (DockerException e) {
+        if (closed) {
+          return;
+        }
+        // Still no answer: wait on.
+      }
+    }
+  }
+
   private void refresh(String id) {
     try {
-      Map<String, Object> r = docker.inspect(id);
+      Map<String, Object> r = ask(() -> docker.inspect(id));
       ContainerInfo old = cache.snapshot().containers().get(id);
       cache.put(ContainerInfo.from(r, old == null ? 0 : old.oomEvents()));
     } catch (DockerException e) {
@@ -152,7 +249,7 @@ public final class MetadataWatcher implements AutoCloseable {
    */
   private void relist(boolean inspectAll) {
     boolean all = inspectAll || ++relistCount % FULL_INSPECT_EVERY == 0;
-    List<Object> listed = docker.listContainers();
+    List<Object> listed = ask(docker::listContainers);
     Map<String, ContainerInfo> known = cache.snapshot().containers();
     List<ContainerInfo> fresh = new ArrayList<>(listed.size());
     for (Object entry : listed) {
@@ -164,7 +261,7 @@ public final class MetadataWatcher implements AutoCloseable {
         continue;
       }
       try {
-        fresh.add(ContainerInfo.from(docker.inspect(id), old == null ? 0 : old.oomEvents()));
+        fresh.add(ContainerInfo.from(ask(() -> docker.inspect(id)), old == null ? 0 : old.oomEvents()));
       } catch (DockerException e) {
         if (!e.notFound()) {
           throw e;
@@ -199,10 +296,10 @@ public final class MetadataWatcher implements AutoCloseable {
   }
 
   private void openStream(long since) {
-    streamFailed.set(false);
+    streamEnd.set(null);
     pending.clear();
     // Only the actions that matter: a health check alone sends three exec events each time.
-    stream = docker.events(since, ACTION_FILTER, new EventStream.Listener() {
+    stream = ask(() -> docker.events(since, ACTION_FILTER, new EventStream.Listener() {
       @Override
       public void onEvent(Map<String, Object> event) {
         MetadataWatcher.this.onEvent(event);
@@ -210,13 +307,10 @@ public final class MetadataWatcher implements AutoCloseable {
 
       @Override
       public void onEnd(Throwable error) {
-        if (error != null && !closed) {
-          log.debug("docker events stream from {} failed", host, error);
-        }
-        streamFailed.set(true);
+        streamEnd.set(error == null ? ENDED : error);
         pending.offer(WAKE);
       }
-    });
+    }));
   }
 
   /** One event of the stream: which container to inspect again, or to forget. */
@@ -241,35 +335,61 @@ public final class MetadataWatcher implements AutoCloseable {
     }
   }
 
-  private void up() {
-    boolean wasUp = cache.snapshot().up();
-    cache.up(true);
-    if (warned) {
-      log.info("docker daemon at {} answers again; container metadata is current", host);
-      warned = false;
-    } else if (!wasUp) {
-      log.debug("docker daemon at {} answers", host);
+  /**
+   * One call to the daemon. While it is under way the cache knows since when, and says the
+   * daemon is down once that is longer than the ping interval, whatever the call's own
+   * deadline: a frozen daemon shows as down without waiting for the request timeout.
+   */
+  private <T> T ask(Supplier<T> call) {
+    cache.asking(System.nanoTime());
+    try {
+      T answer = call.get();
+      lastAnswer = System.nanoTime();
+      return answer;
+    } finally {
+      cache.answered();
     }
   }
 
-  private void down(RuntimeException e) {
+  private void up() {
+    cache.up(true);
+    if (lostLogged) {
+      log.info("docker daemon at {} answers again; container metadata is current", host);
+      lostLogged = false;
+    } else if (!everUp) {
+      log.debug("docker daemon at {} answers", host);
+    }
+    everUp = true;
+  }
+
+  /** The daemon is lost (or not reached yet): said once, until it is back. */
+  private void lost(RuntimeException e, Duration retry) {
     cache.up(false);
-    if (!warned) {
-      warned = true;
-      log.warn("docker daemon at {} does not answer ({}); container metrics keep the last known"
-          + " containers, microc_docker_up is 0, retrying with backoff", host, describe(e));
+    if (!lostLogged) {
+      lostLogged = true;
+      log.warn("cannot follow the docker daemon at {} ({}); container metrics keep the last known"
+          + " containers, microc_docker_up is 0, retrying with backoff up to {}", host,
+          describe(e), format(backoff.max()));
     } else {
-      log.debug("docker daemon at {} still does not answer: {}", host, describe(e));
+      log.debug("docker daemon at {} still not followed ({}); next try in {}", host, describe(e),
+          format(retry));
     }
   }
 
   private static String describe(Throwable e) {
+    if (e instanceof StreamEnded) {
+      return e.getMessage();
+    }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
     String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
     return root == e ? message : e.getClass().getSimpleName() + ": " + message;
+  }
+
+  private static String format(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
 
   private void closeStream() {
@@ -289,6 +409,15 @@ public final class MetadataWatcher implements AutoCloseable {
       thread.join(2000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The events stream's end, seen by the watcher thread. */
+  private static final class StreamEnded extends RuntimeException {
+    StreamEnded(long nanosOpen, Throwable error) {
+      super((error == null ? "the events stream ended " : "the events stream failed ")
+          + TimeUnit.NANOSECONDS.toMillis(nanosOpen) + " ms after it opened"
+          + (error == null ? "" : ": " + describe(error)), error, false, false);
     }
   }
 }

@@ -23,6 +23,9 @@ class ContainerCacheTest {
     cache.put(container("b", "exited"));
     assertThat(first.containers()).containsOnlyKeys("a");
     assertThat(cache.snapshot().containers()).containsOnlyKeys("a", "b");
+    assertThat(cache.snapshot().synced()).isTrue();
+    assertThat(cache.snapshot().up()).as("a listing alone does not make the daemon up").isFalse();
+    cache.up(true);
     assertThat(cache.snapshot().up()).isTrue();
     cache.remove("a");
     assertThat(cache.snapshot().containers()).containsOnlyKeys("b");
@@ -48,6 +51,19 @@ class ContainerCacheTest {
     assertThat(cache.snapshot().containers().get("b").oomEvents()).isEqualTo(1);
     cache.put(container("b", "exited"));
     assertThat(cache.snapshot().containers().get("b").oomEvents()).isEqualTo(1);
+  }
+
+  @Test
+  void aCallWaitingLongerThanTheStallTimeMakesTheDaemonDownUntilItIsAnswered() throws Exception {
+    ContainerCache cache = new ContainerCache();
+    cache.stallAfter(java.time.Duration.ofMillis(50));
+    cache.up(true);
+    cache.asking(System.nanoTime());
+    assertThat(cache.snapshot().up()).as("just asked").isTrue();
+    Thread.sleep(100);
+    assertThat(cache.snapshot().up()).as("asked 100 ms ago").isFalse();
+    cache.answered();
+    assertThat(cache.snapshot().up()).isTrue();
   }
 
   @Test

@@ -18,7 +18,8 @@ class EventHandlingTest {
 
   private final ContainerCache cache = new ContainerCache();
   /** Never started: no thread, no Docker call; the clients are not used. */
-  private final MetadataWatcher watcher = new MetadataWatcher(null, cache, Duration.ofSeconds(30));
+  private final MetadataWatcher watcher = new MetadataWatcher(null, cache, Duration.ofSeconds(30),
+      Duration.ofSeconds(5));
 
   @Test
   void destroyRemovesTheContainerAtOnce() throws Exception {
