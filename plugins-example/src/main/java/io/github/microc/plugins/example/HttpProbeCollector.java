@@ -175,8 +175,8 @@ public final class HttpProbeCollector implements MultiCollector, AutoCloseable {
     if (probe.up() && Boolean.FALSE.equals(previous)) {
       log.info("http_probe target {} is up again", probe.target().name());
     } else if (!probe.up() && !Boolean.FALSE.equals(previous)) {
-      log.warn("http_probe target {} ({}) is down: {}", probe.target().name(), probe.target().url(),
-          probe.error());
+      log.warn("http_probe target {} ({}) is down: {}", probe.target().name(),
+          probe.target().shownUrl(), probe.target().scrub(probe.error()));
     }
   }
 

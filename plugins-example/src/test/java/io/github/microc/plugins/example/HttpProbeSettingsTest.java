@@ -48,10 +48,89 @@ class HttpProbeSettingsTest {
         """);
 
     assertThat(settings.targets()).containsExactly(
-        new HttpProbeSettings.Target("orders", URI.create("http://127.0.0.1:8080/health"), 204,
-            Duration.ofMillis(500)),
+        new HttpProbeSettings.Target("orders", URI.create("http://127.0.0.1:8080/health"),
+            "http://127.0.0.1:8080/health", 204, Duration.ofMillis(500)),
         new HttpProbeSettings.Target("https://example.invalid/ready",
-            URI.create("https://example.invalid/ready"), 200, Duration.ofSeconds(2)));
+            URI.create("https://example.invalid/ready"), "https://example.invalid/ready", 200,
+            Duration.ofSeconds(2)));
+    assertThat(settings.redactQueryParameters())
+        .containsExactly("token", "password", "secret", "key", "auth", "sig");
+  }
+
+  @Nested
+  class Secrets {
+
+    @Test
+    void aTargetWithoutANameIsLabelledWithItsUrlAsShown() throws IOException {
+      HttpProbeSettings settings = read("""
+          microc.collectors.http_probe.targets = [
+            "http://user:pa55@127.0.0.1:8080/health?token=abc&x=1"
+            { url = "https://h.example/ready?api_key=k3y&page=2" }
+            { name = "billing", url = "https://u:p@h.example/?sig=s" }
+          ]
+          """);
+
+      assertThat(settings.targets()).extracting(HttpProbeSettings.Target::name).containsExactly(
+          "http://127.0.0.1:8080/health?token=<secret>&x=1",
+          "https://h.example/ready?api_key=<secret>&page=2",
+          "billing");
+      assertThat(settings.targets()).extracting(HttpProbeSettings.Target::shownUrl).containsExactly(
+          "http://127.0.0.1:8080/health?token=<secret>&x=1",
+          "https://h.example/ready?api_key=<secret>&page=2",
+          "https://h.example/?sig=<secret>");
+      assertThat(settings.targets().get(0).url())
+          .as("the request still goes to the URL as written")
+          .isEqualTo(URI.create("http://user:pa55@127.0.0.1:8080/health?token=abc&x=1"));
+    }
+
+    @Test
+    void theParametersToMaskCanBeChosen() throws IOException {
+      HttpProbeSettings settings = read("""
+          microc.collectors.http_probe {
+            redact-query-parameters = [session]
+            targets = ["http://127.0.0.1/?session=s3&token=t"]
+          }
+          """);
+
+      assertThat(settings.targets().get(0).name()).isEqualTo("http://127.0.0.1/?session=<secret>&token=t");
+    }
+
+    @Test
+    void twoTargetsThatOnlyASecretTellsApartNeedNames() {
+      assertError("""
+          microc.collectors.http_probe.targets = [
+            "http://127.0.0.1/health?token=one"
+            "http://127.0.0.1/health?token=two"
+          ]
+          """, ":3: microc.collectors.http_probe.targets[1]: target "
+          + "\"http://127.0.0.1/health?token=<secret>\" is already defined at");
+    }
+
+    @Test
+    void anErrorShowsTheUrlWithoutItsSecrets() {
+      assertError("""
+          microc.collectors.http_probe.targets = [
+            { url = "ftp://user:pa55@127.0.0.1/file?token=abc" }
+          ]
+          """, ":2: microc.collectors.http_probe.targets[0].url: not an http or https URL: "
+          + "\"ftp://127.0.0.1/file?token=<secret>\"");
+      assertError("""
+          microc.collectors.http_probe.targets = [
+            { url = "http://user:pa55@127.0.0.1/a b?token=abc" }
+          ]
+          """, ":2: microc.collectors.http_probe.targets[0].url: not a valid URL: Illegal character"
+          + " in path: \"http://127.0.0.1/a b?token=<secret>\"");
+    }
+
+    @Test
+    void aProbeErrorThatRepeatsTheUrlIsScrubbed() {
+      HttpProbeSettings.Target target = new HttpProbeSettings.Target("t",
+          URI.create("http://user:pa55@h/x?token=abc&x=1"), "http://h/x?token=<secret>&x=1", 200,
+          Duration.ofSeconds(1));
+      assertThat(target.scrub("GET http://user:pa55@h/x?token=abc&x=1 failed; user:pa55 and"
+          + " token=abc again")).isEqualTo("GET http://h/x?token=<secret>&x=1 failed; <secret> and"
+          + " token=<secret> again");
+    }
   }
 
   @Nested
