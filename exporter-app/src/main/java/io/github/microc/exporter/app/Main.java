@@ -3,7 +3,6 @@ package io.github.microc.exporter.app;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
 import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.StartupException;
@@ -475,16 +474,11 @@ public final class Main {
 
   /**
    * The effective {@code microc} configuration as HOCON, each value with a comment saying
-   * where it comes from; a collector's {@code enabled} is shown even when only its plugin's
-   * default decides it.
+   * where it comes from, secrets masked ({@link PrintedConfig}); a collector's {@code enabled}
+   * is shown even when only its plugin's default decides it.
    */
   static String render(Microc microc) {
-    Config config = PushSettings.redacted(microc.config()).withOnlyPath("microc");
-    return config.root().render(ConfigRenderOptions.defaults()
-        .setJson(false)
-        .setOriginComments(true)
-        .setComments(true)
-        .setFormatted(true));
+    return PrintedConfig.render(PushSettings.redacted(microc.config()).withOnlyPath("microc"));
   }
 
   /** Milliseconds since the JVM started. */
