@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The Docker Engine API's JSON, read into plain values: an object is a {@code Map<String,
@@ -39,6 +40,9 @@ public final class Json {
   private final byte[] buf;
   private final long maxHeap;
   private final long maxValueBytes;
+  /** Objects at nesting level {@code keepDepth} keep only these fields; null: every field. */
+  private final Set<String> keep;
+  private final int keepDepth;
   private int pos;
   private int end;
   /** The offset of {@code buf[0]} in the text. */
@@ -48,12 +52,15 @@ public final class Json {
   private long valueStart;
   private long heapLeft;
 
-  private Json(Source in, int bufferSize, long maxHeap, long maxValueBytes) {
+  private Json(Source in, int bufferSize, long maxHeap, long maxValueBytes, Set<String> keep,
+      int keepDepth) {
     this.in = in;
     this.buf = new byte[bufferSize];
     this.maxHeap = maxHeap;
     this.maxValueBytes = maxValueBytes;
     this.heapLeft = maxHeap;
+    this.keep = keep;
+    this.keepDepth = keepDepth;
   }
 
   /** Parses one JSON value; nothing but white space may follow it. */
@@ -73,7 +80,7 @@ public final class Json {
           at += n;
           return n;
         }
-      }, Long.MAX_VALUE, Math.max(16, Math.min(bytes.length, 8192)));
+      }, Long.MAX_VALUE, Math.max(16, Math.min(bytes.length, 8192)), null);
     } catch (IOException e) {
       throw new UncheckedIOException("reading a string", e);
     }
@@ -84,13 +91,22 @@ public final class Json {
    * follow it. Its values may take at most about {@code maxHeap} bytes.
    */
   static Object parse(Source in, long maxHeap) throws IOException {
-    return parse(in, maxHeap, 8192);
+    return parse(in, maxHeap, 8192, null);
   }
 
-  private static Object parse(Source in, long maxHeap, int bufferSize) throws IOException {
-    Json p = new Json(in, bufferSize, maxHeap, Long.MAX_VALUE);
+  /**
+   * The same for an array of objects of which only the fields {@code fields} are wanted: the
+   * others are checked as they are read, and left out.
+   */
+  static Object parseArrayOf(Source in, long maxHeap, Set<String> fields) throws IOException {
+    return parse(in, maxHeap, 8192, fields);
+  }
+
+  private static Object parse(Source in, long maxHeap, int bufferSize, Set<String> fields)
+      throws IOException {
+    Json p = new Json(in, bufferSize, maxHeap, Long.MAX_VALUE, fields, 2);
     p.skipSpace();
-    Object value = p.value(0);
+    Object value = p.value(0, true);
     p.skipSpace();
     if (p.peek() >= 0) {
       throw p.error("text after the value");
@@ -100,11 +116,11 @@ public final class Json {
 
   /**
    * A reader of a stream of JSON values separated by white space (an events stream), each
-   * value at most {@code maxBytes} long (white space before it included) and taking at most
-   * about {@code maxHeap} bytes.
+   * value at most {@code maxBytes} long (white space before it included; checked as the text
+   * is read, a buffer of 8 KiB at a time) and taking at most about {@code maxHeap} bytes.
    */
   static Json stream(Source in, long maxBytes, long maxHeap) {
-    return new Json(in, 8192, maxHeap, maxBytes);
+    return new Json(in, 8192, maxHeap, maxBytes, null, 0);
   }
 
   /** Whether another value follows; false at the end of the stream. */
@@ -117,7 +133,7 @@ public final class Json {
   /** The next value of the stream; call {@link #hasNext()} first. */
   Object next() throws IOException {
     heapLeft = maxHeap;
-    return value(0);
+    return value(0, true);
   }
 
   // ---- accessors ---------------------------------------------------------------------------
@@ -196,47 +212,59 @@ public final class Json {
 
   // ---- the parser --------------------------------------------------------------------------
 
-  private Object value(int depth) throws IOException {
+  /** The value at the current position; with {@code build} false it is checked and skipped, and null. */
+  private Object value(int depth, boolean build) throws IOException {
     int c = peek();
     if (c < 0) {
       throw error("the text ended where a value was expected");
     }
     return switch (c) {
-      case '{' -> object(depth + 1);
-      case '[' -> array(depth + 1);
-      case '"' -> string();
+      case '{' -> object(depth + 1, build);
+      case '[' -> array(depth + 1, build);
+      case '"' -> string(build);
       case 't' -> literal("true", Boolean.TRUE);
       case 'f' -> literal("false", Boolean.FALSE);
       case 'n' -> literal("null", null);
       default -> {
         if (c == '-' || (c >= '0' && c <= '9')) {
-          yield number();
+          yield number(build);
         }
         throw error("unexpected '" + printable(c) + "'");
       }
     };
   }
 
-  private Map<String, Object> object(int depth) throws IOException {
+  private Map<String, Object> object(int depth, boolean build) throws IOException {
     checkDepth(depth);
-    charge(64);
+    if (build) {
+      charge(64);
+    }
     pos++;
     skipSpace();
     if (peek() == '}') {
       pos++;
-      return Collections.emptyMap();
+      return build ? Collections.emptyMap() : null;
     }
-    Map<String, Object> map = new LinkedHashMap<>();
+    boolean filtered = build && keep != null && depth == keepDepth;
+    Map<String, Object> map = build ? new LinkedHashMap<>() : null;
     while (true) {
       if (peek() != '"') {
         throw error("expected a field name");
       }
-      String key = string();
+      String key = string(build);
+      boolean kept = build && (!filtered || keep.contains(key));
+      if (filtered && !kept) {
+        heapLeft += 40 + key.length();
+      }
       skipSpace();
       expect(':');
       skipSpace();
-      charge(48);
-      map.put(key, value(depth));
+      if (kept) {
+        charge(48);
+        map.put(key, value(depth, true));
+      } else {
+        value(depth, false);
+      }
       skipSpace();
       int c = next("'}' or ','");
       if (c == '}') {
@@ -249,19 +277,25 @@ public final class Json {
     }
   }
 
-  private List<Object> array(int depth) throws IOException {
+  private List<Object> array(int depth, boolean build) throws IOException {
     checkDepth(depth);
-    charge(40);
+    if (build) {
+      charge(40);
+    }
     pos++;
     skipSpace();
     if (peek() == ']') {
       pos++;
-      return Collections.emptyList();
+      return build ? Collections.emptyList() : null;
     }
-    List<Object> list = new ArrayList<>();
+    List<Object> list = build ? new ArrayList<>() : null;
     while (true) {
-      charge(8);
-      list.add(value(depth));
+      if (build) {
+        charge(8);
+        list.add(value(depth, true));
+      } else {
+        value(depth, false);
+      }
       skipSpace();
       int c = next("']' or ','");
       if (c == ']') {
@@ -274,13 +308,17 @@ public final class Json {
     }
   }
 
-  private String string() throws IOException {
+  private String string(boolean build) throws IOException {
     pos++;
     // The common case: ASCII without escapes, within the buffer.
     int start = pos;
     while (pos < end) {
       byte b = buf[pos];
       if (b == '"') {
+        if (!build) {
+          pos++;
+          return null;
+        }
         String s = new String(buf, start, pos - start, StandardCharsets.ISO_8859_1);
         pos++;
         charge(40 + s.length());
@@ -291,9 +329,11 @@ public final class Json {
       }
       pos++;
     }
-    StringBuilder b = new StringBuilder(pos - start + 16);
-    for (int i = start; i < pos; i++) {
-      b.append((char) buf[i]);
+    StringBuilder b = build ? new StringBuilder(pos - start + 16) : null;
+    if (build) {
+      for (int i = start; i < pos; i++) {
+        b.append((char) buf[i]);
+      }
     }
     boolean wide = false;
     while (true) {
@@ -306,17 +346,20 @@ public final class Json {
         }
         run++;
       }
-      if (run > pos) {
+      if (run > pos && build) {
         for (int i = pos; i < run; i++) {
           b.append((char) buf[i]);
         }
-        pos = run;
         // A long string is charged as it grows, not only once it is whole, and for what its
         // builder holds at worst: its text, its spare capacity, the copy when it grows.
         chargeSoFar(40 + (wide ? 6L : 3L) * b.length());
       }
+      pos = run;
       int c = next("the end of a string");
       if (c == '"') {
+        if (!build) {
+          return null;
+        }
         String s = b.toString();
         charge(40 + (wide ? 2L : 1L) * s.length());
         return s;
@@ -326,22 +369,26 @@ public final class Json {
       }
       if (c >= 0x80) {
         int cp = utf8(c);
-        wide |= cp > 0xff;
-        b.appendCodePoint(cp);
+        if (build) {
+          wide |= cp > 0xff;
+          b.appendCodePoint(cp);
+        }
         continue;
       }
       if (c != '\\') {
-        b.append((char) c);
+        if (build) {
+          b.append((char) c);
+        }
         continue;
       }
       int e = next("an escape");
-      switch (e) {
-        case '"', '\\', '/' -> b.append((char) e);
-        case 'b' -> b.append('\b');
-        case 'f' -> b.append('\f');
-        case 'n' -> b.append('\n');
-        case 'r' -> b.append('\r');
-        case 't' -> b.append('\t');
+      char decoded = switch (e) {
+        case '"', '\\', '/' -> (char) e;
+        case 'b' -> '\b';
+        case 'f' -> '\f';
+        case 'n' -> '\n';
+        case 'r' -> '\r';
+        case 't' -> '\t';
         case 'u' -> {
           int code = 0;
           for (int i = 0; i < 4; i++) {
@@ -356,10 +403,13 @@ public final class Json {
             pos++;
             code = code * 16 + digit;
           }
-          wide |= code > 0xff;
-          b.append((char) code);
+          yield (char) code;
         }
         default -> throw error(offset() - 1, "unknown escape '\\" + printable(e) + "'");
+      };
+      if (build) {
+        wide |= decoded > 0xff;
+        b.append(decoded);
       }
     }
   }
@@ -402,7 +452,7 @@ public final class Json {
     return cp;
   }
 
-  private Object number() throws IOException {
+  private Object number(boolean build) throws IOException {
     long start = offset();
     StringBuilder literal = new StringBuilder(24);
     if (peek() == '-') {
@@ -438,6 +488,9 @@ public final class Json {
       if (digits(literal) == 0) {
         throw error("no digits in the exponent");
       }
+    }
+    if (!build) {
+      return null;
     }
     charge(16);
     String text = literal.toString();

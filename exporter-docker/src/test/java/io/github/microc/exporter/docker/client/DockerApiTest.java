@@ -229,7 +229,7 @@ class DockerApiTest {
         "HTTP/1.1 200 OK\r\nContent-Length: " + (DockerApi.MAX_LIST + 1L) + "\r\n\r\n"));
     try (DockerApi api = api(Duration.ofSeconds(5))) {
       assertThatThrownBy(api::listContainers)
-          .hasMessageContaining("an answer of " + (DockerApi.MAX_LIST + 1L) + " bytes; at most 16 MiB");
+          .hasMessageContaining("an answer of " + (DockerApi.MAX_LIST + 1L) + " bytes; at most 8 MiB");
     }
   }
 
@@ -268,7 +268,7 @@ class DockerApiTest {
       daemon = hostile.start(dir.resolve("docker.sock"));
       String why = switch (hostile) {
         case ENDLESS_CHUNKED, HUGE_JSON, ENDLESS_UNTIL_CLOSED ->
-            "an answer whose values would take more than 16 MiB of memory";
+            "an answer whose values would take more than 8 MiB of memory";
         case ENDLESS_HEADERS -> "an answer's head longer than 64 KiB";
         case DEEP_JSON -> "nested deeper than 128 levels";
         case INVALID_UTF8 -> "not valid UTF-8 at offset 38";

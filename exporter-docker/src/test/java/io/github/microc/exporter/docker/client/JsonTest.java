@@ -118,6 +118,68 @@ class JsonTest {
     }
   }
 
+  @Nested
+  class Streams {
+
+    private Json.Source source(byte[] bytes) {
+      java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(bytes);
+      return in::read;
+    }
+
+    @Test
+    void aListingKeepsOnlyTheFieldsAskedForAndStillChecksTheRest() throws IOException {
+      String listing = "[{\"Id\":\"a\",\"Mounts\":[{\"x\":[1,2.5e3,\"\\u00e9\"]}],\"State\":\"running\","
+          + "\"NetworkSettings\":{\"Networks\":{\"bridge\":{\"IPAddress\":\"10.0.0.2\"}}}}]";
+      Object v = Json.parseArrayOf(source(listing.getBytes(StandardCharsets.UTF_8)), 1 << 20,
+          java.util.Set.of("Id", "State"));
+      assertThat(Json.object(Json.array(v).get(0))).containsExactly(Map.entry("Id", "a"),
+          Map.entry("State", "running"));
+      assertThatThrownBy(() -> Json.parseArrayOf(source("[{\"Id\":\"a\",\"Skipped\":[1,}]"
+          .getBytes(StandardCharsets.UTF_8)), 1 << 20, java.util.Set.of("Id")))
+          .hasMessageContaining("unexpected '}'");
+      byte[] invalid = "[{\"Skipped\":\"a?\"}]".getBytes(StandardCharsets.UTF_8);
+      invalid[14] = (byte) 0xff;
+      assertThatThrownBy(() -> Json.parseArrayOf(source(invalid), 1 << 20, java.util.Set.of("Id")))
+          .hasMessage("not valid JSON: not valid UTF-8 at offset 14");
+    }
+
+    @Test
+    void valuesAreBoundedByWhatTheyWouldTakeOnTheHeap() {
+      String many = "[" + "\"abcdefgh\",".repeat(20_000) + "\"end\"]";
+      assertThatThrownBy(() -> Json.parse(source(many.getBytes(StandardCharsets.UTF_8)), 64 << 10))
+          .hasMessageStartingWith("an answer whose values would take more than 64 KiB of memory");
+    }
+
+    @Test
+    void aStreamOfValuesIsReadOneAtATimeEachBounded() throws IOException {
+      Json events = Json.stream(source(("{\"a\":1}\n {\"b\":2}\n\"" + "x".repeat(40_000) + "\"")
+          .getBytes(StandardCharsets.UTF_8)), 16 << 10, 1 << 20);
+      assertThat(events.hasNext()).isTrue();
+      assertThat(events.next()).isEqualTo(Map.of("a", 1L));
+      assertThat(events.hasNext()).isTrue();
+      assertThat(events.next()).isEqualTo(Map.of("b", 2L));
+      assertThatThrownBy(() -> {
+        events.hasNext();
+        events.next();
+      }).hasMessageStartingWith("a value longer than 16 KiB");
+    }
+
+    @Test
+    void invalidUtf8IsRefusedWhereItIs() {
+      for (byte[] bad : new byte[][] {{(byte) 0xc3, (byte) 0x28}, {(byte) 0xc0, (byte) 0xaf},
+          {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
+          {(byte) 0x80}, {(byte) 0xe2, (byte) 0x82}}) {
+        byte[] text = new byte[bad.length + 3];
+        text[0] = '"';
+        text[1] = 'a';
+        System.arraycopy(bad, 0, text, 2, bad.length);
+        text[text.length - 1] = '"';
+        assertThatThrownBy(() -> Json.parse(source(text), 1 << 20))
+            .as(Arrays.toString(bad)).hasMessage("not valid JSON: not valid UTF-8 at offset 2");
+      }
+    }
+  }
+
   /** A real answer of {@code GET /containers/{id}/stats}: every field where the poller reads it. */
   @Test
   void readsARealStatsAnswer() throws IOException {
