@@ -114,6 +114,57 @@ class PluginIT {
     }
   }
 
+  /**
+   * A target written with a user, a password and a token in its URL: neither the password nor
+   * the token reaches {@code /metrics}, the landing page, the log or {@code --print-config},
+   * while the probe itself still reaches the target.
+   */
+  @Test
+  void aTargetsPasswordAndTokenAppearNowhere() throws Exception {
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    Files.copy(pluginJar, plugins.resolve(pluginJar.getFileName()));
+    List<Integer> ports = FreePort.loopback(2);
+    int dead = ports.get(0);
+    String liveUrl = "http://user:pa55@127.0.0.1:%d/health?token=abc&x=1"
+        .formatted(live.getAddress().getPort());
+    Path config = Files.writeString(dir.resolve("microc.conf"), """
+        microc.collectors.http_probe.targets = [
+          "%s"
+          { url = "http://user:pa55@127.0.0.1:%d/health?token=abc&x=2", timeout = 1s }
+        ]
+        """.formatted(liveUrl, dead));
+
+    int port = ports.get(1);
+    String metrics;
+    String landing;
+    Path log;
+    try (App app = App.start(dir, "--config", config.toString(), "--plugins", plugins.toString(),
+        "--web.listen-address=127.0.0.1:" + port)) {
+      app.awaitReady(port);
+      metrics = get(port, "/metrics");
+      landing = get(port, "/");
+      log = app.log();
+    }
+    String shown = "http://127.0.0.1:%d/health?token=<secret>&x=1".formatted(live.getAddress().getPort());
+    assertThat(metrics.lines())
+        .contains("microc_http_probe_up{target=\"" + shown + "\"} 1.0")
+        .contains("microc_http_probe_up{target=\"http://127.0.0.1:" + dead
+            + "/health?token=<secret>&x=2\"} 0.0");
+    String printed = Command.run(START_TIMEOUT, null, List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        appJar.toString(), "--config", config.toString(), "--plugins", plugins.toString(),
+        "--print-config")).output();
+    assertThat(printed).contains("http://127.0.0.1:" + dead + "/health?token=<secret>&x=2");
+    Map<String, String> shownTo = new LinkedHashMap<>();
+    shownTo.put("/metrics", metrics);
+    shownTo.put("/", landing);
+    shownTo.put("the log", Files.readString(log));
+    shownTo.put("--print-config", printed);
+    shownTo.forEach((where, text) -> assertThat(text).as(where).doesNotContain("pa55", "abc"));
+    assertThat(Files.readString(log)).as("the log says the second target is down")
+        .contains("http_probe target http://127.0.0.1:" + dead + "/health?token=<secret>&x=2");
+  }
+
   @Test
   void builtJarHoldsNoCopyOfTheSpiOrThePrometheusClient() throws IOException {
     try (JarFile jar = new JarFile(pluginJar.toFile())) {
