@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * (250 ms doubling to 30 s, or the relist interval if shorter) that starts over only after a
  * connection has lasted that longest wait, so that a stream that keeps closing at once is
  * tried ever less often. While the daemon gives no answer at all, a ping every
- * {@code pingInterval} shortens the wait when it answers again. A stream that the daemon ends
- * after it has settled is opened again at once without a word; one warning says when the
- * daemon is lost, one info line when it is back, and every try in between is a debug line.
+ * {@code pingInterval} shortens the wait when it answers again. A stream that ends after it
+ * has settled is opened again without a word (after the backoff unless it lasted that
+ * longest wait), the cache still up; one warning says when the daemon is lost, one info line
+ * when it is back, and every try in between is a debug line.
  */
 public final class MetadataWatcher implements AutoCloseable {
 
@@ -125,20 +126,24 @@ public final class MetadataWatcher implements AutoCloseable {
       }
       closeStream();
       boolean settled = upSince != 0;
-      if (settled && System.nanoTime() - upSince >= backoff.max().toNanos()) {
+      boolean lasted = settled && System.nanoTime() - upSince >= backoff.max().toNanos();
+      if (lasted) {
         attempts.succeeded();
       }
-      if (settled && failure instanceof StreamEnded ended && ended.getCause() == null) {
-        // The daemon ended a stream that worked (a proxy's idle timeout, say): open it again
-        // at once; events meanwhile come with "since", the listing covers the rest.
-        log.debug("docker events stream from {} ended; opening it again", host);
-        inspectAll = false;
-        continue;
-      }
-      inspectAll = true;
-      Duration delay = attempts.failed();
-      lost(failure, delay);
       try {
+        if (settled && failure instanceof StreamEnded) {
+          // A stream that worked has ended (a proxy's idle timeout, a daemon going down): it is
+          // opened again without a word, at once if it had lasted, and the daemon stays up
+          // unless that fails. Events meanwhile come with "since"; the listing covers the rest.
+          Duration delay = lasted ? Duration.ZERO : attempts.failed();
+          log.debug("{} from {}; opening it again in {}", failure.getMessage(), host, format(delay));
+          TimeUnit.NANOSECONDS.sleep(delay.toNanos());
+          inspectAll = false;
+          continue;
+        }
+        inspectAll = true;
+        Duration delay = attempts.failed();
+        lost(failure, delay);
         await(delay, failure instanceof DockerException d && d.noAnswer());
       } catch (InterruptedException e) {
         break;

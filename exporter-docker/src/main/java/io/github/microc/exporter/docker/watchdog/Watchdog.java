@@ -228,15 +228,19 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
       reconnects.incrementAndGet();
     }
     long lasted = wasConnected ? System.nanoTime() - connectedAt : 0;
-    if (lasted >= RECONNECT.max().toNanos()) {
+    boolean lastedLong = lasted >= RECONNECT.max().toNanos();
+    if (lastedLong) {
       reconnectAttempts.succeeded();
     }
     String why = error == null ? "the stream ended" : describe(error);
-    if (wasConnected && error == null && lasted >= SETTLE.toNanos() && !outageLogged) {
-      // The daemon ended a stream that worked (a proxy's idle timeout, say): open it again at
-      // once; the sweep on reconnect covers what happened meanwhile.
-      log.debug("watchdog: the Docker events stream on {} ended; opening it again", host);
-      submit(this::connect);
+    if (wasConnected && lasted >= SETTLE.toNanos() && !outageLogged) {
+      // A stream that worked has ended (a proxy's idle timeout, a daemon going down): opened
+      // again without a word, at once if it had lasted; the sweep on reconnect covers what
+      // happened meanwhile, and a reconnect that fails is the outage.
+      Duration delay = lastedLong ? Duration.ZERO : reconnectAttempts.failed();
+      log.debug("watchdog: the Docker events stream on {} ended ({}); opening it again in {}",
+          host, why, Decision.format(delay));
+      schedule(this::connect, delay);
       return;
     }
     Duration delay = reconnectAttempts.failed();

@@ -57,6 +57,37 @@ class MetadataWatcherRetryTest {
   }
 
   @Test
+  void aStreamThatWorksAndEndsIsOpenedAgainQuietlyAndEverLessOften() throws Exception {
+    FakeDaemon.Handler cutting = (request, out) -> {
+      if (request.startsWith("GET /events")) {
+        // A proxy's idle timeout: the stream ends, cleanly, 1.5 s after it opened.
+        out.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n");
+        Thread.sleep(1500);
+        out.write("0\r\n\r\n");
+        out.close();
+        return;
+      }
+      HostileDaemon.asDocker(request, out, true);
+    };
+    try (LogCapture logs = LogCapture.start();
+        FakeDaemon daemon = new FakeDaemon(dir.resolve("d.sock"), cutting);
+        MetadataWatcher watcher = watcher(daemon, Duration.ofSeconds(5))) {
+      watcher.start();
+      await("up", () -> cache.snapshot().up());
+      long end = System.nanoTime() + Duration.ofSeconds(8).toNanos();
+      while (System.nanoTime() < end) {
+        assertThat(cache.snapshot().up()).as("up while the stream is opened again").isTrue();
+        Thread.sleep(20);
+      }
+      long streams = daemon.requests.stream().filter(r -> r.startsWith("GET /events")).count();
+      // Opened again 0.25, 0.5 and 1 s after it ended; at once each time, it would be six.
+      assertThat(streams).as("events streams opened").isBetween(3L, 5L);
+      assertThat(logs.lines()).noneMatch(l -> l.contains("MetadataWatcher"));
+    }
+  }
+
+  @Test
   void aDaemonThatStopsAnsweringIsDownSoonAndUpAgainWhenItAnswers() throws Exception {
     AtomicBoolean frozen = new AtomicBoolean();
     FakeDaemon.Handler freezable = (request, out) -> {
