@@ -50,6 +50,16 @@ public record Backoff(Duration initial, Duration max) {
       return backoff.delay(failures);
     }
 
+    /**
+     * Counts one more failure; returns the wait before the next try, at least {@code atLeast}
+     * (and at most the longest wait): for a failure that trying again soon will not mend.
+     */
+    public Duration failed(Duration atLeast) {
+      Duration delay = failed();
+      Duration floor = atLeast.compareTo(backoff.max) > 0 ? backoff.max : atLeast;
+      return delay.compareTo(floor) < 0 ? floor : delay;
+    }
+
     /** A success: the next failure waits the initial delay again. */
     public void succeeded() {
       failures = 0;

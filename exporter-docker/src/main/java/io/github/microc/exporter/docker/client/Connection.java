@@ -37,6 +37,8 @@ abstract class Connection implements Closeable {
   private int start;
   private int end;
   private long consumed;
+  /** Whether the reading thread waits for the peer: everything sent so far has been read. */
+  private volatile boolean waiting;
   private long deadline;
   private String timeoutMessage = "no answer in time";
 
@@ -186,6 +188,18 @@ abstract class Connection implements Closeable {
     return n;
   }
 
+  /**
+   * Whether a read is waiting for the peer to send more, having taken in all it sent so far;
+   * false while the reading thread works through what arrived (or has not run yet).
+   */
+  final boolean waiting() {
+    return waiting;
+  }
+
+  final void waiting(boolean waiting) {
+    this.waiting = waiting;
+  }
+
   /** How many bytes were read from this connection so far. */
   final long consumed() {
     return consumed;
@@ -232,7 +246,12 @@ abstract class Connection implements Closeable {
         if (n != 0) {
           return n;
         }
-        await(SelectionKey.OP_READ);
+        waiting(true);
+        try {
+          await(SelectionKey.OP_READ);
+        } finally {
+          waiting(false);
+        }
       }
     }
 
@@ -293,7 +312,13 @@ abstract class Connection implements Closeable {
     @Override
     int readRaw(byte[] b, int off, int len) throws IOException {
       socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, millisLeft()));
-      return in.read(b, off, len);
+      // A socket's stream does not say whether it would block: "waiting" while in the read.
+      waiting(in.available() == 0);
+      try {
+        return in.read(b, off, len);
+      } finally {
+        waiting(false);
+      }
     }
 
     @Override

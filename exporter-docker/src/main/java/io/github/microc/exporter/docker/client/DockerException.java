@@ -44,6 +44,23 @@ public final class DockerException extends RuntimeException {
         && !(getCause() instanceof ProtocolException);
   }
 
+  /**
+   * Whether {@code e} (or what it was caused by) is an answer refused for its size, its
+   * syntax or its protocol: a daemon (or whatever is on the socket) that answers so will not
+   * answer otherwise a moment later.
+   */
+  public static boolean refused(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof DockerException d) {
+        return d.status == 0 && !d.noAnswer();
+      }
+      if (t instanceof ProtocolException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** 304: the container was already in the asked state (started, stopped). */
   public boolean notModified() {
     return status == 304;

@@ -31,6 +31,7 @@ public final class EventStream implements Closeable {
   private final Listener listener;
   private final Consumer<EventStream> onClose;
   private volatile boolean closed;
+  private volatile boolean ended;
 
   EventStream(Connection connection, Http1.Body body, Listener listener,
       Consumer<EventStream> onClose) {
@@ -60,12 +61,22 @@ public final class EventStream implements Closeable {
       // An Error too: the listener must not take it for the daemon's end of the stream.
       error = e;
     } finally {
+      ended = true;
       DockerApi.closeQuietly(connection);
       onClose.accept(this);
       if (!closed) {
         listener.onEnd(error);
       }
     }
+  }
+
+  /**
+   * Whether the stream is open and its thread has read all the daemon sent so far and waits
+   * for more: a stream that the daemon ended at once, or that its thread has not read yet, is
+   * not caught up, whatever the time.
+   */
+  public boolean caughtUp() {
+    return !closed && !ended && connection.waiting();
   }
 
   /** Ends the stream; its listener hears nothing more. */

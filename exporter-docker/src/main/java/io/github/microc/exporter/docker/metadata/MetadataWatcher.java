@@ -29,11 +29,13 @@ import org.slf4j.LoggerFactory;
  * watcher's one thread; the constructor returns at once and never touches the daemon.
  *
  * <p>The cache says {@code up} once the stream has stayed open for {@link #SETTLE} after a
- * listing, and {@code up = false} as soon as a call or the stream fails; it keeps the last
+ * listing, its thread having read all the daemon sent ({@link EventStream#caughtUp()}), and
+ * {@code up = false} as soon as a call or the stream fails; it keeps the last
  * known containers meanwhile. A failed connection is tried again after a {@link Backoff}
  * (250 ms doubling to 30 s, or the relist interval if shorter) that starts over only after a
  * connection has lasted that longest wait, so that a stream that keeps closing at once is
- * tried ever less often. While the daemon gives no answer at all, a ping every
+ * tried ever less often; after an answer refused for its size or syntax the wait is at least
+ * {@link #REFUSED_WAIT}. While the daemon gives no answer at all, a ping every
  * {@code pingInterval} shortens the wait when it answers again. A stream that ends after it
  * has settled is opened again without a word (after the backoff unless it lasted that
  * longest wait), the cache still up; one warning says when the daemon is lost, one info line
@@ -46,6 +48,8 @@ public final class MetadataWatcher implements AutoCloseable {
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   /** A stream that ends sooner than this after it opened is a failed connection. */
   static final Duration SETTLE = Duration.ofSeconds(1);
+  /** The least wait after an answer refused for its size or syntax, which a retry will not mend. */
+  static final Duration REFUSED_WAIT = Duration.ofSeconds(5);
   /** Every this many re-listings, every container is inspected whatever its listing says. */
   private static final int FULL_INSPECT_EVERY = 10;
   /** Actions that change what inspect says; exec_*, attach, resize, top... do not. */
@@ -142,7 +146,8 @@ public final class MetadataWatcher implements AutoCloseable {
           continue;
         }
         inspectAll = true;
-        Duration delay = attempts.failed();
+        Duration delay = DockerException.refused(failure) ? attempts.failed(REFUSED_WAIT)
+            : attempts.failed();
         lost(failure, delay);
         await(delay, failure instanceof DockerException d && d.noAnswer());
       } catch (InterruptedException e) {
@@ -170,9 +175,11 @@ public final class MetadataWatcher implements AutoCloseable {
         throw new StreamEnded(System.nanoTime() - opened, end == ENDED ? null : end);
       }
       long now = System.nanoTime();
-      if (upSince == 0 && now - settle >= 0) {
+      boolean settling = upSince == 0;
+      if (settling && now - settle >= 0 && caughtUp()) {
         up();
         upSince = now;
+        settling = false;
       }
       if (now - nextRelist >= 0) {
         relist(false);
@@ -188,8 +195,9 @@ public final class MetadataWatcher implements AutoCloseable {
         continue;
       }
       long wake = Math.min(nextRelist - now, nextPing - now);
-      if (upSince == 0) {
-        wake = Math.min(wake, settle - now);
+      if (settling) {
+        // Once the second is over, as soon as the stream's thread has read what came.
+        wake = Math.min(wake, Math.max(settle - now, TimeUnit.MILLISECONDS.toNanos(50)));
       }
       String id = pending.poll(Math.max(wake, 1), TimeUnit.NANOSECONDS);
       if (id == null || id.equals(WAKE)) {
@@ -395,6 +403,11 @@ public final class MetadataWatcher implements AutoCloseable {
 
   private static String format(Duration d) {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+  }
+
+  private boolean caughtUp() {
+    EventStream s = stream;
+    return s != null && s.caughtUp();
   }
 
   private void closeStream() {

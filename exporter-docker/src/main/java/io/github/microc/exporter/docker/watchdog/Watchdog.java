@@ -58,6 +58,8 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
   private static final Backoff RECONNECT = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
   /** A stream that ends sooner than this after it opened is a failed connection. */
   private static final Duration SETTLE = Duration.ofSeconds(1);
+  /** The least wait after an answer refused for its size or syntax, which a retry will not mend. */
+  private static final Duration REFUSED_WAIT = Duration.ofSeconds(5);
   private static final Duration HOUSEKEEPING = Duration.ofSeconds(1);
 
   private final WatchdogSettings settings;
@@ -207,6 +209,12 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
     if (gen != generation || !connected) {
       return;
     }
+    EventStream s = stream;
+    if (s == null || !s.caughtUp()) {
+      // Open a second, but its thread has not read what came yet: ask again shortly.
+      schedule(() -> settled(gen), Duration.ofMillis(100));
+      return;
+    }
     if (!followingLogged) {
       log.info("watchdog following Docker events on {}", host);
       followingLogged = true;
@@ -243,7 +251,8 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
       schedule(this::connect, delay);
       return;
     }
-    Duration delay = reconnectAttempts.failed();
+    Duration delay = DockerException.refused(error) ? reconnectAttempts.failed(REFUSED_WAIT)
+        : reconnectAttempts.failed();
     if (!outageLogged) {
       log.warn("watchdog lost the Docker events stream on {} ({}); reconnecting with backoff"
           + " up to {}, no restarts meanwhile", host, why, Decision.format(RECONNECT.max()));

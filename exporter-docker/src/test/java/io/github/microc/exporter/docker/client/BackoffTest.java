@@ -30,6 +30,17 @@ class BackoffTest {
   }
 
   @Test
+  void aFailureThatASoonRetryWillNotMendWaitsAtLeastWhatItAsks() {
+    Backoff.Attempts attempts = backoff.attempts();
+    assertThat(attempts.failed(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(1));
+    assertThat(attempts.failed(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(1));
+    assertThat(attempts.failed(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(1));
+    assertThat(attempts.failed(Duration.ofSeconds(1))).isEqualTo(Duration.ofSeconds(2));
+    assertThat(attempts.failed(Duration.ofMinutes(1))).as("never past the longest")
+        .isEqualTo(Duration.ofSeconds(3));
+  }
+
+  @Test
   void aLongestWaitBelowTheFirstIsRefused() {
     assertThatThrownBy(() -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class);
