@@ -1,6 +1,7 @@
 package io.github.microc.exporter.docker;
 
 import io.github.microc.exporter.core.spi.PluginConfig;
+import io.github.microc.exporter.core.spi.Redaction;
 import io.github.microc.exporter.docker.metadata.ContainerInfo;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -108,7 +109,7 @@ public record ContainerSettings(
     }
     String host = c.getString("docker-host");
     if (!host.isEmpty() && !host.matches("(unix|tcp)://.+")) {
-      throw c.error("docker-host", "not a Docker host: \"" + host
+      throw c.error("docker-host", "not a Docker host: \"" + Redaction.url(host)
           + "\"; use unix:///path/docker.sock or tcp://host:port");
     }
     int parallelism = c.getInt("api-stats-parallelism");

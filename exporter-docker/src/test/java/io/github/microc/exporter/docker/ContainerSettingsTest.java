@@ -181,6 +181,15 @@ class ContainerSettingsTest {
   }
 
   @Test
+  void aRefusedDockerHostIsShownWithoutItsSecrets() {
+    assertThatThrownBy(() -> settings("docker-host = \"ssh://admin:s3cret@docker.internal?token=abc\""))
+        .isInstanceOf(ConfigError.class)
+        .hasMessageContaining("not a Docker host: \"ssh://docker.internal?token=<secret>\"")
+        .hasMessageNotContaining("s3cret")
+        .hasMessageNotContaining("abc");
+  }
+
+  @Test
   void parallelismMustBePositive() {
     assertThatThrownBy(() -> settings("api-stats-parallelism = 0"))
         .isInstanceOf(ConfigError.class)

@@ -460,6 +460,19 @@ class DockerApiTest {
     }
 
     @Test
+    void theHostIsShownWithoutItsSecrets() {
+      try (DockerApi api = DockerApi.create("tcp://admin:s3cret@127.0.0.1:1?token=abc", Map.of(),
+          Duration.ofSeconds(1))) {
+        assertThat(api.host()).isEqualTo("tcp://127.0.0.1:1?token=<secret>");
+        assertThatThrownBy(api::ping).isInstanceOf(DockerException.class)
+            .hasMessageStartingWith("tcp://127.0.0.1:1?token=<secret>: ")
+            .hasMessageNotContaining("s3cret").hasMessageNotContaining("abc");
+      }
+      assertThatThrownBy(() -> Endpoint.of("tcp://admin:s3cret@h:1/a b", Map.of()))
+          .hasMessageNotContaining("s3cret");
+    }
+
+    @Test
     void aNameIsOnePathSegment() {
       assertThat(DockerApi.segment("web_1.a-b")).isEqualTo("web_1.a-b");
       assertThat(DockerApi.segment("a/../b?c")).isEqualTo("a%2F..%2Fb%3Fc");
