@@ -139,6 +139,9 @@ public final class CpufreqCollector implements MultiCollector, AutoCloseable {
      * away since its files were opened (they then answer ENODEV).
      */
     long[] read() {
+      if (!Files.isDirectory(dir)) {
+        return null; // as node_exporter, one stat: a VM's CPUs have no cpufreq
+      }
       try {
         long[] khz = new long[frequencies.length];
         for (int i = 0; i < frequencies.length; i++) {
