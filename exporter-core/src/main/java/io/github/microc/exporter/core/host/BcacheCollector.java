@@ -33,13 +33,14 @@ import java.util.Map;
  * cache device's {@code priority_stats}, which the kernel computes by walking every bucket, so
  * it is off by default. No {@code /sys/fs/bcache} is nothing, and no error. Thread-safe.
  */
-public final class BcacheCollector implements MultiCollector {
+public final class BcacheCollector implements MultiCollector, AutoCloseable {
 
   private static final String[] PERIOD = {"bypassed", "cache_bypass_hits", "cache_bypass_misses",
       "cache_hits", "cache_miss_collisions", "cache_misses", "cache_readaheads"};
 
   private final Path bcache;
   private final boolean priorityStats;
+  private final KeptFiles files = new KeptFiles();
 
   /** @param bcache {@code /sys/fs/bcache} */
   BcacheCollector(Path bcache, boolean priorityStats) {
@@ -52,7 +53,16 @@ public final class BcacheCollector implements MultiCollector {
       String device) {}
 
   @Override
-  public MetricSnapshots collect() {
+  public synchronized MetricSnapshots collect() {
+    files.begin();
+    try {
+      return collectSets();
+    } finally {
+      files.end();
+    }
+  }
+
+  private MetricSnapshots collectSets() {
     Map<String, MetricFamily> families = new LinkedHashMap<>();
     for (Path set : GoGlob.matches(bcache, name -> name.indexOf('-') >= 0)) {
       String uuid = set.getFileName().toString();
@@ -79,7 +89,7 @@ public final class BcacheCollector implements MultiCollector {
    * @throws IllegalArgumentException naming the file that is missing or not a number
    */
   List<Value> readSet(Path set) {
-    Reader r = new Reader(set);
+    Reader r = new Reader(set, files);
     List<Value> values = new ArrayList<>();
     values.add(gauge("average_key_size_sectors", "Average data per key in the btree (sectors).",
         r.value("average_key_size")));
@@ -180,14 +190,16 @@ public final class BcacheCollector implements MultiCollector {
   /** The files of a cache set, each required. */
   private static final class Reader {
     private final Path set;
+    private final KeptFiles files;
 
-    Reader(Path set) {
+    Reader(Path set, KeptFiles files) {
       this.set = set;
+      this.files = files;
     }
 
     private String text(String file) {
       try {
-        return Files.readString(set.resolve(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+        return files.read(set.resolve(file));
       } catch (IOException e) {
         throw new IllegalArgumentException("failed to read: " + set.resolve(file), e);
       }
@@ -310,6 +322,11 @@ public final class BcacheCollector implements MultiCollector {
   /** A uint64 (as a double) read as Go's {@code int64(u)}. */
   private static double asInt64(double unsigned) {
     return unsigned < 0x1p63 ? unsigned : unsigned - 0x1p64;
+  }
+
+  @Override
+  public synchronized void close() {
+    files.close();
   }
 
   /** Listed in META-INF/services. */

@@ -11,7 +11,6 @@ import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * labelled with the name. The mount point is opened, queried and closed on each scrape, never
  * held open (which would keep it from being unmounted). Thread-safe.
  */
-public final class BtrfsCollector implements MultiCollector {
+public final class BtrfsCollector implements MultiCollector, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(BtrfsCollector.class);
   private static final String[] ERROR_TYPES = {"write", "read", "flush", "corruption", "generation"};
@@ -69,6 +68,7 @@ public final class BtrfsCollector implements MultiCollector {
   private final Path btrfs;
   private final HostPaths paths;
   private final Ioctls ioctls;
+  private final KeptFiles files = new KeptFiles();
 
   /**
    * @param btrfs {@code /sys/fs/btrfs}
@@ -106,8 +106,13 @@ public final class BtrfsCollector implements MultiCollector {
   @Override
   public synchronized MetricSnapshots collect() {
     List<Stats> filesystems = new ArrayList<>();
-    for (Path fs : filesystems()) {
-      filesystems.add(readStats(fs));
+    files.begin();
+    try {
+      for (Path fs : filesystems()) {
+        filesystems.add(readStats(fs, files));
+      }
+    } finally {
+      files.end();
     }
     if (filesystems.isEmpty()) {
       return MetricSnapshots.of();
@@ -222,8 +227,8 @@ public final class BtrfsCollector implements MultiCollector {
    *
    * @throws java.io.UncheckedIOException when it reports an error
    */
-  static Stats readStats(Path dir) {
-    Reader r = new Reader(dir, 0);
+  static Stats readStats(Path dir, KeptFiles files) {
+    Reader r = new Reader(dir, 0, files);
     Map<String, Double> devices = new TreeMap<>();
     for (String n : r.listFiles("devices")) {
       devices.put(n, 512 * r.readValue("devices/" + n + "/size"));
@@ -252,20 +257,21 @@ public final class BtrfsCollector implements MultiCollector {
   /** node_exporter's procfs {@code btrfs} reader: its error, once set, holds until a sub-reader's replaces it. */
   private static final class Reader {
     final Path path;
+    final KeptFiles files;
     int devCount;
     IOException error;
 
-    Reader(Path path, int devCount) {
+    Reader(Path path, int devCount, KeptFiles files) {
       this.path = path;
       this.devCount = devCount;
+      this.files = files;
     }
 
     /** A file's trimmed text; "" when it is missing or cannot be read (which is the error then). */
     String readFile(String name) {
-      byte[] buffer = new byte[4096];
-      try (InputStream in = Files.newInputStream(path.resolve(name))) {
-        int n = in.read(buffer); // one read of at most 4096 bytes, as SysReadFile
-        return n <= 0 ? "" : new String(buffer, 0, n, StandardCharsets.UTF_8).strip();
+      try {
+        // node_exporter reads at most 4096 bytes, which is all a sysfs attribute holds
+        return files.read(path.resolve(name)).strip();
       } catch (NoSuchFileException e) {
         return "";
       } catch (IOException e) {
@@ -304,7 +310,7 @@ public final class BtrfsCollector implements MultiCollector {
     }
 
     Allocation readAllocation(String dir) {
-      Reader sub = new Reader(path.resolve(dir), devCount);
+      Reader sub = new Reader(path.resolve(dir), devCount, files);
       for (String value : new String[] {"bytes_may_use", "bytes_pinned", "bytes_readonly"}) {
         sub.readValue(value);
       }
@@ -475,6 +481,11 @@ public final class BtrfsCollector implements MultiCollector {
       }
       return s.toString();
     }
+  }
+
+  @Override
+  public synchronized void close() {
+    files.close();
   }
 
   /** Listed in META-INF/services. */

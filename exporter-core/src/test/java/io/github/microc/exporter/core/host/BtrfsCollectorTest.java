@@ -41,21 +41,21 @@ class BtrfsCollectorTest {
 
   @Test
   void theLibrarysErrorRulesWithTheirQuirks() {
-    Stats noFeatures = BtrfsCollector.readStats(QUIRKS.resolve("11111111-2222-3333-4444-555555555555"));
+    Stats noFeatures = BtrfsCollector.readStats(QUIRKS.resolve("11111111-2222-3333-4444-555555555555"), new KeptFiles());
     assertThat(noFeatures.globalRsvSize()).as("read after the features error").isZero();
     assertThat(noFeatures.allocation().get("data").reserved()).as("read after the error was reset")
         .isPositive();
 
-    Stats garbled = BtrfsCollector.readStats(QUIRKS.resolve("22222222-3333-4444-5555-666666666666"));
+    Stats garbled = BtrfsCollector.readStats(QUIRKS.resolve("22222222-3333-4444-5555-666666666666"), new KeptFiles());
     assertThat(garbled.allocation().get("data").reserved()).isZero();
     assertThat(garbled.devices()).containsEntry("vanished", 0.0);
     assertThat(garbled.uuid()).as("no metadata_uuid: the directory's name")
         .isEqualTo("22222222-3333-4444-5555-666666666666");
 
-    assertThat(BtrfsCollector.readStats(QUIRKS.resolve("33333333-4444-5555-6666-777777777777")).label())
+    assertThat(BtrfsCollector.readStats(QUIRKS.resolve("33333333-4444-5555-6666-777777777777"), new KeptFiles()).label())
         .isEmpty();
     assertThatThrownBy(() -> BtrfsCollector.readStats(
-        Path.of("src/test/parity/btrfs-broken/sys/fs/btrfs/" + RAID1)))
+        Path.of("src/test/parity/btrfs-broken/sys/fs/btrfs/" + RAID1), new KeptFiles()))
         .isInstanceOf(UncheckedIOException.class).hasMessageContaining("allocation/system");
   }
 
