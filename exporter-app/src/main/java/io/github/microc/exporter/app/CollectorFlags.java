@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,6 +21,8 @@ import java.util.regex.Pattern;
  * --no-collector.cpu               disables it
  * --collector.cpu=false            the same
  * --collector.filesystem.mount-points-exclude=^/snap/   sets one key of the collector
+ * --collector.cpu.info             a key whose default is a boolean: true, as node_exporter's
+ * --no-collector.cpu.info          boolean flags are; false
  * </pre>
  *
  * <p>Each becomes a configuration key set by the flag, so that a bad value is reported with
@@ -43,6 +46,15 @@ final class CollectorFlags {
    * @throws UsageError for any other argument, or a collector that does not exist
    */
   static List<Setting> parse(List<String> unmatched, Collection<String> collectors) {
+    return parse(unmatched, collectors, path -> false);
+  }
+
+  /**
+   * @param booleanKey whether a key (its full path) takes true or false, so that its flag may
+   *     stand alone or with {@code --no-}
+   */
+  static List<Setting> parse(List<String> unmatched, Collection<String> collectors,
+      Predicate<String> booleanKey) {
     Set<String> names = new TreeSet<>(collectors);
     List<Setting> settings = new ArrayList<>();
     for (int i = 0; i < unmatched.size(); i++) {
@@ -68,8 +80,14 @@ final class CollectorFlags {
         settings.add(new Setting(block + ".enabled", enabled(flag, negated, value), origin));
         continue;
       }
+      String path = block + "." + key;
+      if (booleanKey.test(path)) {
+        settings.add(new Setting(path, enabled(flag, negated, value), origin));
+        continue;
+      }
       if (negated) {
-        throw new UsageError("unknown flag " + flag + ": --no- applies to a collector, not to a key");
+        throw new UsageError("unknown flag " + flag + ": --no- applies to a collector or a"
+            + " true-or-false key, not to a key of another kind");
       }
       if (value == null) {
         if (i + 1 >= unmatched.size() || unmatched.get(i + 1).startsWith("--")) {
@@ -77,7 +95,7 @@ final class CollectorFlags {
         }
         value = unmatched.get(++i);
       }
-      settings.add(new Setting(block + "." + key, value(flag, value), origin));
+      settings.add(new Setting(path, value(flag, value), origin));
     }
     return settings;
   }

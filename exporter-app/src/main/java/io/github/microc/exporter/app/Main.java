@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
 import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.StartupException;
 import io.github.microc.exporter.core.config.ConfigLoader;
@@ -263,7 +264,10 @@ public final class Main {
       builder.set(PLUGINS_MODE_KEY, pluginsMode, "flag --plugins.mode");
     }
     List<String> names = plugins.stream().map(CollectorPlugin::name).toList();
-    for (CollectorFlags.Setting setting : CollectorFlags.parse(unmatched, names)) {
+    Config reference = ConfigFactory.defaultReference(Main.class.getClassLoader());
+    for (CollectorFlags.Setting setting : CollectorFlags.parse(unmatched, names,
+        path -> reference.hasPath(path)
+            && reference.getValue(path).valueType() == ConfigValueType.BOOLEAN)) {
       builder.set(setting.path(), setting.value(), setting.origin());
     }
     if (train && names.contains("watchdog")) {

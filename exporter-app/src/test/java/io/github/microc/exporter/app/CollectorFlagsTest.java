@@ -54,4 +54,20 @@ class CollectorFlagsTest {
         .isInstanceOf(UsageError.class)
         .hasMessageContaining("--collector.cpu: expected true or false");
   }
+
+  @Test
+  void aTrueOrFalseKeyStandsAloneOrWithNoAsNodeExportersBooleanFlags() {
+    java.util.function.Predicate<String> booleans = "microc.collectors.cpu.info"::equals;
+    assertThat(CollectorFlags.parse(List.of("--collector.cpu.info", "--collector.filesystem.x", "1"),
+        COLLECTORS, booleans)).containsExactly(
+        new Setting("microc.collectors.cpu.info", true, "flag --collector.cpu.info"),
+        new Setting("microc.collectors.filesystem.x", "1", "flag --collector.filesystem.x"));
+    assertThat(CollectorFlags.parse(List.of("--no-collector.cpu.info"), COLLECTORS, booleans))
+        .containsExactly(new Setting("microc.collectors.cpu.info", false, "flag --no-collector.cpu.info"));
+    assertThat(CollectorFlags.parse(List.of("--collector.cpu.info=false"), COLLECTORS, booleans))
+        .containsExactly(new Setting("microc.collectors.cpu.info", false, "flag --collector.cpu.info"));
+    assertThatThrownBy(() -> CollectorFlags.parse(List.of("--no-collector.filesystem.x"), COLLECTORS, booleans))
+        .isInstanceOf(UsageError.class)
+        .hasMessageContaining("--no- applies to a collector or a true-or-false key");
+  }
 }
