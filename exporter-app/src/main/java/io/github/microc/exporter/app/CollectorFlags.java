@@ -23,6 +23,7 @@ import java.util.regex.Pattern;
  * --collector.filesystem.mount-points-exclude=^/snap/   sets one key of the collector
  * --collector.cpu.info             a key whose default is a boolean: true, as node_exporter's
  * --no-collector.cpu.info          boolean flags are; false
+ * --collector.bcache.priorityStats       a camelCase key is the kebab-case one (priority-stats)
  * </pre>
  *
  * <p>Each becomes a configuration key set by the flag, so that a bad value is reported with
@@ -67,7 +68,7 @@ final class CollectorFlags {
       }
       boolean negated = m.group(1) != null;
       String name = m.group(2);
-      String key = m.group(3);
+      String key = m.group(3) == null ? null : kebab(m.group(3));
       String value = m.group(4);
       String flag = flagName(arg);
       if (!names.contains(name)) {
@@ -98,6 +99,11 @@ final class CollectorFlags {
       settings.add(new Setting(path, value(flag, value), origin));
     }
     return settings;
+  }
+
+  /** A camelCase key of node_exporter's ({@code priorityStats}) as Microc's ({@code priority-stats}). */
+  private static String kebab(String key) {
+    return key.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
   }
 
   private static boolean enabled(String flag, boolean negated, String value) {

@@ -31,6 +31,17 @@ class CollectorFlagsTest {
   }
 
   @Test
+  void aCamelCaseKeyAsNodeExporterSpellsOneIsTheKebabCaseKey() {
+    assertThat(CollectorFlags.parse(List.of("--collector.filesystem.priorityStats"), COLLECTORS,
+        "microc.collectors.filesystem.priority-stats"::equals))
+        .containsExactly(new Setting("microc.collectors.filesystem.priority-stats", true,
+            "flag --collector.filesystem.priorityStats"));
+    assertThat(CollectorFlags.parse(List.of("--collector.http_probe.someKey=x"), COLLECTORS))
+        .containsExactly(new Setting("microc.collectors.http_probe.some-key", "x",
+            "flag --collector.http_probe.someKey"));
+  }
+
+  @Test
   void unknownCollectorNamesTheFlagAndListsTheCollectors() {
     assertThatThrownBy(() -> CollectorFlags.parse(List.of("--collector.cpux"), COLLECTORS))
         .isInstanceOf(UsageError.class)
