@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -302,13 +303,14 @@ public final class Main {
       }
       listening = "listening on " + new ListenAddress(microc.settings().listen().host(), server.port());
     }
-    PushService pushing;
+    AtomicReference<PushService> pushService = new AtomicReference<>();
     try {
-      pushing = push.enabled() ? PushService.start(microc, push) : null;
+      pushService.set(push.enabled() ? PushService.start(microc, push) : null);
     } catch (RuntimeException e) {
       microc.close();
       throw e;
     }
+    PushService pushing = pushService.get();
     log().info("Microc {} {}{} with collectors: {} (started in {} ms)", Microc.version(),
         listening, pushing == null ? "" : ", pushing to " + String.join(", ", pushing.endpoints()),
         String.join(", ", microc.engine().enabledCollectors()), sinceProcessStart());
@@ -325,14 +327,28 @@ public final class Main {
       if (endpoint != null) {
         endpoint.stop(grace);
       }
-      if (pushing != null) {
+      PushService pushed = pushService.get();
+      if (pushed != null) {
         // What is not sent yet goes to the buffer, for the next start.
-        pushing.close();
+        pushed.close();
       }
       microc.close();
       directory.close();
       stopped.countDown();
     };
+    // A reload checks the push endpoints with the rest, and they follow it: changed ones start
+    // again with their new settings (their buffers kept), removed ones stop, new ones start.
+    microc.onReload((merged, settings) -> {
+      PushSettings next = PushSettings.from(merged, settings, microc.engine());
+      return () -> {
+        PushService current = pushService.get();
+        if (current != null) {
+          current.update(next);
+        } else if (next.enabled() && !stopping.get()) {
+          pushService.set(PushService.start(microc, next));
+        }
+      };
+    });
     Signals.onTermination(signal -> {
       log().info("received SIG{}, shutting down (requests in flight have {} s to finish)", signal,
           grace.toMillis() / 1000.0);

@@ -73,6 +73,7 @@ class PushIT {
     scenarios.put("SIGKILL during a 60 s outage", () -> crashDuringOutage(prometheus, work.resolve("crash")));
     scenarios.put("a full buffer", () -> fullBuffer(prometheus, work.resolve("full")));
     scenarios.put("TLS and a receiver that never answers", () -> tlsAndSilence(prometheus, work.resolve("tls")));
+    scenarios.put("a reload", () -> reload(prometheus, work.resolve("reload")));
     ExecutorService pool = Executors.newFixedThreadPool(scenarios.size());
     Map<String, Future<Void>> running = new LinkedHashMap<>();
     Map<String, Long> started = new LinkedHashMap<>();
@@ -109,6 +110,33 @@ class PushIT {
   }
 
   // --- scenarios
+
+  /**
+   * SIGHUP: a changed endpoint starts again with its new settings and pushes under its new
+   * labels; a push setting with a mistake refuses the whole reload, with its file and line,
+   * and the endpoint in force goes on pushing.
+   */
+  private Void reload(Path prometheus, Path dir) throws Exception {
+    try (Receiver receiver = Receiver.start(prometheus, dir.resolve("prometheus"), List.of());
+         Pusher microc = Pusher.start(dir, receiver.url(), "instance = reload-a", "collect = [loadavg]")) {
+      receiver.await("pushes before the reload", "count_over_time(node_load1{instance=\"reload-a\"}[1m]) >= 2");
+
+      microc.rewrite(receiver.url(), "instance = reload-b", "collect = [loadavg]");
+      microc.hangUp();
+      receiver.await("pushes under the new labels", "count_over_time(node_load1{instance=\"reload-b\"}[1m]) >= 2");
+      assertThat(microc.gauge("microc_config_last_reload_successful")).isEqualTo(1.0);
+
+      microc.rewrite(receiver.url(), "instance = reload-c", "collect = [loadavg], intervall = 3s");
+      microc.hangUp();
+      microc.awaitGauge("microc_config_last_reload_successful", v -> v == 0.0, Duration.ofSeconds(20));
+      assertThat(microc.err()).contains("microc.conf:").contains("intervall: unknown key");
+      int before = receiver.count("node_load1{instance=\"reload-b\"}", 60);
+      receiver.await("pushes after the refused reload, under the labels in force",
+          "count_over_time(node_load1{instance=\"reload-b\"}[1m]) > " + before);
+      assertThat(receiver.count("node_load1{instance=\"reload-c\"}", 60)).isZero();
+    }
+    return null;
+  }
 
   private Void arrivalAndOutage(Path prometheus, Path dir) throws Exception {
     String container = "push-it-" + ProcessHandle.current().pid();
@@ -487,29 +515,28 @@ class PushIT {
   static final class Pusher implements AutoCloseable {
     final int port;
     private final ExporterProcess process;
+    private final Path dir;
 
     static Pusher start(Path dir, String url, String labels, String keys) throws IOException, InterruptedException {
-      return startWith(dir, """
+      return startWith(dir, endpoint(url, labels, keys));
+    }
+
+    private static String endpoint(String url, String labels, String keys) {
+      return """
           { url = "%s", name = central, interval = %ds, min-backoff = 100ms, max-backoff = 1s,
             external-labels { %s }, %s }
-          """.formatted(url, INTERVAL, labels, keys));
+          """.formatted(url, INTERVAL, labels, keys);
     }
 
     static Pusher startWith(Path dir, String endpoints) throws IOException, InterruptedException {
       Files.createDirectories(dir);
       int port = ExporterProcess.freePort();
-      Path config = Files.writeString(dir.resolve("microc.conf"), """
-          microc.web.listen-address = "127.0.0.1:%d"
-          microc.push.buffer-dir = "%s"
-          microc.push.remote-write = [
-          %s
-          ]
-          """.formatted(port, dir.resolve("buffer"), endpoints));
+      Path config = write(dir, port, endpoints);
       // The collectors the scenarios look at, not every one: four of these start at once.
       ExporterProcess process = ExporterProcess.start(dir, "--config", config.toString(),
           "--collector.disable-defaults", "--collector.cpu", "--collector.loadavg",
           "--collector.meminfo", "--collector.stat", "--collector.uname", "--collector.containers");
-      Pusher pusher = new Pusher(process, port);
+      Pusher pusher = new Pusher(process, port, dir);
       process.awaitReady(port, Duration.ofSeconds(90));
       // The pushers start after the endpoint.
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -522,9 +549,31 @@ class PushIT {
       return pusher;
     }
 
-    private Pusher(ExporterProcess process, int port) {
+    private static Path write(Path dir, int port, String endpoints) throws IOException {
+      return Files.writeString(dir.resolve("microc.conf"), """
+          microc.web.listen-address = "127.0.0.1:%d"
+          microc.push.buffer-dir = "%s"
+          microc.push.remote-write = [
+          %s
+          ]
+          """.formatted(port, dir.resolve("buffer"), endpoints));
+    }
+
+    private Pusher(ExporterProcess process, int port, Path dir) {
       this.process = process;
       this.port = port;
+      this.dir = dir;
+    }
+
+    /** The configuration file written again with one endpoint, as {@link #start} writes it. */
+    void rewrite(String url, String labels, String keys) throws IOException {
+      write(dir, port, endpoint(url, labels, keys));
+    }
+
+    /** SIGHUP: the configuration read again. */
+    void hangUp() throws IOException, InterruptedException {
+      Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.process().pid())).start();
+      assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
     }
 
     String metrics() throws IOException, InterruptedException {

@@ -96,6 +96,7 @@ public final class Microc implements AutoCloseable {
   /** What {@code /metrics} serves: the collectors and the exporter's own metrics. */
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final List<Supplier<StatusTable>> statusTables = new CopyOnWriteArrayList<>();
+  private final List<ReloadStep> reloadSteps = new CopyOnWriteArrayList<>();
   /** Whether the exporter's own metrics were put in {@link #registry}. Guarded by this. */
   private boolean exporterMetrics;
   private ExporterServer server;
@@ -302,6 +303,28 @@ public final class Microc implements AutoCloseable {
   }
 
   /**
+   * Something outside the collectors that follows a reload (push mode's endpoints, say). On
+   * each reload, {@code step} is given the new configuration after it passed validation and
+   * before anything changes: it checks its part and throws a {@link ConfigError} to refuse the
+   * whole reload, or returns what to do once the new configuration is in force.
+   */
+  public void onReload(ReloadStep step) {
+    reloadSteps.add(Objects.requireNonNull(step, "step"));
+  }
+
+  /** A part of a reload; see {@link #onReload}. */
+  @FunctionalInterface
+  public interface ReloadStep {
+    /**
+     * @param merged the new configuration, every layer merged
+     * @param settings the exporter's settings read from it
+     * @return run once the new configuration is in force
+     * @throws ConfigError when this part of the configuration cannot be used
+     */
+    Runnable prepare(Config merged, ExporterSettings settings);
+  }
+
+  /**
    * Starts the endpoint on the configured {@code microc.web.listen-address}, serving
    * {@link #registry}.
    *
@@ -450,6 +473,11 @@ public final class Microc implements AutoCloseable {
         throw new ConfigError(nextWeb.file() + ": " + e.getMessage(), e);
       }
     }
+    // Every other part checks its share before anything is made or changed.
+    List<Runnable> followers = new ArrayList<>();
+    for (ReloadStep step : reloadSteps) {
+      followers.add(step.prepare(merged, next));
+    }
     Config effective = Builder.withEnabled(merged, plugins);
     CollectionEngine.Builder collectors = CollectionEngine.builder(collectorExecutor);
     Map<String, Made> nextMade =
@@ -478,6 +506,13 @@ public final class Microc implements AutoCloseable {
     long wait = retired.stream().mapToLong(m -> m.settings().timeout().toMillis()).max().orElse(0) + 1000;
     for (Made m : retired) {
       scheduler.schedule(() -> closeAll(m.resources()), wait, TimeUnit.MILLISECONDS);
+    }
+    for (Runnable follower : followers) {
+      try {
+        follower.run();
+      } catch (RuntimeException e) {
+        log.error("reload: {} failed to follow the new configuration: {}", follower, e.toString());
+      }
     }
     if (!next.equals(settings)) {
       log.warn("reload: settings outside microc.collectors and the web-config file (listen address,"
