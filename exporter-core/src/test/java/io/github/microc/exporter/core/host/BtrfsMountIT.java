@@ -36,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 class BtrfsMountIT {
 
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  /** The label of this test's file systems, followed by the pid of the JVM that made one. */
+  private static final String LABEL = "microc-it-";
 
   @Test
   void aMountedFileSystemsDevicesComeFromTheIoctlsAsInNodeExporter(@TempDir Path dir) throws Exception {
@@ -47,7 +49,8 @@ class BtrfsMountIT {
         "/usr/bin/prometheus-node-exporter"));
     Engines.require(BtrfsCollector.Kernel.available(), "JNA's libc mapping (Linux, 64-bit)");
     Engines.require("root".equals(System.getProperty("user.name")), "root, to mount a loop device");
-    String label = "microc-it-" + ProcessHandle.current().pid();
+    unmountStale();
+    String label = LABEL + ProcessHandle.current().pid();
     Path image = dir.resolve("btrfs.img");
     try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
       file.setLength(160L << 20);
@@ -93,8 +96,49 @@ class BtrfsMountIT {
         nodeExporter.destroy();
         nodeExporter.waitFor(5, TimeUnit.SECONDS);
       }
-      exec(List.of("umount", mountPoint.toString()));
+      unmount(mountPoint.toString());
       System.out.printf("BtrfsMountIT: %.1f s%n", (System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  /** Unmounts, retrying a busy mount point, and detaches it lazily as a last resort. */
+  private static void unmount(String mountPoint) throws Exception {
+    for (int attempt = 0; attempt < 10; attempt++) {
+      if (exec(List.of("umount", mountPoint)) == 0) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    exec(List.of("umount", "-l", mountPoint));
+  }
+
+  /**
+   * Unmounts what a run of this test killed before its end left mounted: a file system labelled
+   * by a JVM that is gone (a concurrent run's is left alone).
+   */
+  private static void unmountStale() throws Exception {
+    Path sysfs = HostPaths.DEFAULT.sys("fs", "btrfs");
+    if (!Files.isDirectory(sysfs)) {
+      return;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(sysfs)) {
+      for (Path entry : entries) {
+        Path file = entry.resolve("label");
+        String label = Files.isRegularFile(file) ? Files.readString(file).strip() : "";
+        if (!label.startsWith(LABEL) || !label.substring(LABEL.length()).matches("\\d+")
+            || ProcessHandle.of(Long.parseLong(label.substring(LABEL.length()))).isPresent()) {
+          continue;
+        }
+        Process findmnt = new ProcessBuilder("findmnt", "-rn", "-o", "TARGET", "-S",
+            "UUID=" + entry.getFileName()).redirectErrorStream(true).start();
+        String targets = new String(findmnt.getInputStream().readAllBytes()).strip();
+        findmnt.waitFor(10, TimeUnit.SECONDS);
+        for (String target : targets.split("\n")) {
+          if (!target.isBlank()) {
+            unmount(target);
+          }
+        }
+      }
     }
   }
 
