@@ -50,6 +50,8 @@ class DeployFilesIT {
     Files.copy(unpacked.resolve("systemd/microc.service"), units.resolve("microc.service"));
     Path systemUnits = Files.createDirectories(root.resolve("usr/lib/systemd"));
     Command.run(Duration.ofSeconds(60), "cp", "-r", "/usr/lib/systemd/system", systemUnits.toString()).orFail();
+    // ExecReload's kill, which systemd looks for under the root too.
+    Files.copy(Path.of("/bin/kill"), Files.createDirectories(root.resolve("bin")).resolve("kill"));
 
     Command.Result verify = Command.run(Duration.ofSeconds(60), null, List.of(analyze.toString(),
         "verify", "--man=no", "--root=" + root, "microc.service"));
@@ -64,7 +66,8 @@ class DeployFilesIT {
     assertThat(security.exitCode()).as(security.output()).isZero();
     String unit = Files.readString(units.resolve("microc.service"));
     for (String line : List.of("NoNewPrivileges=yes", "ProtectSystem=strict", "CapabilityBoundingSet=",
-        "CacheDirectory=microc", "ExecStart=/opt/microc/bin/microc $MICROC_ARGS", "User=microc")) {
+        "CacheDirectory=microc", "ExecStart=/opt/microc/bin/microc $MICROC_ARGS",
+        "ExecReload=/bin/kill -HUP $MAINPID", "User=microc")) {
       assertThat(unit).contains("\n" + line + "\n");
     }
   }
