@@ -16,7 +16,7 @@ import io.github.microc.exporter.core.engine.PluginRuntime;
 import io.github.microc.exporter.core.http.Endpoint;
 import io.github.microc.exporter.core.http.ExporterServer;
 import io.github.microc.exporter.core.http.ServerProvider;
-import io.github.microc.exporter.core.http.StatusTable;
+import io.github.microc.exporter.core.spi.StatusTable;
 import io.github.microc.exporter.core.web.ServerTls;
 import io.github.microc.exporter.core.web.WebConfig;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
@@ -97,6 +97,8 @@ public final class Microc implements AutoCloseable {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final List<Supplier<StatusTable>> statusTables = new CopyOnWriteArrayList<>();
   private final List<ReloadStep> reloadSteps = new CopyOnWriteArrayList<>();
+  /** The tables the collectors as made now show ({@link PluginContext#addStatus}). */
+  private volatile Map<String, List<Supplier<StatusTable>>> pluginTables = Map.of();
   /** Whether the exporter's own metrics were put in {@link #registry}. Guarded by this. */
   private boolean exporterMetrics;
   private ExporterServer server;
@@ -295,7 +297,7 @@ public final class Microc implements AutoCloseable {
   }
 
   /**
-   * Adds a table to the landing page, below the collectors (push mode shows its endpoints so);
+   * Adds a table to the landing page, after the collectors' own (push mode shows its endpoints so);
    * {@code table} is called on each request for the page, and its cells are escaped.
    */
   public void addStatus(Supplier<StatusTable> table) {
@@ -322,6 +324,27 @@ public final class Microc implements AutoCloseable {
      * @throws ConfigError when this part of the configuration cannot be used
      */
     Runnable prepare(Config merged, ExporterSettings settings);
+  }
+
+  /**
+   * The tables of the landing page, above the collectors': the collectors' own (in the order of
+   * their names), then those added with {@link #addStatus}. A table that cannot be made
+   * is shown as such, and the others still are.
+   */
+  private List<StatusTable> pageTables() {
+    List<StatusTable> tables = new ArrayList<>();
+    pluginTables.forEach((collector, own) -> own.forEach(t -> tables.add(table(collector, t))));
+    statusTables.forEach(t -> tables.add(table("microc", t)));
+    return tables;
+  }
+
+  private static StatusTable table(String source, Supplier<StatusTable> table) {
+    try {
+      return Objects.requireNonNull(table.get(), "the table is null");
+    } catch (RuntimeException | LinkageError e) {
+      return new StatusTable(source, "Its table could not be made: " + CollectorFailure.describe(e),
+          List.of(), List.of());
+    }
   }
 
   /**
@@ -356,11 +379,7 @@ public final class Microc implements AutoCloseable {
     if (server != null) {
       throw new IllegalStateException("the endpoint is already running on port " + server.port());
     }
-    Endpoint endpoint = new Endpoint(registry, engine, version(), settings.web(), () -> {
-      List<StatusTable> tables = new ArrayList<>();
-      statusTables.forEach(t -> tables.add(t.get()));
-      return tables;
-    });
+    Endpoint endpoint = new Endpoint(registry, engine, version(), settings.web(), this::pageTables);
     endpoint.web(web);
     if (settings.web().enableLifecycle()) {
       endpoint.lifecycle(() -> {
@@ -497,6 +516,7 @@ public final class Microc implements AutoCloseable {
       }
     });
     made = nextMade;
+    pluginTables = tablesOf(nextMade);
     config = effective;
     web = nextWeb;
     if (endpoint != null) {
@@ -665,6 +685,7 @@ public final class Microc implements AutoCloseable {
       microc.loader = loader;
       microc.system = system;
       microc.made = made;
+      microc.pluginTables = tablesOf(made);
       return microc;
     }
 
@@ -729,14 +750,15 @@ public final class Microc implements AutoCloseable {
             continue;
           }
           Deque<AutoCloseable> own = new ArrayDeque<>();
+          List<Supplier<StatusTable>> tables = new CopyOnWriteArrayList<>();
           MultiCollector collector = create(plugin, new Context(pluginConfig, system,
-              settings.hostPaths(), scheduler, own));
+              settings.hostPaths(), scheduler, own, tables));
           if (collector instanceof AutoCloseable closeable) {
             own.push(closeable);
           }
           PluginRuntime runtime = runtime(plugin, collector);
           made.put(plugin.name(), new Made(block, settings.hostPaths(), collectorSettings, collector,
-              runtime, own, false));
+              runtime, own, tables, false));
           engine.collector(collectorSettings, plugin.description(), collector, runtime);
         }
       } catch (RuntimeException e) {
@@ -887,7 +909,13 @@ public final class Microc implements AutoCloseable {
   }
 
   private record Context(PluginConfig config, SharedSystem shared, HostPaths hostPaths,
-      ScheduledExecutorService scheduler, Deque<AutoCloseable> resources) implements PluginContext {
+      ScheduledExecutorService scheduler, Deque<AutoCloseable> resources,
+      List<Supplier<StatusTable>> tables) implements PluginContext {
+    @Override
+    public void addStatus(Supplier<StatusTable> table) {
+      tables.add(Objects.requireNonNull(table, "table"));
+    }
+
     @Override
     public SystemInfo system() {
       return shared.get();
@@ -908,10 +936,18 @@ public final class Microc implements AutoCloseable {
    * @param reused whether a reload kept it rather than making it
    */
   record Made(Config block, HostPaths hostPaths, CollectorSettings settings, MultiCollector collector,
-      PluginRuntime runtime, Deque<AutoCloseable> resources, boolean reused) {
+      PluginRuntime runtime, Deque<AutoCloseable> resources, List<Supplier<StatusTable>> tables,
+      boolean reused) {
     Made kept() {
-      return new Made(block, hostPaths, settings, collector, runtime, resources, true);
+      return new Made(block, hostPaths, settings, collector, runtime, resources, tables, true);
     }
+  }
+
+  /** The tables of these collectors, by their names in order. */
+  private static Map<String, List<Supplier<StatusTable>>> tablesOf(Map<String, Made> made) {
+    Map<String, List<Supplier<StatusTable>>> tables = new java.util.TreeMap<>();
+    made.forEach((name, m) -> tables.put(name, m.tables()));
+    return java.util.Collections.unmodifiableMap(tables);
   }
 
   /** Stands in for a collector whose plugin could not create it; every collection fails. */

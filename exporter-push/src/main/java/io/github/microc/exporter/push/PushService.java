@@ -2,7 +2,7 @@ package io.github.microc.exporter.push;
 
 import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.StartupException;
-import io.github.microc.exporter.core.http.StatusTable;
+import io.github.microc.exporter.core.spi.StatusTable;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.registry.PrometheusScrapeRequest;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;

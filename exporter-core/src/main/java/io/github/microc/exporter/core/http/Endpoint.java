@@ -2,6 +2,7 @@ package io.github.microc.exporter.core.http;
 
 import io.github.microc.exporter.core.config.WebSettings;
 import io.github.microc.exporter.core.engine.CollectionEngine;
+import io.github.microc.exporter.core.spi.StatusTable;
 import io.github.microc.exporter.core.web.BasicAuth;
 import io.github.microc.exporter.core.web.WebConfig;
 import io.prometheus.metrics.config.PrometheusProperties;

@@ -1,12 +1,17 @@
 package io.github.microc.exporter.core.http;
 
 import io.github.microc.exporter.core.engine.CollectorStatus;
+import io.github.microc.exporter.core.spi.StatusTable;
 import java.time.Duration;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 
-/** The HTML page at {@code /}: links, and each collector with its last state. */
+/**
+ * The HTML page at {@code /}: links; the tables of the collectors and of the exporter (the
+ * containers, push endpoints, the configuration's state); each collector with its last state.
+ * Plain HTML without script; every string that comes from elsewhere is escaped.
+ */
 final class LandingPage {
 
   private LandingPage() {}
@@ -17,7 +22,7 @@ final class LandingPage {
 
   static String render(String version, List<CollectorStatus> collectors, boolean ready,
       List<StatusTable> tables) {
-    StringBuilder html = new StringBuilder(4096);
+    StringBuilder html = new StringBuilder(8192);
     html.append("""
         <!DOCTYPE html>
         <html lang="en">
@@ -43,6 +48,11 @@ final class LandingPage {
         <li><a href="health">/health</a> &mdash; alive</li>
         <li><a href="ready">/ready</a> &mdash; first collection done</li>
         </ul>
+        """);
+    for (StatusTable table : tables) {
+      table(html, table);
+    }
+    html.append("""
         <h2>Collectors</h2>
         <table>
         <tr><th>Collector</th><th>Description</th><th>State</th><th>Last duration</th><th>Last run (UTC)</th><th>Last error</th></tr>
@@ -76,19 +86,28 @@ final class LandingPage {
           .append("</td></tr>\n");
     }
     html.append("</table>\n");
-    for (StatusTable table : tables) {
-      html.append("<h2>").append(escape(table.title())).append("</h2>\n<table>\n<tr>");
-      table.columns().forEach(c -> html.append("<th>").append(escape(c)).append("</th>"));
-      html.append("</tr>\n");
-      for (List<String> row : table.rows()) {
-        html.append("<tr>");
-        row.forEach(c -> html.append("<td>").append(escape(c)).append("</td>"));
-        html.append("</tr>\n");
-      }
-      html.append("</table>\n");
-    }
     html.append("</body>\n</html>\n");
     return html.toString();
+  }
+
+  /** A table's heading, its note, and the table when it has columns. */
+  private static void table(StringBuilder html, StatusTable table) {
+    html.append("<h2>").append(escape(table.title())).append("</h2>\n");
+    if (!table.note().isEmpty()) {
+      html.append("<p>").append(escape(table.note())).append("</p>\n");
+    }
+    if (table.columns().isEmpty()) {
+      return;
+    }
+    html.append("<table>\n<tr>");
+    table.columns().forEach(c -> html.append("<th>").append(escape(c)).append("</th>"));
+    html.append("</tr>\n");
+    for (List<String> row : table.rows()) {
+      html.append("<tr>");
+      row.forEach(c -> html.append("<td>").append(escape(c)).append("</td>"));
+      html.append("</tr>\n");
+    }
+    html.append("</table>\n");
   }
 
   private static String millis(Duration d) {
@@ -99,7 +118,7 @@ final class LandingPage {
     if (s == null) {
       return "";
     }
-    StringBuilder out = new StringBuilder(s.length());
+    StringBuilder out = new StringBuilder(s.length() + 16);
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       switch (c) {

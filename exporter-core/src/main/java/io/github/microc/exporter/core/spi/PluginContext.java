@@ -1,6 +1,7 @@
 package io.github.microc.exporter.core.spi;
 
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 import oshi.SystemInfo;
 
 /** What a plugin is given to build its collector. Implementations are thread-safe. */
@@ -23,4 +24,15 @@ public interface PluginContext {
 
   /** Registers a resource to be closed, in reverse order of registration, on shutdown. */
   void closeOnShutdown(AutoCloseable resource);
+
+  /**
+   * Shows a table on the landing page, above the collectors' list, for as long as the collector
+   * lives (a reload that makes it anew drops it). {@code table} is asked on each request for
+   * the page, on the HTTP thread: make it from state the plugin keeps, without I/O. What it
+   * throws is shown in place of the table. A plugin run in a JVM of its own has no page there:
+   * its tables are not shown.
+   */
+  default void addStatus(Supplier<StatusTable> table) {
+    // No page to show it on.
+  }
 }

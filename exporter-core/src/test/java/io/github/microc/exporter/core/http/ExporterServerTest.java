@@ -6,6 +6,7 @@ import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.config.ListenAddress;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
+import io.github.microc.exporter.core.spi.StatusTable;
 import io.github.microc.exporter.core.testing.TestPlugins;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
