@@ -99,6 +99,8 @@ public final class Microc implements AutoCloseable {
   private final List<ReloadStep> reloadSteps = new CopyOnWriteArrayList<>();
   /** The tables the collectors as made now show ({@link PluginContext#addStatus}). */
   private volatile Map<String, List<Supplier<StatusTable>>> pluginTables = Map.of();
+  /** The configuration file given, null for none; set once by the builder. */
+  private Path configFile;
   /** Whether the exporter's own metrics were put in {@link #registry}. Guarded by this. */
   private boolean exporterMetrics;
   private ExporterServer server;
@@ -111,6 +113,9 @@ public final class Microc implements AutoCloseable {
   private Map<String, Made> made;
   private volatile boolean lastReloadOk = true;
   private volatile double lastReloadSeconds = System.currentTimeMillis() / 1000.0;
+  /** When a reload was last tried, 0 for never, and why it failed (null when it did not). */
+  private volatile long lastReloadAttemptMillis;
+  private volatile String lastReloadError;
   /** The endpoint, once bound. Guarded by this. */
   private Endpoint endpoint;
   /** TLS of the endpoint, when it has any. Guarded by this. */
@@ -328,13 +333,14 @@ public final class Microc implements AutoCloseable {
 
   /**
    * The tables of the landing page, above the collectors': the collectors' own (in the order of
-   * their names), then those added with {@link #addStatus}. A table that cannot be made
-   * is shown as such, and the others still are.
+   * their names), those added with {@link #addStatus}, then the configuration's state. A
+   * table that cannot be made is shown as such, and the others still are.
    */
   private List<StatusTable> pageTables() {
     List<StatusTable> tables = new ArrayList<>();
     pluginTables.forEach((collector, own) -> own.forEach(t -> tables.add(table(collector, t))));
     statusTables.forEach(t -> tables.add(table("microc", t)));
+    tables.add(configurationTable());
     return tables;
   }
 
@@ -345,6 +351,34 @@ public final class Microc implements AutoCloseable {
       return new StatusTable(source, "Its table could not be made: " + CollectorFailure.describe(e),
           List.of(), List.of());
     }
+  }
+
+  /** Whether the last reload worked, when, and why not: what the reload metrics say, in words. */
+  private StatusTable configurationTable() {
+    List<String> files = new ArrayList<>();
+    if (configFile != null) {
+      files.add(configFile.toString());
+    }
+    if (web.file() != null) {
+      files.add("web-config " + web.file());
+    }
+    long attempt = lastReloadAttemptMillis;
+    String error = lastReloadError;
+    return new StatusTable("Configuration",
+        "The same as microc_config_last_reload_successful and"
+            + " microc_config_last_reload_success_timestamp_seconds on /metrics.",
+        List.of("Files", "Last reload (UTC)", "Successful", "Last loaded (UTC)", "Error"),
+        List.of(List.of(
+            files.isEmpty() ? "none: defaults, environment and flags" : String.join(", ", files),
+            attempt == 0 ? "none since the start" : utc(attempt),
+            lastReloadOk ? "yes" : "no: the configuration before it stays",
+            utc((long) (lastReloadSeconds * 1000)),
+            error == null ? "" : error)));
+  }
+
+  private static String utc(long millis) {
+    return java.time.format.DateTimeFormatter.ISO_INSTANT.format(
+        java.time.Instant.ofEpochMilli(millis).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
   }
 
   /**
@@ -461,12 +495,15 @@ public final class Microc implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("closed");
     }
+    lastReloadAttemptMillis = System.currentTimeMillis();
     try {
       reloadOnce();
       lastReloadOk = true;
+      lastReloadError = null;
       lastReloadSeconds = System.currentTimeMillis() / 1000.0;
     } catch (RuntimeException e) {
       lastReloadOk = false;
+      lastReloadError = e.getMessage() == null ? e.toString() : e.getMessage();
       log.error("reload failed, the running configuration stays: {}", e.getMessage());
       throw e;
     }
@@ -593,6 +630,7 @@ public final class Microc implements AutoCloseable {
   /** Reads the configuration and creates the collectors. Not thread-safe. */
   public static final class Builder {
     private final ConfigLoader loader = new ConfigLoader();
+    private Path file;
     private List<CollectorPlugin> plugins;
     private ClassLoader classLoader = Thread.currentThread().getContextClassLoader();
 
@@ -603,6 +641,7 @@ public final class Microc implements AutoCloseable {
     /** A configuration file (HOCON); it must exist. */
     public Builder configFile(Path file) {
       loader.file(file);
+      this.file = file;
       return this;
     }
 
@@ -683,6 +722,7 @@ public final class Microc implements AutoCloseable {
       Microc microc = new Microc(effective, settings, engine.build(), executor, scheduler, resources,
           Map.copyOf(found), web);
       microc.loader = loader;
+      microc.configFile = file;
       microc.system = system;
       microc.made = made;
       microc.pluginTables = tablesOf(made);

@@ -1,9 +1,11 @@
 package io.github.microc.exporter.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.microc.exporter.core.config.ListenAddress;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.spi.ConfigError;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
 import io.github.microc.exporter.core.spi.StatusTable;
@@ -21,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The landing page's tables of the collectors ({@link PluginContext#addStatus}). */
+/** The landing page's tables: the collectors' own ({@link PluginContext#addStatus}) and the configuration's. */
 class StatusTablesTest {
 
   @TempDir
@@ -88,6 +90,30 @@ class StatusTablesTest {
       Files.writeString(file, "microc.collectors.bad.enabled = false\n");
       microc.reload();
       assertThat(page(microc, port)).doesNotContain("<h2>bad</h2>");
+    }
+  }
+
+  @Test
+  void theConfigurationTableSaysWhetherTheLastReloadWorkedAndWhyNot() throws Exception {
+    Path file = Files.writeString(dir.resolve("microc.conf"), "microc.collectors.good.timeout = 5s\n");
+    try (Microc microc = Microc.builder().plugins(List.of(new Tabled("good", false))).environment(Map.of())
+        .configFile(file).build()) {
+      int port = microc.startServer(ListenAddress.parse("127.0.0.1:0")).port();
+      String first = page(microc, port);
+      assertThat(first).contains("<h2>Configuration</h2>")
+          .containsPattern("<td>" + file + "</td><td>none since the start</td><td>yes</td>"
+              + "<td>\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ</td><td></td>");
+
+      Files.writeString(file, "microc.collectors.good.timeout = 4s\nmicroc.<b>typo = 1\n");
+      assertThatThrownBy(microc::reload).isInstanceOf(ConfigError.class);
+      String failed = page(microc, port);
+      assertThat(failed)
+          .containsPattern("<td>\\d{4}-\\d\\d-\\d\\dT[0-9:]{8}Z</td><td>no: the configuration before it stays</td>")
+          .contains(file + ":2").contains("&lt;b&gt;typo").doesNotContain("<b>typo");
+
+      Files.writeString(file, "microc.collectors.good.timeout = 4s\n");
+      microc.reload();
+      assertThat(page(microc, port)).contains("<td>yes</td>").doesNotContain("typo");
     }
   }
 }
