@@ -160,6 +160,12 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
     return new MetricSnapshots(snapshots);
   }
 
+  /** Where it stands with each watched container, for the landing page; no Docker call. */
+  public WatchdogStatus status() {
+    Instant now = clock.instant();
+    return WatchdogStatus.of(host, connected, settings, policy.snapshot(now), now);
+  }
+
   @Override
   public void close() {
     closed = true;
@@ -511,6 +517,7 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
           settings.requestTimeout());
       Watchdog watchdog = new Watchdog(settings, docker, Clock.systemUTC());
       watchdog.start();
+      context.closeOnShutdown(Watchdogs.register(docker.host(), watchdog));
       return watchdog;
     }
   }

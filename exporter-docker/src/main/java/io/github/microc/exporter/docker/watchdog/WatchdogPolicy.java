@@ -81,14 +81,14 @@ public final class WatchdogPolicy {
   /** A {@code kill} event: someone sends a signal; a die soon after is on purpose. */
   public synchronized Optional<Decision> onKill(String id, String name, Map<String, String> labels,
       String signal, Instant now) {
-    return intent(id, name, labels, "kill", signal == null || signal.isEmpty() ? "kill"
-        : "kill signal " + signal, now);
+    return noted(intent(id, name, labels, "kill", signal == null || signal.isEmpty() ? "kill"
+        : "kill signal " + signal, now), now);
   }
 
   /** A {@code stop} event (Docker sends it after the die of a {@code docker stop}). */
   public synchronized Optional<Decision> onStop(String id, String name, Map<String, String> labels,
       Instant now) {
-    return intent(id, name, labels, "stop", "stop", now);
+    return noted(intent(id, name, labels, "stop", "stop", now), now);
   }
 
   /** An {@code oom} event: the kernel killed a process of the container for memory. */
@@ -120,7 +120,7 @@ public final class WatchdogPolicy {
     t.stoppedOnPurpose = false;
     t.ownUntil = null;
     if (!own && t.pending != null) {
-      return Optional.of(cancel(t, "start", "already_running", "started by someone else"));
+      return noted(Optional.of(cancel(t, "start", "already_running", "started by someone else")), now);
     }
     return Optional.empty();
   }
@@ -153,6 +153,10 @@ public final class WatchdogPolicy {
 
   /** A {@code die} event, with the facts inspected right after it. */
   public synchronized Optional<Decision> onDie(ContainerFacts facts, Instant now) {
+    return noted(die(facts, now), now);
+  }
+
+  private Optional<Decision> die(ContainerFacts facts, Instant now) {
     Tracked t = track(facts.id(), facts.name(), facts.labels());
     if (t == null) {
       return Optional.empty();
@@ -178,6 +182,10 @@ public final class WatchdogPolicy {
 
   /** A {@code health_status: unhealthy} event, with the facts inspected right after it. */
   public synchronized Optional<Decision> onUnhealthy(ContainerFacts facts, Instant now) {
+    return noted(unhealthy(facts, now), now);
+  }
+
+  private Optional<Decision> unhealthy(ContainerFacts facts, Instant now) {
     Tracked t = track(facts.id(), facts.name(), facts.labels());
     if (t == null) {
       return Optional.empty();
@@ -198,6 +206,10 @@ public final class WatchdogPolicy {
    * or SIGINT without any event seen is presumed to be on purpose.
    */
   public synchronized Optional<Decision> onSweep(ContainerFacts facts, Instant now) {
+    return noted(sweep(facts, now), now);
+  }
+
+  private Optional<Decision> sweep(ContainerFacts facts, Instant now) {
     Tracked t = track(facts.id(), facts.name(), facts.labels());
     if (t == null) {
       return Optional.empty();
@@ -259,7 +271,7 @@ public final class WatchdogPolicy {
   public synchronized List<Decision> housekeeping(Instant now) {
     List<Decision> resets = new ArrayList<>();
     for (Tracked t : byName.values()) {
-      refresh(t, now).ifPresent(resets::add);
+      noted(refresh(t, now), now).ifPresent(resets::add);
     }
     return resets;
   }
@@ -274,6 +286,10 @@ public final class WatchdogPolicy {
    */
   public synchronized Optional<Decision> beforeRestart(Decision due, ContainerFacts current,
       Instant now) {
+    return noted(goAhead(due, current, now), now);
+  }
+
+  private Optional<Decision> goAhead(Decision due, ContainerFacts current, Instant now) {
     Tracked t = byName.get(due.name());
     if (t == null || t.pending == null || t.pending.ticket() != due.ticket()) {
       return Optional.empty();
@@ -306,6 +322,7 @@ public final class WatchdogPolicy {
     Tracked t = byName.get(restart.name());
     if (t != null) {
       t.restarts.merge(restart.reason(), 1L, Long::sum);
+      t.lastRestartAt = now;
     }
   }
 
@@ -322,21 +339,33 @@ public final class WatchdogPolicy {
     t.failures++;
     t.ownUntil = null;
     Decision next = decideRestart(t, facts, "retry", restart.reason(), now);
-    return Optional.of(withDetail(next, "restart failed: " + error));
+    return noted(Optional.of(withDetail(next, "restart failed: " + error)), now);
   }
 
   // ---- metrics -----------------------------------------------------------------------------
 
-  /** One watched container's numbers. */
+  /**
+   * One watched container's numbers and where its watch stands.
+   *
+   * @param last the last decision about it, null before any
+   * @param lastAt when it was made
+   * @param dueAt when the restart that is due goes ahead; null when none is
+   * @param gaveUpUntil while given up, when the window since giving up ends; else null
+   * @param lastRestartAt when the last restart went through (or would have, in a dry run); null for none
+   */
   public record Row(String name, boolean present, boolean gaveUp, boolean restartDue,
-      Map<String, Long> restarts, long failures, Map<String, Long> skipped) {}
+      Map<String, Long> restarts, long failures, Map<String, Long> skipped, Decision last,
+      Instant lastAt, Instant dueAt, Instant gaveUpUntil, Instant lastRestartAt) {}
 
   /** Every watched container's numbers, by name. */
   public synchronized List<Row> snapshot(Instant now) {
     List<Row> rows = new ArrayList<>(byName.size());
     for (Tracked t : byName.values()) {
-      rows.add(new Row(t.name, t.present, gaveUp(t, now), t.pending != null,
-          Map.copyOf(t.restarts), t.failures, new TreeMap<>(t.skipped)));
+      boolean gaveUp = gaveUp(t, now);
+      rows.add(new Row(t.name, t.present, gaveUp, t.pending != null,
+          Map.copyOf(t.restarts), t.failures, new TreeMap<>(t.skipped), t.last, t.lastAt,
+          t.pending == null ? null : t.dueAt, gaveUp ? t.gaveUpAt.plus(settings.window()) : null,
+          t.lastRestartAt));
     }
     return rows;
   }
@@ -405,6 +434,7 @@ public final class WatchdogPolicy {
         exitCode(facts), attempt, settings.maxRestarts(), delay, next, settings.dryRun(),
         "", ++lastTicket);
     t.pending = restart;
+    t.dueAt = now.plus(delay);
     return restart;
   }
 
@@ -526,6 +556,18 @@ public final class WatchdogPolicy {
         d.attempt(), d.maxRestarts(), d.delay(), d.nextBackoff(), d.dryRun(), joined, d.ticket());
   }
 
+  /** Keeps {@code decision} as its container's last, made at {@code now}. */
+  private Optional<Decision> noted(Optional<Decision> decision, Instant now) {
+    decision.ifPresent(d -> {
+      Tracked t = byName.get(d.name());
+      if (t != null) {
+        t.last = d;
+        t.lastAt = now;
+      }
+    });
+    return decision;
+  }
+
   /** The state of a watched name, or null when the container is not watched. */
   private Tracked track(String id, String name, Map<String, String> labels) {
     if (name == null) {
@@ -582,6 +624,12 @@ public final class WatchdogPolicy {
     String decidedDeath;
     String decidedUnhealthyRun;
     Decision pending;
+    /** When {@link #pending} goes ahead. */
+    Instant dueAt;
+    /** The last decision and when it was made; they outlive a new container under the name. */
+    Decision last;
+    Instant lastAt;
+    Instant lastRestartAt;
     final Deque<Instant> history = new ArrayDeque<>();
     Instant gaveUpAt;
     final Map<String, Long> restarts = new TreeMap<>();
