@@ -16,11 +16,13 @@ import io.github.microc.exporter.docker.metadata.ContainerCache;
 import io.github.microc.exporter.docker.metadata.ContainerInfo;
 import io.github.microc.exporter.docker.metadata.MetadataWatcher;
 import io.github.microc.exporter.docker.stats.ApiStatsPoller;
+import io.github.microc.exporter.docker.watchdog.Watchdogs;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,6 +67,8 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
   private final Map<String, Located> located = new ConcurrentHashMap<>();
   private final Map<String, ContainerLabels> labels = new ConcurrentHashMap<>();
   private final ContainerLabels rootLabels = ContainerLabels.root();
+  /** The last scrapes' CPU and memory figures, for the landing page. */
+  private final ScrapeHistory history = new ScrapeHistory();
   private volatile ApiStatsPoller poller;
   private volatile Located root;
   private volatile boolean rootLooked;
@@ -136,6 +140,7 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     if (p != null) {
       p.want(wantApi);
     }
+    history.record(rows, System.nanoTime());
     ContainerRow rootRow = rootRow();
     if (rootRow != null) {
       rows.add(rootRow);
@@ -296,6 +301,12 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     return new MetricSnapshots(out);
   }
 
+  /** The landing page's table of containers. */
+  ContainersTable table(String host) {
+    return new ContainersTable(host, settings, cache, history, () -> Watchdogs.status(host),
+        Clock.systemUTC(), System::nanoTime);
+  }
+
   static String format(Duration d) {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
   }
@@ -363,7 +374,9 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     @Override
     public MultiCollector create(PluginContext context) {
       ContainerSettings settings = ContainerSettings.from(context.config());
-      return start(settings, context.hostPaths(), context.scheduler());
+      ContainerCollector collector = start(settings, context.hostPaths(), context.scheduler());
+      context.addStatus(collector.table(DockerApi.resolveHost(settings.dockerHost()))::table);
+      return collector;
     }
   }
 }
