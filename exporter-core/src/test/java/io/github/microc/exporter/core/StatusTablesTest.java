@@ -101,14 +101,14 @@ class StatusTablesTest {
       int port = microc.startServer(ListenAddress.parse("127.0.0.1:0")).port();
       String first = page(microc, port);
       assertThat(first).contains("<h2>Configuration</h2>")
-          .containsPattern("<td>" + file + "</td><td>none since the start</td><td>yes</td>"
+          .containsPattern("<td class=\"w\">" + file + "</td><td>none since the start</td><td>yes</td>"
               + "<td>\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ</td><td></td>");
 
       Files.writeString(file, "microc.collectors.good.timeout = 4s\nmicroc.<b>typo = 1\n");
       assertThatThrownBy(microc::reload).isInstanceOf(ConfigError.class);
       String failed = page(microc, port);
       assertThat(failed)
-          .containsPattern("<td>\\d{4}-\\d\\d-\\d\\dT[0-9:]{8}Z</td><td>no: the configuration before it stays</td>")
+          .containsPattern("<td>\\d{4}-\\d\\d-\\d\\dT[0-9:]{8}Z</td><td class=\"w\">no: the configuration before it stays</td>")
           .contains(file + ":2").contains("&lt;b&gt;typo").doesNotContain("<b>typo");
 
       Files.writeString(file, "microc.collectors.good.timeout = 4s\n");

@@ -14,6 +14,8 @@ import java.util.List;
  */
 final class LandingPage {
 
+  private static final int SHORT = 24;
+
   private LandingPage() {}
 
   static String render(String version, List<CollectorStatus> collectors, boolean ready) {
@@ -35,6 +37,7 @@ final class LandingPage {
         th, td { text-align: left; padding: .3em .8em; border-bottom: 1px solid #ddd; vertical-align: top; }
         .ok { color: #1a7f37; } .failed { color: #cf222e; } .off, .pending { color: #777; }
         code { background: #f4f4f4; padding: 0 .2em; }
+        table.t td { white-space: nowrap; } table.t td.w { white-space: normal; overflow-wrap: anywhere; min-width: 12em; }
         </style>
         </head>
         <body>
@@ -99,12 +102,14 @@ final class LandingPage {
     if (table.columns().isEmpty()) {
       return;
     }
-    html.append("<table>\n<tr>");
+    html.append("<table class=\"t\">\n<tr>");
     table.columns().forEach(c -> html.append("<th>").append(escape(c)).append("</th>"));
     html.append("</tr>\n");
     for (List<String> row : table.rows()) {
       html.append("<tr>");
-      row.forEach(c -> html.append("<td>").append(escape(c)).append("</td>"));
+      // A short value (a name, a state, a figure) is not broken across lines; a long one is.
+      row.forEach(c -> html.append(c.length() > SHORT ? "<td class=\"w\">" : "<td>").append(escape(c))
+          .append("</td>"));
       html.append("</tr>\n");
     }
     html.append("</table>\n");

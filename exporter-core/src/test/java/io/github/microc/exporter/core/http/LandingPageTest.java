@@ -25,7 +25,7 @@ class LandingPageTest {
         .contains("<h2>T " + ESCAPED + "</h2>")
         .contains("<p>note " + ESCAPED + "</p>")
         .contains("<th>c " + ESCAPED + "</th>")
-        .contains("<td>v " + ESCAPED + "</td>")
+        .contains("<td class=\"w\">v " + ESCAPED + "</td>")
         .doesNotContain("<script>")
         .doesNotContain("alert(\"x\")");
   }
@@ -40,8 +40,17 @@ class LandingPageTest {
 
     assertThat(page.indexOf("<h2>Containers</h2>")).isLessThan(page.indexOf("<h2>broken</h2>"));
     assertThat(page.indexOf("<h2>broken</h2>")).isLessThan(page.indexOf("<h2>Collectors</h2>"));
-    assertThat(page).contains("<h2>Containers</h2>\n<p>No containers.</p>\n<table>\n<tr><th>Name</th></tr>\n</table>")
+    assertThat(page).contains("<h2>Containers</h2>\n<p>No containers.</p>\n<table class=\"t\">\n<tr><th>Name</th></tr>\n</table>")
         .contains("<h2>broken</h2>\n<p>Its table could not be made: boom</p>\n<h2>Collectors</h2>");
+  }
+
+  @Test
+  void aLongCellMayWrapAShortOneNot() {
+    String page = LandingPage.render("1.0", List.of(), true, List.of(new StatusTable("T",
+        List.of("a", "b"), List.of(List.of("short-name", "x".repeat(25))))));
+
+    assertThat(page).contains("<td>short-name</td><td class=\"w\">" + "x".repeat(25) + "</td>")
+        .contains("table.t td { white-space: nowrap; } table.t td.w { white-space: normal;");
   }
 
   @Test
