@@ -37,15 +37,12 @@ exporter_pid=""
 
 cleanup() {
   [ -n "$exporter_pid" ] && kill "$exporter_pid" 2>/dev/null || true
-  ids=$(docker ps -aq --filter label=microc.bench=1)
-  [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1 || true
-  docker network rm "$NET" >/dev/null 2>&1 || true
+  remove_containers 1 "$NET"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 docker image inspect "$IMAGE" >/dev/null 2>&1 || { echo "bench: $IMAGE missing; run .ci/docker-setup.sh" >&2; exit 1; }
-docker network inspect "$NET" >/dev/null 2>&1 || docker network create "$NET" >/dev/null
 
 # ---- the exporter ---------------------------------------------------------------------------
 jar=exporter-app/target/microc-exporter.jar
@@ -97,8 +94,7 @@ running=0
 for n in "${SIZES[@]}"; do
   # Start containers up to n (4 at a time); they idle, each with a veth on a user bridge.
   if [ "$running" -lt "$n" ]; then
-    seq "$running" $((n - 1)) | xargs -P 4 -I{} docker run -d --name microc-bench-{} \
-      --label microc.bench=1 --network "$NET" "$IMAGE" sleep 100000 >/dev/null
+    MICROC_TEST_IMAGE=$IMAGE start_containers "$running" "$n" microc-bench "$NET" 1
     running=$n
   fi
   ids=$(docker ps -q --filter label=microc.bench=1)

@@ -11,3 +11,19 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # The P-th percentile (nearest rank) of the numbers in FILE, one per line, in their unit.
 percentile() { sort -g "$1" | awk -v p="$2" '{a[NR]=$1} END {i=int(NR*p/100+0.999); if (i<1) i=1; print a[i]}'; }
+# Starts idle containers PREFIX-FROM .. PREFIX-(TO-1) of the test image, 4 at a time, labelled
+# microc.bench=LABEL, on network NET (a user bridge, made when missing; "none" for none).
+start_containers() {
+  local from=$1 to=$2 prefix=$3 net=$4 label=$5 image=${MICROC_TEST_IMAGE:-microc-test/busybox:1}
+  [ "$from" -lt "$to" ] || return 0
+  [ "$net" = none ] || docker network inspect "$net" >/dev/null 2>&1 || docker network create "$net" >/dev/null
+  seq "$from" $((to - 1)) | xargs -P 4 -I{} docker run -d --name "$prefix-{}" \
+    --label "microc.bench=$label" --network "$net" "$image" sleep 100000 >/dev/null
+}
+# Removes the containers labelled microc.bench=LABEL and, when given, network NET.
+remove_containers() {
+  local ids
+  ids=$(docker ps -aq --filter "label=microc.bench=$1")
+  [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1 || true
+  [ -z "${2:-}" ] || docker network rm "$2" >/dev/null 2>&1 || true
+}

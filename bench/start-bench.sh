@@ -10,10 +10,12 @@
 #       node_exporter
 #   - the resident set after N scrapes (default 1,000) of each, scraped in turn as Prometheus
 #     scrapes (its Accept header, gzip, keep-alive: one curl per 100 scrapes)
-#   - the landing page's answer time (p50/p99 over 200 requests) of the later run: start
-#     containers first (e.g. bench/containers-bench.sh's) to see it at 50 containers
+#   - the landing page's answer time (p50/p99 over 200 requests, a new connection each, as a
+#     browser opens it) and size of the later run, with the containers that run; then, with
+#     CONTAINERS=N, again once N more idle containers run (started here, removed at the end)
+#     and a scrape has read them
 #
-# Usage: bench/start-bench.sh [launches (default 5)] [scrapes (default 1000)]
+# Usage: [CONTAINERS=50] bench/start-bench.sh [launches (default 5)] [scrapes (default 1000)]
 # Needs: the distribution (mvn -B package -DskipTests: exporter-app/target/microc/),
 # prometheus-node-exporter, curl, python3.
 set -euo pipefail
@@ -33,7 +35,12 @@ out=${BENCH_OUT:-bench/out}
 mkdir -p "$out"
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+containers=${CONTAINERS:-0}
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ "$containers" -gt 0 ] && remove_containers start microc-bench-start-net
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 echo "== machine"
@@ -124,13 +131,29 @@ for variant in "${running[@]}"; do
     "$(awk -v k="$(anon_kib "${pid_of[$variant]}")" 'BEGIN {print k / 1024}')"
 done
 
+# The landing page of the later run: 200 requests, one curl (and connection) each.
+landing() {
+  local times=$work/landing.txt url="http://127.0.0.1:${port_of[later]}/"
+  : >"$times"
+  for _ in $(seq 1 200); do
+    curl -s -o /dev/null -w '%{time_total}\n' "$url" >>"$times"
+  done
+  printf '%-16s p50 %.2f ms, p99 %.2f ms, %d bytes (load average %s)\n' "$1" \
+    "$(awk -v t="$(percentile "$times" 50)" 'BEGIN {print t * 1000}')" \
+    "$(awk -v t="$(percentile "$times" 99)" 'BEGIN {print t * 1000}')" \
+    "$(curl -s "$url" | wc -c)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
 echo
-echo "== landing page of the later run ($(docker ps -q 2>/dev/null | wc -l) containers), 200 requests"
-times=$work/landing.txt
-: >"$times"
-for _ in $(seq 1 200); do
-  curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:${port_of[later]}/" >>"$times"
-done
-printf 'p50 %.2f ms, p99 %.2f ms, %d bytes\n' "$(awk -v t="$(percentile "$times" 50)" 'BEGIN {print t * 1000}')" \
-  "$(awk -v t="$(percentile "$times" 99)" 'BEGIN {print t * 1000}')" \
-  "$(curl -s "http://127.0.0.1:${port_of[later]}/" | wc -c)"
+echo "== landing page of the later run, 200 requests"
+landing "$(docker ps -q 2>/dev/null | wc -l) containers"
+if [ "$containers" -gt 0 ]; then
+  start_containers 0 "$containers" microc-bench-start microc-bench-start-net start
+  # Listed once the events reach the cache; two scrapes a second apart give the CPU column.
+  for _ in $(seq 1 300); do
+    [ "$(curl -s "http://127.0.0.1:${port_of[later]}/" | grep -c '<tr><td[^>]*>microc-bench-start-')" -ge "$containers" ] && break
+    sleep 0.1
+  done
+  curl -s -o /dev/null "http://127.0.0.1:${port_of[later]}/metrics"; sleep 1.1
+  curl -s -o /dev/null "http://127.0.0.1:${port_of[later]}/metrics"
+  landing "$(docker ps -q | wc -l) containers"
+fi
