@@ -84,6 +84,8 @@ public final class Microc implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Microc.class);
   private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]*");
+  /** The package of the host collectors, node_exporter's. */
+  private static final String HOST_PACKAGE = "io.github.microc.exporter.core.host";
 
   private volatile Config config;
   private final ExporterSettings settings;
@@ -535,7 +537,8 @@ public final class Microc implements AutoCloseable {
       followers.add(step.prepare(merged, next));
     }
     Config effective = Builder.withEnabled(merged, plugins);
-    CollectionEngine.Builder collectors = CollectionEngine.builder(collectorExecutor);
+    CollectionEngine.Builder collectors = CollectionEngine.builder(collectorExecutor)
+        .nodeExporterCollectors(Builder.nodeExporterCollectors(plugins));
     Map<String, Made> nextMade =
         Builder.assemble(plugins, merged, effective, next, system, scheduler, collectors, made);
     if (nextTls != null) {
@@ -706,6 +709,7 @@ public final class Microc implements AutoCloseable {
       Deque<AutoCloseable> resources = new ArrayDeque<>();
       SharedSystem system = new SharedSystem();
       CollectionEngine.Builder engine = CollectionEngine.builder(executor)
+          .nodeExporterCollectors(nodeExporterCollectors(found))
           .constant(MetricFamily.info("microc_build_info",
                   "Microc's version and the Java runtime it runs on.", "version", "javaversion")
               .addInfo(version(), System.getProperty("java.version"))
@@ -743,6 +747,17 @@ public final class Microc implements AutoCloseable {
       }
       String jar = jar(plugin);
       return new LoaderThreads(jar == null ? loader.getName() : jar, loader);
+    }
+
+    /**
+     * Microc's own host collectors, each of which stands for node_exporter's of its name, so
+     * that their self-metrics are exposed under node_exporter's names as well.
+     */
+    static List<String> nodeExporterCollectors(Map<String, CollectorPlugin> found) {
+      return found.values().stream()
+          .filter(p -> p.getClass().getPackageName().equals(HOST_PACKAGE))
+          .map(CollectorPlugin::name)
+          .toList();
     }
 
     /** Each collector's enabled, its plugin's default where nothing else sets it. */

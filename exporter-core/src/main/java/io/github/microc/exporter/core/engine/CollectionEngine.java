@@ -52,11 +52,19 @@ public final class CollectionEngine implements MultiCollector {
   public static final String EXCLUDE = "exclude[]";
 
   private static final Logger log = LoggerFactory.getLogger(CollectionEngine.class);
+  private static final String NODE_SUCCESS = "node_scrape_collector_success";
+  private static final String NODE_DURATION = "node_scrape_collector_duration_seconds";
+  /** The engine's own families, which no collector may take. */
+  private static final Set<String> OWN = Set.of("microc_scrape_collector_success",
+      "microc_scrape_collector_duration_seconds", "microc_plugin_threads", "microc_plugin_restarts",
+      NODE_SUCCESS, NODE_DURATION);
 
   private final ExecutorService executor;
   /** Replaced whole by {@link #reconfigure}; read once by each scrape. */
   private volatile Map<String, CollectorRuntime> runtimes;
   private volatile List<CollectorStatus> disabled;
+  /** Collectors whose self-metrics are repeated under node_exporter's names. */
+  private volatile Set<String> nodeExporterCollectors;
   private final List<MetricSnapshot> constant;
   private final Set<String> reportedClashes = ConcurrentHashMap.newKeySet();
 
@@ -64,6 +72,7 @@ public final class CollectionEngine implements MultiCollector {
     this.executor = builder.executor;
     this.runtimes = Map.copyOf(builder.runtimes);
     this.disabled = List.copyOf(builder.disabled);
+    this.nodeExporterCollectors = Set.copyOf(builder.nodeExporterCollectors);
     this.constant = List.copyOf(builder.constant);
   }
 
@@ -126,6 +135,7 @@ public final class CollectionEngine implements MultiCollector {
       }
     }
     disabled = next.disabled;
+    nodeExporterCollectors = next.nodeExporterCollectors;
     runtimes = Map.copyOf(merged);
     return left;
   }
@@ -194,21 +204,40 @@ public final class CollectionEngine implements MultiCollector {
         "Whether a collector succeeded.", "collector");
     MetricFamily duration = MetricFamily.gauge("microc_scrape_collector_duration_seconds",
         "How long a collector took.", "collector");
+    // node_exporter's own names for its collectors, which its dashboards chart.
+    MetricFamily nodeSuccess = MetricFamily.gauge(NODE_SUCCESS,
+        "node_exporter: Whether a collector succeeded.", "collector");
+    MetricFamily nodeDuration = MetricFamily.gauge(NODE_DURATION,
+        "node_exporter: Duration of a collector scrape.", "collector");
+    Set<String> nodeExporter = nodeExporterCollectors;
     List<MetricSnapshot> result = new ArrayList<>(constant);
-    Set<String> taken = new HashSet<>();
+    Set<String> taken = new HashSet<>(OWN);
     constant.forEach(s -> taken.add(s.getMetadata().getPrometheusName()));
-    taken.add("microc_scrape_collector_success");
-    taken.add("microc_scrape_collector_duration_seconds");
-    taken.add("microc_plugin_threads");
-    taken.add("microc_plugin_restarts");
+    Map<CollectorRuntime, Outcome> outcomes = new LinkedHashMap<>();
     for (Map.Entry<CollectorRuntime, CollectorRuntime.Flight> entry : flights.entrySet()) {
       CollectorRuntime runtime = entry.getKey();
       Outcome outcome = runtime.await(entry.getValue(), batch);
+      outcomes.put(runtime, outcome);
       success.add(outcome.succeeded() ? 1 : 0, runtime.name());
       duration.add(outcome.duration().toNanos() / 1e9, runtime.name());
-      for (MetricSnapshot snapshot : outcome.snapshots()) {
+      if (nodeExporter.contains(runtime.name())) {
+        nodeSuccess.add(outcome.succeeded() ? 1 : 0, runtime.name());
+        nodeDuration.add(outcome.duration().toNanos() / 1e9, runtime.name());
+      }
+    }
+    // Where two collectors expose one family, the built-in collectors' copy is kept before the
+    // textfile collector's (what anyone writes into a file) and both before a plugin jar's.
+    List<CollectorRuntime> byPrecedence = new ArrayList<>(outcomes.keySet());
+    byPrecedence.sort(java.util.Comparator.comparingInt(CollectionEngine::precedence));
+    for (CollectorRuntime runtime : byPrecedence) {
+      for (MetricSnapshot snapshot : outcomes.get(runtime).snapshots()) {
         String name = snapshot.getMetadata().getPrometheusName();
-        if (taken.add(name)) {
+        if (reserved(name)) {
+          if (reportedClashes.add(runtime.name() + "/" + name)) {
+            log.warn("collector {} exposes {}, a name of the exporter's own process and JVM"
+                + " metrics; it is dropped", runtime.name(), name);
+          }
+        } else if (taken.add(name)) {
           result.add(snapshot);
         } else if (reportedClashes.add(runtime.name() + "/" + name)) {
           log.warn("collector {} exposes {}, which another collector exposes too; its copy is dropped",
@@ -218,8 +247,29 @@ public final class CollectionEngine implements MultiCollector {
     }
     result.add(success.build());
     result.add(duration.build());
+    if (!nodeSuccess.isEmpty()) {
+      result.add(nodeSuccess.build());
+      result.add(nodeDuration.build());
+    }
     addPluginFamilies(flights.keySet(), result);
     return new MetricSnapshots(result);
+  }
+
+  /**
+   * Names of the exporter's own process and JVM metrics ({@code process_*}, {@code jvm_*}),
+   * which sit beside the collectors in a registry: a collector's family of such a name would
+   * make the registry refuse the whole scrape.
+   */
+  private static boolean reserved(String name) {
+    return name.startsWith("jvm_") || name.startsWith("process_");
+  }
+
+  /** Built-in collectors first, then the textfile collector, then plugin jars' collectors. */
+  private static int precedence(CollectorRuntime runtime) {
+    if (runtime.plugin() != null) {
+      return 2;
+    }
+    return runtime.name().equals("textfile") ? 1 : 0;
   }
 
   /** Samples as Prometheus counts them: a histogram's buckets, count and sum each one. */
@@ -314,6 +364,7 @@ public final class CollectionEngine implements MultiCollector {
     private final Map<String, CollectorRuntime> runtimes = new LinkedHashMap<>();
     private final List<CollectorStatus> disabled = new ArrayList<>();
     private final List<MetricSnapshot> constant = new ArrayList<>();
+    private final Set<String> nodeExporterCollectors = new HashSet<>();
     private Clock clock = Clock.systemUTC();
 
     private Builder(ExecutorService executor) {
@@ -347,6 +398,16 @@ public final class CollectionEngine implements MultiCollector {
     /** A disabled collector, listed on the landing page. */
     public Builder disabled(String name, String description) {
       disabled.add(new CollectorStatus(name, description, false, null, null, null, null, null, null));
+      return this;
+    }
+
+    /**
+     * Collectors that stand for node_exporter's of the same name: their success and duration
+     * are also exposed as {@code node_scrape_collector_success} and
+     * {@code node_scrape_collector_duration_seconds}, which node_exporter's dashboards chart.
+     */
+    public Builder nodeExporterCollectors(Collection<String> names) {
+      nodeExporterCollectors.addAll(names);
       return this;
     }
 

@@ -294,4 +294,47 @@ class CollectionEngineTest {
     microc.engine().collect();
     assertThat(microc.engine().ready()).isTrue();
   }
+
+  @Test
+  void hostCollectorsReportUnderNodeExportersSelfMetricNamesToo() {
+    Microc microc = microc(List.of(new io.github.microc.exporter.core.host.LoadCollector.Plugin(),
+        TestPlugins.constant("good")), Map.of());
+
+    String text = Exposition.text(microc.engine().collect());
+
+    assertThat(text)
+        .contains("# HELP node_scrape_collector_success node_exporter: Whether a collector succeeded.\n")
+        .contains("# HELP node_scrape_collector_duration_seconds node_exporter: Duration of a collector scrape.\n")
+        .contains("node_scrape_collector_success{collector=\"loadavg\"} 1.0")
+        .contains("node_scrape_collector_duration_seconds{collector=\"loadavg\"} ")
+        .contains("microc_scrape_collector_success{collector=\"good\"} 1.0")
+        .doesNotContain("node_scrape_collector_success{collector=\"good\"}");
+    assertThat(Exposition.text(microc.engine().collect(List.of("good"))))
+        .doesNotContain("node_scrape_collector");
+  }
+
+  @Test
+  void theExportersOwnProcessAndJvmNamesAreNotTakenByACollector() {
+    Microc microc = microc(List.of(TestPlugins.of("greedy", () -> MetricSnapshots.of(
+        MetricFamily.gauge("jvm_memory_used_bytes", "h", 1),
+        MetricFamily.gauge("process_open_fds", "h", 2),
+        MetricFamily.gauge("test_kept", "h", 3)))), Map.of());
+
+    String text = Exposition.text(microc.engine().collect());
+
+    assertThat(text).contains("test_kept 3.0").doesNotContain("jvm_memory_used_bytes")
+        .doesNotContain("process_open_fds")
+        .contains("microc_scrape_collector_success{collector=\"greedy\"} 1.0");
+  }
+
+  @Test
+  void aFamilyOfABuiltInCollectorWinsOverTheTextfileCollectorsWhateverTheirNames() {
+    CollectorPlugin textfile = TestPlugins.of("textfile", () -> MetricSnapshots.of(MetricFamily.gauge("test_shared", "h", 2)));
+    CollectorPlugin builtIn = TestPlugins.of("zzz", () -> MetricSnapshots.of(MetricFamily.gauge("test_shared", "h", 1)));
+    Microc microc = microc(List.of(textfile, builtIn), Map.of());
+
+    String text = Exposition.text(microc.engine().collect());
+
+    assertThat(text).containsOnlyOnce("\ntest_shared ").contains("\ntest_shared 1.0\n");
+  }
 }
