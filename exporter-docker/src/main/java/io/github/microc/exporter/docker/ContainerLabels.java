@@ -26,8 +26,8 @@ final class ContainerLabels {
   private final Map<String, Labels> interfaces = new ConcurrentHashMap<>();
   private final Map<String, Labels> devices = new ConcurrentHashMap<>();
   private final Map<String, Labels[]> deviceOperations = new ConcurrentHashMap<>();
-  private final Labels[] failures;
-  private final Labels openFiles;
+  private volatile Labels[] failures;
+  private volatile Labels openFiles;
   private volatile Labels[] cpus = new Labels[0];
 
   /** The root cgroup's: {@code id="/"}. */
@@ -41,8 +41,6 @@ final class ContainerLabels {
     this.cpuTotal = base.add("cpu", "total");
     this.infoLabels = base;
     this.health = new Labels[0];
-    this.failures = failureLabels(base);
-    this.openFiles = base.add("ulimit", "max_open_files");
   }
 
   ContainerLabels(ContainerInfo info, List<String> allowList) {
@@ -61,8 +59,6 @@ final class ContainerLabels {
     for (int i = 0; i < health.length; i++) {
       health[i] = base.add("health", ContainerCollector.HEALTH_STATES.get(i));
     }
-    this.failures = failureLabels(base);
-    this.openFiles = base.add("ulimit", "max_open_files");
   }
 
   /** cAdvisor's four series of {@code container_memory_failures_total}, in this order. */
@@ -77,14 +73,24 @@ final class ContainerLabels {
     return out;
   }
 
-  /** {@code failure_type} and {@code scope} of {@link #FAILURES}[i]. */
+  /** {@code failure_type} and {@code scope} of {@link #FAILURES}[i]; made on first use, as the other extra sets. */
   Labels failure(int i) {
-    return failures[i];
+    Labels[] f = failures;
+    if (f == null) {
+      f = failureLabels(base);
+      failures = f;
+    }
+    return f[i];
   }
 
   /** {@code ulimit="max_open_files"}. */
   Labels openFiles() {
-    return openFiles;
+    Labels l = openFiles;
+    if (l == null) {
+      l = base.add("ulimit", "max_open_files");
+      openFiles = l;
+    }
+    return l;
   }
 
   /** {@code cpu="cpu03"} for CPU 3, as cAdvisor numbers them. */

@@ -230,17 +230,17 @@ public final class CgroupReader {
     // The limit comes from inspect and OOM kills from the events stream: two files fewer.
     long usage = parseLong(read(p.memory(), "memory.usage_in_bytes", f));
     if (sets.contains(MetricSet.MEMORY)) {
-      Map<String, Long> memStat = parseFlatKeyed(read(p.memory(), "memory.stat", f), MEMORY_STAT_KEYS);
+      long[] memStat = parseKeyed(read(p.memory(), "memory.stat", f), V1_MEMORY_STAT);
       long failcnt = parseLongOr(readOptional(p.memory(), "memory.failcnt", f));
       applyMemoryV1(b, usage, memStat, failcnt);
       b.memoryDetail(parseLongOr(readOptional(p.memory(), "memory.max_usage_in_bytes", f)),
-          stat(memStat, "total_mapped_file", "mapped_file"),
+          either(memStat[V1_TOTAL_MAPPED_FILE], memStat[V1_MAPPED_FILE]),
           parseLongOr(readOptional(p.memory(), "memory.kmem.usage_in_bytes", f)));
     }
     if (p.cpuacct() != null && sets.contains(MetricSet.CPU)) {
       long total = parseLongOr(readOptional(p.cpuacct(), "cpuacct.usage", f));
-      Map<String, Long> ticks = parseFlatKeyed(readOptional(p.cpuacct(), "cpuacct.stat", f));
-      b.cpu(total, ticksToNanos(ticks.get("user")), ticksToNanos(ticks.get("system")));
+      long[] ticks = parseKeyed(readOptional(p.cpuacct(), "cpuacct.stat", f), CPUACCT_STAT);
+      b.cpu(total, ticksToNanos(ticks[0]), ticksToNanos(ticks[1]));
     }
     if (p.cpuacct() != null && sets.contains(MetricSet.PERCPU)) {
       String perCpu = readOptional(p.cpuacct(), "cpuacct.usage_percpu", f);
@@ -249,10 +249,8 @@ public final class CgroupReader {
       }
     }
     if (p.cpu() != null && sets.contains(MetricSet.CPU)) {
-      Map<String, Long> cpuStat = parseFlatKeyed(readOptional(p.cpu(), "cpu.stat", f));
-      b.cfs(cpuStat.getOrDefault("nr_periods", ContainerStats.UNKNOWN),
-          cpuStat.getOrDefault("nr_throttled", ContainerStats.UNKNOWN),
-          cpuStat.getOrDefault("throttled_time", ContainerStats.UNKNOWN));
+      long[] cpuStat = parseKeyed(readOptional(p.cpu(), "cpu.stat", f), V1_CPU_STAT);
+      b.cfs(cpuStat[0], cpuStat[1], cpuStat[2]);
     }
     if (p.blkio() != null && sets.contains(MetricSet.DISK_IO)) {
       String bytes = readOptional(p.blkio(), "blkio.throttle.io_service_bytes_recursive", f);
@@ -276,26 +274,22 @@ public final class CgroupReader {
     // The root cgroup has no memory.current: its usage is the machine's, as runc computes it.
     long[] meminfo = p.root() ? parseMeminfo(read(host.proc(), "meminfo", f)) : null;
     long usage = p.root() ? meminfo[0] - meminfo[1] : parseLong(read(dir, "memory.current", f));
-    Map<String, Long> events = sets.contains(MetricSet.MEMORY) || sets.contains(MetricSet.OOM_EVENT)
-        ? parseFlatKeyed(readOptional(dir, "memory.events", f)) : Map.of();
+    long[] events = parseKeyed(sets.contains(MetricSet.MEMORY) || sets.contains(MetricSet.OOM_EVENT)
+        ? readOptional(dir, "memory.events", f) : null, MEMORY_EVENTS);
     if (sets.contains(MetricSet.MEMORY)) {
       String statText = p.root() ? readOptional(dir, "memory.stat", f) : read(dir, "memory.stat", f);
-      Map<String, Long> memStat = parseFlatKeyed(statText, MEMORY_STAT_KEYS);
+      long[] memStat = parseKeyed(statText, V2_MEMORY_STAT);
       long swap = p.root() ? meminfo[2] - meminfo[3]
           : parseLongOr(readOptional(dir, "memory.swap.current", f));
       applyMemoryV2(b, usage, memStat, events, swap);
-      b.memoryDetail(parseLongOr(readOptional(dir, "memory.peak", f)),
-          memStat.getOrDefault("file_mapped", ContainerStats.UNKNOWN),
-          memStat.getOrDefault("kernel", ContainerStats.UNKNOWN));
+      b.memoryDetail(parseLongOr(readOptional(dir, "memory.peak", f)), memStat[V2_FILE_MAPPED],
+          memStat[V2_KERNEL]);
     }
-    b.oomKills(events.getOrDefault("oom_kill", ContainerStats.UNKNOWN));
+    b.oomKills(events[1]);
     if (sets.contains(MetricSet.CPU)) {
-      Map<String, Long> cpuStat = parseFlatKeyed(readOptional(dir, "cpu.stat", f));
-      b.cpu(microsToNanos(cpuStat.get("usage_usec")), microsToNanos(cpuStat.get("user_usec")),
-          microsToNanos(cpuStat.get("system_usec")));
-      b.cfs(cpuStat.getOrDefault("nr_periods", ContainerStats.UNKNOWN),
-          cpuStat.getOrDefault("nr_throttled", ContainerStats.UNKNOWN),
-          microsToNanos(cpuStat.get("throttled_usec")));
+      long[] cpuStat = parseKeyed(readOptional(dir, "cpu.stat", f), V2_CPU_STAT);
+      b.cpu(microsToNanos(cpuStat[0]), microsToNanos(cpuStat[1]), microsToNanos(cpuStat[2]));
+      b.cfs(cpuStat[3], cpuStat[4], microsToNanos(cpuStat[5]));
     }
     if (sets.contains(MetricSet.DISK_IO)) {
       String io = readOptional(dir, "io.stat", f);
@@ -456,18 +450,15 @@ public final class CgroupReader {
         controllers.get("memory"), controllers.get("blkio"), controllers.get("pids"));
   }
 
-  /** Lines of {@code key value}: memory.stat, cpu.stat, cpuacct.stat, memory.events. */
-  static Map<String, Long> parseFlatKeyed(String text) {
-    return parseFlatKeyed(text, null);
-  }
-
   /**
-   * The same, keeping only {@code wanted} keys (null: all): memory.stat has some 40 lines of
-   * which a scrape needs a few, and every container's is parsed on every scrape, so a wanted
-   * key is matched in place and stored as the {@code wanted} string itself.
+   * Lines of {@code key value} (memory.stat, cpu.stat, cpuacct.stat, memory.events): the value
+   * of each of {@code keys}, at its index, {@link ContainerStats#UNKNOWN} where it is missing
+   * or not a number. Parsed in place: memory.stat has some 40 lines of which a scrape needs a
+   * few, and every container's is parsed on every scrape; a null text gives all unknown.
    */
-  static Map<String, Long> parseFlatKeyed(String text, List<String> wanted) {
-    Map<String, Long> values = new HashMap<>();
+  static long[] parseKeyed(String text, List<String> keys) {
+    long[] values = new long[keys.size()];
+    Arrays.fill(values, ContainerStats.UNKNOWN);
     if (text == null) {
       return values;
     }
@@ -477,11 +468,11 @@ public final class CgroupReader {
       int end = lineEnd(text, start);
       int space = text.indexOf(' ', start);
       if (space > start && space < end) {
-        String key = wanted == null ? text.substring(start, space) : wanted(text, start, space, wanted);
-        if (key != null) {
+        int key = indexOf(text, start, space, keys);
+        if (key >= 0) {
           long value = number(text, space + 1, end);
           if (value != NOT_A_NUMBER) {
-            values.put(key, value);
+            values[key] = value;
           }
         }
       }
@@ -490,57 +481,80 @@ public final class CgroupReader {
     return values;
   }
 
-  /** The key of {@code wanted} that is the text from {@code start} to {@code end}; null for none. */
-  private static String wanted(String text, int start, int end, List<String> wanted) {
-    for (int i = 0, n = wanted.size(); i < n; i++) {
-      String key = wanted.get(i);
+  /** The index in {@code keys} of the text from {@code start} to {@code end}; -1 for none. */
+  private static int indexOf(String text, int start, int end, List<String> keys) {
+    for (int i = 0, n = keys.size(); i < n; i++) {
+      String key = keys.get(i);
       if (key.length() == end - start && text.regionMatches(start, key, 0, key.length())) {
-        return key;
+        return i;
       }
     }
-    return null;
+    return -1;
   }
 
-  /** The memory.stat fields that cgroup v1 (total_*, else the local ones) and v2 give. */
-  private static final List<String> MEMORY_STAT_KEYS = List.of("total_inactive_file",
-      "inactive_file", "total_rss", "rss", "total_cache", "cache", "total_swap", "swap", "anon",
-      "file", "total_mapped_file", "mapped_file", "file_mapped", "pgfault", "pgmajfault",
-      "total_pgfault", "total_pgmajfault", "kernel");
+  /** cgroup v1's memory.stat fields, the hierarchy's (total_*) and the cgroup's own. */
+  static final List<String> V1_MEMORY_STAT = List.of("total_inactive_file", "inactive_file",
+      "total_rss", "rss", "total_cache", "cache", "total_swap", "swap", "total_mapped_file",
+      "mapped_file", "pgfault", "pgmajfault", "total_pgfault", "total_pgmajfault");
+  private static final int V1_TOTAL_INACTIVE_FILE = 0;
+  private static final int V1_INACTIVE_FILE = 1;
+  private static final int V1_TOTAL_RSS = 2;
+  private static final int V1_RSS = 3;
+  private static final int V1_TOTAL_CACHE = 4;
+  private static final int V1_CACHE = 5;
+  private static final int V1_TOTAL_SWAP = 6;
+  private static final int V1_SWAP = 7;
+  private static final int V1_TOTAL_MAPPED_FILE = 8;
+  private static final int V1_MAPPED_FILE = 9;
+  private static final int V1_PGFAULT = 10;
+  private static final int V1_PGMAJFAULT = 11;
+  private static final int V1_TOTAL_PGFAULT = 12;
+  private static final int V1_TOTAL_PGMAJFAULT = 13;
+
+  /** cgroup v2's memory.stat fields. */
+  static final List<String> V2_MEMORY_STAT = List.of("inactive_file", "anon", "file",
+      "file_mapped", "pgfault", "pgmajfault", "kernel");
+  private static final int V2_INACTIVE_FILE = 0;
+  private static final int V2_ANON = 1;
+  private static final int V2_FILE = 2;
+  private static final int V2_FILE_MAPPED = 3;
+  private static final int V2_PGFAULT = 4;
+  private static final int V2_PGMAJFAULT = 5;
+  private static final int V2_KERNEL = 6;
+
+  private static final List<String> CPUACCT_STAT = List.of("user", "system");
+  private static final List<String> V1_CPU_STAT = List.of("nr_periods", "nr_throttled", "throttled_time");
+  private static final List<String> V2_CPU_STAT = List.of("usage_usec", "user_usec", "system_usec",
+      "nr_periods", "nr_throttled", "throttled_usec");
+  private static final List<String> MEMORY_EVENTS = List.of("max", "oom_kill");
 
   /** cgroup v1's memory counters, combined as cAdvisor does. */
-  static void applyMemoryV1(ContainerStats.Builder b, long usage, Map<String, Long> stat,
-      long failcnt) {
-    long inactiveFile = stat.getOrDefault("total_inactive_file", stat.getOrDefault("inactive_file", 0L));
-    long workingSet = Math.max(0, usage - inactiveFile);
-    b.memory(usage, workingSet,
-        stat(stat, "total_rss", "rss"),
-        stat(stat, "total_cache", "cache"),
-        stat.getOrDefault("total_swap", stat.getOrDefault("swap", 0L)),
-        failcnt, ContainerStats.UNKNOWN);
-    long pgfault = stat.getOrDefault("pgfault", ContainerStats.UNKNOWN);
-    long pgmajfault = stat.getOrDefault("pgmajfault", ContainerStats.UNKNOWN);
-    b.failures(new Faults(pgfault, pgmajfault, stat.getOrDefault("total_pgfault", pgfault),
-        stat.getOrDefault("total_pgmajfault", pgmajfault)));
+  static void applyMemoryV1(ContainerStats.Builder b, long usage, long[] stat, long failcnt) {
+    long inactiveFile = either(stat[V1_TOTAL_INACTIVE_FILE], stat[V1_INACTIVE_FILE]);
+    long workingSet = Math.max(0, usage - Math.max(inactiveFile, 0));
+    long swap = either(stat[V1_TOTAL_SWAP], stat[V1_SWAP]);
+    b.memory(usage, workingSet, either(stat[V1_TOTAL_RSS], stat[V1_RSS]),
+        either(stat[V1_TOTAL_CACHE], stat[V1_CACHE]), Math.max(swap, 0), failcnt,
+        ContainerStats.UNKNOWN);
+    long pgfault = stat[V1_PGFAULT];
+    long pgmajfault = stat[V1_PGMAJFAULT];
+    b.failures(new Faults(pgfault, pgmajfault, either(stat[V1_TOTAL_PGFAULT], pgfault),
+        either(stat[V1_TOTAL_PGMAJFAULT], pgmajfault)));
   }
 
   /** cgroup v2's memory counters, combined as cAdvisor does (failcnt: memory.events max). */
-  static void applyMemoryV2(ContainerStats.Builder b, long usage, Map<String, Long> stat,
-      Map<String, Long> events, long swap) {
-    long inactiveFile = stat.getOrDefault("inactive_file", 0L);
-    b.memory(usage, Math.max(0, usage - inactiveFile),
-        stat.getOrDefault("anon", ContainerStats.UNKNOWN),
-        stat.getOrDefault("file", ContainerStats.UNKNOWN),
-        swap == ContainerStats.UNKNOWN ? 0 : swap,
-        events.getOrDefault("max", ContainerStats.UNKNOWN), ContainerStats.UNKNOWN);
-    long pgfault = stat.getOrDefault("pgfault", ContainerStats.UNKNOWN);
-    long pgmajfault = stat.getOrDefault("pgmajfault", ContainerStats.UNKNOWN);
-    b.failures(new Faults(pgfault, pgmajfault, pgfault, pgmajfault));
+  static void applyMemoryV2(ContainerStats.Builder b, long usage, long[] stat, long[] events,
+      long swap) {
+    long inactiveFile = Math.max(stat[V2_INACTIVE_FILE], 0);
+    b.memory(usage, Math.max(0, usage - inactiveFile), stat[V2_ANON], stat[V2_FILE],
+        swap == ContainerStats.UNKNOWN ? 0 : swap, events[0], ContainerStats.UNKNOWN);
+    b.failures(new Faults(stat[V2_PGFAULT], stat[V2_PGMAJFAULT], stat[V2_PGFAULT],
+        stat[V2_PGMAJFAULT]));
   }
 
-  /** The value of {@code key}, else of {@code fallback}, else unknown. */
-  private static long stat(Map<String, Long> stat, String key, String fallback) {
-    Long value = stat.get(key);
-    return value != null ? value : stat.getOrDefault(fallback, ContainerStats.UNKNOWN);
+  /** {@code value}, else {@code fallback} where it is unknown. */
+  private static long either(long value, long fallback) {
+    return value != ContainerStats.UNKNOWN ? value : fallback;
   }
 
   /** The index of each operation's bytes in {@link #parseBlkioV1}'s rows. */
@@ -808,12 +822,12 @@ public final class CgroupReader {
     return null;
   }
 
-  private static long ticksToNanos(Long ticks) {
-    return ticks == null ? ContainerStats.UNKNOWN : ticks * NANOS_PER_TICK;
+  private static long ticksToNanos(long ticks) {
+    return ticks == ContainerStats.UNKNOWN ? ticks : ticks * NANOS_PER_TICK;
   }
 
-  private static long microsToNanos(Long micros) {
-    return micros == null ? ContainerStats.UNKNOWN : micros * 1000;
+  private static long microsToNanos(long micros) {
+    return micros == ContainerStats.UNKNOWN ? micros : micros * 1000;
   }
 
   private static long parseLong(String text) throws IOException {
