@@ -296,6 +296,13 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     // Resources, for running containers whose stats could be read, and the root cgroup.
     List<ContainerRow> live = rows.stream().filter(r -> r.stats() != null).toList();
     new ResourceFamilies(settings, live, cached).addTo(out);
+    if (walker != null) {
+      long[] cost = walker.cost();
+      out.add(MetricFamily.counter("microc_container_disk_usage_walks_total",
+          "Walks of a container's writable layer and directory, done in the background.", cost[0]));
+      out.add(MetricFamily.counter("microc_container_disk_usage_walk_seconds_total",
+          "Time the background walks of writable layers took.", cost[1] / 1e9));
+    }
     out.add(MetricFamily.gauge("microc_docker_up",
         "1 while the Docker daemon answers and its events stream is followed.", up ? 1 : 0));
     return new MetricSnapshots(out);

@@ -25,8 +25,11 @@ final class ResourceFamilies {
   private static final double NANOS = 1e9;
   private static final double MICROS = 1e6;
 
-  /** cAdvisor's operations of {@code container_blkio_device_usage_total}, in {@link BlockIo}'s order. */
-  static final List<String> OPERATIONS = List.of("Read", "Write", "Sync", "Async", "Discard", "Total");
+  /**
+   * cAdvisor's operations of {@code container_blkio_device_usage_total}, in the order their
+   * series sort in (a family's snapshot sorts its samples, and finds them sorted).
+   */
+  static final List<String> OPERATIONS = List.of("Async", "Discard", "Read", "Sync", "Total", "Write");
 
   private final ContainerSettings settings;
   private final List<ContainerRow> live;
@@ -92,17 +95,23 @@ final class ResourceFamilies {
     boolean perCpu = settings.has(MetricSet.PERCPU);
     MetricFamily usage = MetricFamily.counter("container_cpu_usage_seconds_total",
         "Cumulative cpu time consumed in seconds." + cached);
+    // cpu="cpu00" sorts before the container's own labels: CPU by CPU, then row by row.
+    int cpus = 0;
     for (ContainerRow r : live) {
       long[] each = r.stats().perCpuNanos();
       if (perCpu && each != null && each.length > 0) {
-        // As cAdvisor: per CPU where the kernel counts per CPU, the CPUs that ran it only.
-        for (int i = 0; i < each.length; i++) {
-          if (each[i] > 0) {
-            usage.add(each[i] / NANOS, r.labels().cpu(i));
-          }
-        }
+        cpus = Math.max(cpus, each.length);
       } else if (cpu) {
         addKnown(usage, nanos(r.stats().cpuUsageNanos()), r.labels().cpuTotal);
+      }
+    }
+    for (int i = 0; i < cpus; i++) {
+      for (ContainerRow r : live) {
+        long[] each = r.stats().perCpuNanos();
+        // As cAdvisor: per CPU where the kernel counts per CPU, the CPUs that ran it only.
+        if (perCpu && each != null && i < each.length && each[i] > 0) {
+          usage.add(each[i] / NANOS, r.labels().cpu(i));
+        }
       }
     }
     out.add(usage.build());
@@ -184,11 +193,13 @@ final class ResourceFamilies {
         "Number of memory usage hits limits." + cached), s -> (double) s.memoryFailcnt()));
     MetricFamily failures = MetricFamily.counter("container_memory_failures_total",
         "Cumulative count of memory allocation failures." + cached);
-    for (ContainerRow r : live) {
-      Faults f = r.stats().failures();
-      long[] values = {f.pgfault(), f.pgmajfault(), f.hierarchyPgfault(), f.hierarchyPgmajfault()};
-      for (int i = 0; i < values.length; i++) {
-        addKnown(failures, values[i], r.labels().failure(i));
+    // failure_type sorts before the container's own labels and scope after them.
+    for (int type = 0; type < 2; type++) {
+      for (ContainerRow r : live) {
+        Faults f = r.stats().failures();
+        addKnown(failures, type == 0 ? f.pgfault() : f.pgmajfault(), r.labels().failure(type));
+        addKnown(failures, type == 0 ? f.hierarchyPgfault() : f.hierarchyPgmajfault(),
+            r.labels().failure(type + 2));
       }
     }
     out.add(failures.build());
@@ -208,8 +219,8 @@ final class ResourceFamilies {
     for (ContainerRow r : live) {
       for (BlockIo d : r.stats().io()) {
         Labels[] ops = r.labels().deviceOperations(d.device(), d.major(), d.minor(), OPERATIONS);
-        long[] bytes = {d.readBytes(), d.writeBytes(), d.syncBytes(), d.asyncBytes(),
-            d.discardBytes(), d.totalBytes()};
+        long[] bytes = {d.asyncBytes(), d.discardBytes(), d.readBytes(), d.syncBytes(),
+            d.totalBytes(), d.writeBytes()};
         for (int i = 0; i < bytes.length; i++) {
           addKnown(usage, bytes[i], ops[i]);
         }
@@ -221,8 +232,6 @@ final class ResourceFamilies {
   private void disk(List<MetricSnapshot> out) {
     String walked = " Walked in the background every " + ContainerCollector.format(settings.diskUsageInterval())
         + "; the root cgroup's are its file systems'.";
-    MetricFamily inodesFree = MetricFamily.gauge("container_fs_inodes_free",
-        "Number of available Inodes" + walked);
     // A counter, not cAdvisor's gauge: client_java gives the _total suffix to counters only.
     MetricFamily inodes = MetricFamily.counter("container_fs_inodes_total", "Number of Inodes" + walked);
     MetricFamily limit = MetricFamily.gauge("container_fs_limit_bytes",
@@ -232,13 +241,11 @@ final class ResourceFamilies {
     for (ContainerRow r : live) {
       for (FsUsage u : r.disk()) {
         Labels l = r.labels().device(u.device());
-        addKnown(inodesFree, u.inodesFree(), l);
         addKnown(inodes, u.inodes(), l);
         addKnown(limit, u.limitBytes(), l);
         addKnown(usage, u.usageBytes(), l);
       }
     }
-    out.add(inodesFree.build());
     out.add(inodes.build());
     out.add(limit.build());
     out.add(usage.build());

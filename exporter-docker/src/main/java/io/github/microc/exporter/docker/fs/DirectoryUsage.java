@@ -12,9 +12,10 @@ import java.util.Set;
 
 /**
  * What a directory tree occupies, as {@code du -s} and cAdvisor's {@code GetDirUsage} count
- * it: the blocks of every file and directory (the tree's own included), each inode once (a
- * file with several hard links counts once), the inodes themselves, and nothing on another
- * file system (a mount inside the tree is not entered). Not thread-safe.
+ * it: the blocks of every file and directory (the tree's own included; see {@link FileStats}
+ * for how they are counted), each inode once (a file with several hard links counts once),
+ * the inodes themselves, and nothing on another file system (a mount inside the tree is not
+ * entered). Not thread-safe.
  */
 final class DirectoryUsage {
 
@@ -50,6 +51,11 @@ final class DirectoryUsage {
     this.stats = stats;
   }
 
+  /** A walk that counts blocks of the size of the file system holding {@code root}. */
+  static DirectoryUsage at(Path root) throws IOException {
+    return new DirectoryUsage(new FileStats(Files.getFileStore(root).getBlockSize()));
+  }
+
   /**
    * Walks the tree at {@code root}; {@code deadline} is a {@link System#nanoTime()}.
    *
@@ -57,7 +63,7 @@ final class DirectoryUsage {
    * @throws TooLong when the walk is not over by the deadline
    */
   Usage walk(Path root, long deadline) throws IOException, TooLong {
-    FileStats.Stat top = stats.stat(root.toString());
+    FileStats.Stat top = stats.stat(root);
     long bytes = top.allocated();
     long inodes = 1;
     long entries = 1;
@@ -76,7 +82,7 @@ final class DirectoryUsage {
           }
           FileStats.Stat s;
           try {
-            s = stats.stat(child.toString());
+            s = stats.stat(child);
           } catch (IOException e) {
             continue; // removed meanwhile
           }

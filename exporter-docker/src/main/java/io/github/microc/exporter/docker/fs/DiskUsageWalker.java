@@ -1,11 +1,12 @@
 package io.github.microc.exporter.docker.fs;
 
-import com.sun.jna.platform.linux.LibC;
 import io.github.microc.exporter.core.spi.HostPaths;
 import io.github.microc.exporter.core.spi.PseudoFiles;
+import io.github.microc.exporter.docker.cgroup.ContainerStats;
 import io.github.microc.exporter.docker.metadata.ContainerInfo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,15 +27,15 @@ import org.slf4j.LoggerFactory;
  * The file-system usage of each running container, as cAdvisor reports it for Docker: the
  * blocks and inodes of its writable layer (overlay2's {@code UpperDir}) and of the daemon's
  * directory of the container (its log, hostname, resolv.conf), and with {@code volumes} those
- * of its local volumes, per file system; with the size and the free inodes of that file
- * system. Also the root cgroup's: every file system on a block device.
+ * of its local volumes, per file system; with the size of that file system. Also the root
+ * cgroup's: every file system on a block device, its size and used bytes.
  *
  * <p>A walk is a directory traversal, so it happens here, on one background thread, one
  * container at a time, each container every {@code interval} (a new container at once), and
  * never on the scrape path: a scrape reads the last complete figures; new containers are looked
  * for at least every {@link #ROOT_INTERVAL}. A walk that takes longer
  * than {@code timeout} is abandoned, logged once per container, and the figures before it
- * stay. The root cgroup's file systems are a {@code statvfs} each, every
+ * stay. The root cgroup's file systems are a {@code statvfs} each (Java's {@code FileStore}), every
  * {@link #ROOT_INTERVAL} or {@code interval} if shorter. Thread-safe.
  */
 public final class DiskUsageWalker implements AutoCloseable {
@@ -47,11 +48,10 @@ public final class DiskUsageWalker implements AutoCloseable {
    *
    * @param device the file system's mount source, {@code /dev/sda1}
    * @param usageBytes what the container occupies there (for the root cgroup: what is used)
-   * @param inodes the inodes it uses there (for the root cgroup: the file system's inodes)
+   * @param inodes the inodes it uses there; unknown for the root cgroup
    * @param limitBytes the file system's size
-   * @param inodesFree the file system's free inodes
    */
-  public record FsUsage(String device, long usageBytes, long inodes, long limitBytes, long inodesFree) {}
+  public record FsUsage(String device, long usageBytes, long inodes, long limitBytes) {}
 
   /** The last complete figures of one container, and when it is due again. */
   private record Entry(ContainerInfo info, List<FsUsage> usage, long due, boolean warned) {}
@@ -63,6 +63,8 @@ public final class DiskUsageWalker implements AutoCloseable {
   private final boolean root;
   private final Supplier<Collection<ContainerInfo>> containers;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+  /** The file store of each device, by its mount source; the walker thread's alone. */
+  private final Map<String, FileStore> stores = new java.util.HashMap<>();
   private final AtomicLong walkNanos = new AtomicLong();
   private final AtomicLong walks = new AtomicLong();
   private final Thread thread;
@@ -110,8 +112,6 @@ public final class DiskUsageWalker implements AutoCloseable {
   }
 
   private void run() {
-    FileStats stats = FileStats.best();
-    DirectoryUsage du = new DirectoryUsage(stats);
     long rootEvery = Math.min(ROOT_INTERVAL.toNanos(), interval.toNanos());
     while (!closed) {
       long now = System.nanoTime();
@@ -123,7 +123,7 @@ public final class DiskUsageWalker implements AutoCloseable {
         }
         Entry next = refresh(now);
         if (next != null && now - next.due() >= 0) {
-          walk(next, mounts, du);
+          walk(next, mounts);
           continue;
         }
         // New containers are looked for at least every ROOT_INTERVAL.
@@ -158,7 +158,7 @@ public final class DiskUsageWalker implements AutoCloseable {
     return first;
   }
 
-  private void walk(Entry e, Mounts mounts, DirectoryUsage du) {
+  private void walk(Entry e, Mounts mounts) {
     ContainerInfo c = e.info();
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
@@ -173,7 +173,6 @@ public final class DiskUsageWalker implements AutoCloseable {
       paths.addAll(d.volumes());
     }
     Map<String, DirectoryUsage.Usage> byDevice = new LinkedHashMap<>();
-    Map<String, Path> anyPath = new LinkedHashMap<>();
     boolean warned = e.warned();
     try {
       for (String hostPath : paths) {
@@ -181,18 +180,21 @@ public final class DiskUsageWalker implements AutoCloseable {
         Mounts.Mount m = mounts.holding(hostPath);
         String device = m == null ? "" : m.source();
         try {
-          DirectoryUsage.Usage u = du.walk(local, deadline);
+          FileStore store = stores.get(device);
+          if (store == null) {
+            // Finding a path's store reads the mount table: once per device.
+            store = Files.getFileStore(local);
+            stores.put(device, store);
+          }
+          DirectoryUsage.Usage u = new DirectoryUsage(new FileStats(blockSize(store))).walk(local, deadline);
           byDevice.merge(device, u, DirectoryUsage.Usage::plus);
-          anyPath.putIfAbsent(device, local);
         } catch (IOException gone) {
           // Not there (yet, or any more): nothing to count.
         }
       }
       List<FsUsage> usage = new ArrayList<>(byDevice.size());
-      byDevice.forEach((device, u) -> {
-        long[] fs = statvfs(anyPath.get(device));
-        usage.add(new FsUsage(device, u.bytes(), u.inodes(), fs[0], fs[1]));
-      });
+      byDevice.forEach((device, u) -> usage.add(new FsUsage(device, u.bytes(), u.inodes(),
+          totalSpace(stores.get(device)))));
       entries.computeIfPresent(c.id(), (id, old) -> new Entry(old.info(), List.copyOf(usage),
           System.nanoTime() + interval.toNanos(), old.warned()));
     } catch (DirectoryUsage.TooLong tooLong) {
@@ -209,30 +211,38 @@ public final class DiskUsageWalker implements AutoCloseable {
     }
   }
 
+  /** The block-device file systems' size and used bytes, as {@code statvfs} gives them (through Java's FileStore). */
   private List<FsUsage> rootFilesystems(Mounts mounts) {
     List<FsUsage> out = new ArrayList<>();
     for (Mounts.Mount m : mounts.diskFilesystems()) {
       Path local = host.rootfs(m.mountPoint());
-      LibC.Statvfs s = new LibC.Statvfs();
-      if (!Files.isDirectory(local) || LibC.INSTANCE.statvfs(local.toString(), s) != 0) {
-        continue;
+      try {
+        FileStore store = Files.getFileStore(local);
+        long size = store.getTotalSpace();
+        out.add(new FsUsage(m.source(), size - store.getUnallocatedSpace(), ContainerStats.UNKNOWN,
+            size));
+      } catch (IOException | RuntimeException gone) {
+        // Unmounted meanwhile, or not visible from here.
       }
-      long unit = s.f_frsize.longValue() > 0 ? s.f_frsize.longValue() : s.f_bsize.longValue();
-      long size = s.f_blocks.longValue() * unit;
-      out.add(new FsUsage(m.source(), size - s.f_bfree.longValue() * unit, s.f_files.longValue(),
-          size, s.f_ffree.longValue()));
     }
     return List.copyOf(out);
   }
 
-  /** The size and the free inodes of the file system holding {@code path}; -1 each if unknown. */
-  private static long[] statvfs(Path path) {
-    LibC.Statvfs s = new LibC.Statvfs();
-    if (path == null || LibC.INSTANCE.statvfs(path.toString(), s) != 0) {
-      return new long[] {-1, -1};
+  private long totalSpace(FileStore store) {
+    try {
+      return store == null ? ContainerStats.UNKNOWN : store.getTotalSpace();
+    } catch (IOException e) {
+      stores.values().remove(store);
+      return ContainerStats.UNKNOWN;
     }
-    long unit = s.f_frsize.longValue() > 0 ? s.f_frsize.longValue() : s.f_bsize.longValue();
-    return new long[] {s.f_blocks.longValue() * unit, s.f_ffree.longValue()};
+  }
+
+  private static long blockSize(FileStore store) {
+    try {
+      return store.getBlockSize();
+    } catch (IOException | UnsupportedOperationException e) {
+      return 4096;
+    }
   }
 
   private Mounts mounts() {

@@ -56,8 +56,7 @@ class DiskUsageWalkerTest {
         assertThat(layers.device()).isEqualTo("/dev/layers");
         assertThat(layers.usageBytes()).isBetween((1L << 20) + 64 * 1024, (1L << 20) + 64 * 1024 + 64 * 1024);
         assertThat(layers.inodes()).as("two directories, two files").isEqualTo(4);
-        assertThat(layers.limitBytes()).isPositive();
-        assertThat(layers.inodesFree()).isPositive();
+        assertThat(layers.limitBytes()).isEqualTo(Files.getFileStore(layer).getTotalSpace());
         if (volumes) {
           assertThat(usage).extracting(DiskUsageWalker.FsUsage::device).containsExactly("/dev/layers", "/dev/volumes");
           assertThat(usage.get(1).usageBytes()).isGreaterThanOrEqualTo(2L << 20);
