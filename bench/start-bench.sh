@@ -131,21 +131,30 @@ for variant in "${running[@]}"; do
     "$(awk -v k="$(anon_kib "${pid_of[$variant]}")" 'BEGIN {print k / 1024}')"
 done
 
-# The landing page of the later run: 200 requests, one curl (and connection) each.
-landing() {
-  local times=$work/landing.txt url="http://127.0.0.1:${port_of[later]}/"
+# 200 requests of URL (after 20 unmeasured ones), one curl and connection each, with the
+# curl arguments that follow; prints p50, p99, the answer's size and the load, after LABEL.
+timed() {
+  local label=$1 url=$2; shift 2
+  local times=$work/times.txt
+  for _ in $(seq 1 20); do curl -s -o /dev/null "$@" "$url"; done
   : >"$times"
   for _ in $(seq 1 200); do
-    curl -s -o /dev/null -w '%{time_total}\n' "$url" >>"$times"
+    curl -s -o /dev/null -w '%{time_total}\n' "$@" "$url" >>"$times"
   done
-  printf '%-16s p50 %.2f ms, p99 %.2f ms, %d bytes (load average %s)\n' "$1" \
+  printf '%-34s p50 %6.2f ms, p99 %6.2f ms, %6d bytes (load average %s)\n' "$label" \
     "$(awk -v t="$(percentile "$times" 50)" 'BEGIN {print t * 1000}')" \
     "$(awk -v t="$(percentile "$times" 99)" 'BEGIN {print t * 1000}')" \
-    "$(curl -s "$url" | wc -c)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    "$(curl -s "$@" "$url" | wc -c)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+# The landing page, labelled with the rows of its containers table.
+landing() {
+  local url="http://127.0.0.1:${port_of[later]}/" rows
+  rows=$(curl -s "$url" | sed -n '/<h2>Containers<\/h2>/,/<\/table>/p' | grep -c '^<tr><td' || true)
+  timed "/ with $rows containers" "$url"
 }
 echo
-echo "== landing page of the later run, 200 requests"
-landing "$(docker ps -q 2>/dev/null | wc -l) containers"
+echo "== landing page of the later run, 200 requests, a new connection each"
+landing
 if [ "$containers" -gt 0 ]; then
   start_containers 0 "$containers" microc-bench-start microc-bench-start-net start
   # Listed once the events reach the cache; two scrapes a second apart give the CPU column.
@@ -155,5 +164,8 @@ if [ "$containers" -gt 0 ]; then
   done
   curl -s -o /dev/null "http://127.0.0.1:${port_of[later]}/metrics"; sleep 1.1
   curl -s -o /dev/null "http://127.0.0.1:${port_of[later]}/metrics"
-  landing "$(docker ps -q | wc -l) containers"
+  landing
+  # Beside it, what a scrape of the same containers costs (Prometheus's Accept header, gzip).
+  timed "/metrics?collect[]=containers" "http://127.0.0.1:${port_of[later]}/metrics?collect%5B%5D=containers" \
+    --compressed -H "$accept"
 fi
