@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param shutdownGrace how long a stop waits for the requests in flight
  * @param configFile the web-config file (TLS, basic auth, headers), or null
  * @param enableLifecycle whether {@code POST /-/reload} is served
+ * @param preferOpenMetrics whether a client that lists OpenMetrics before the text format (as
+ *     Prometheus does) gets OpenMetrics rather than the text format 0.0.4
  */
 public record WebSettings(
     int maxRequests,
@@ -26,11 +28,13 @@ public record WebSettings(
     int maxHeaderBytes,
     Duration shutdownGrace,
     Path configFile,
-    boolean enableLifecycle) {
+    boolean enableLifecycle,
+    boolean preferOpenMetrics) {
 
   /** Defaults as {@code reference.conf} has them, for servers started without a configuration. */
   public static final WebSettings DEFAULT = new WebSettings(40, Duration.ofSeconds(10),
-      Duration.ofSeconds(60), Duration.ofSeconds(90), 8192, Duration.ofSeconds(10), null, false);
+      Duration.ofSeconds(60), Duration.ofSeconds(90), 8192, Duration.ofSeconds(10), null, false,
+      false);
 
   static WebSettings from(PluginConfig web) {
     int maxRequests = web.getInt("max-requests");
@@ -50,6 +54,7 @@ public record WebSettings(
         maxHeaderBytes,
         web.getNonNegativeDuration("shutdown-grace"),
         file.isBlank() ? null : Path.of(file),
-        web.getBoolean("enable-lifecycle"));
+        web.getBoolean("enable-lifecycle"),
+        web.getBoolean("prefer-openmetrics"));
   }
 }

@@ -64,7 +64,7 @@ public final class Endpoint {
     PrometheusProperties properties = PrometheusProperties.get();
     this.engine = engine;
     this.version = version;
-    this.text = new TextResponse(registry, properties);
+    this.text = new TextResponse(registry, properties, settings.preferOpenMetrics());
     this.metrics = new PrometheusScrapeHandler(properties, registry);
     this.maxRequests = settings.maxRequests();
     this.status = status;

@@ -10,19 +10,23 @@ import io.prometheus.metrics.model.registry.PrometheusScrapeRequest;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
- * Answers a {@code /metrics} request that asks for the Prometheus text format, as Prometheus
- * and a browser do, through {@link TextFormat} and a gzip encoder, both reused from scrape to
- * scrape. Every other request (OpenMetrics, protobuf, another escaping scheme, {@code debug},
+ * Answers a {@code /metrics} request that accepts the Prometheus text format 0.0.4 through
+ * {@link TextFormat} and a gzip encoder, both reused from scrape to scrape. As node_exporter
+ * 1.5 does (its promhttp has OpenMetrics off), the text format is the answer to any
+ * {@code Accept} header that allows it before protobuf, Prometheus's own (OpenMetrics first,
+ * then text) included; with {@code prefer-openmetrics}, OpenMetrics is the answer where it comes
+ * first. Every other request (OpenMetrics, protobuf, another escaping scheme, {@code debug},
  * {@code name[]}) and every configuration this does not replicate (created timestamps, name
- * filters in {@code prometheus.properties}) stays with client_java's handler, so the
- * response is the same either way.
+ * filters in {@code prometheus.properties}) stays with client_java's handler.
  *
  * <p>A text that fits in one {@linkplain TextFormat#PIECE piece} goes out with its length; a
  * longer one goes out chunked as it is written, so that a scrape holds one piece of it in
@@ -39,10 +43,13 @@ final class TextResponse {
   private final PrometheusRegistry registry;
   private final ExpositionFormats formats;
   private final boolean enabled;
+  private final boolean preferOpenMetrics;
   private final ConcurrentLinkedDeque<Encoders> idle = new ConcurrentLinkedDeque<>();
 
-  TextResponse(PrometheusRegistry registry, PrometheusProperties properties) {
+  TextResponse(PrometheusRegistry registry, PrometheusProperties properties,
+      boolean preferOpenMetrics) {
     this.registry = registry;
+    this.preferOpenMetrics = preferOpenMetrics;
     this.formats = ExpositionFormats.init(properties.getExporterProperties());
     ExporterFilterProperties filter = properties.getExporterFilterProperties();
     this.enabled = !properties.getExporterProperties().getIncludeCreatedTimestamps()
@@ -57,8 +64,99 @@ final class TextResponse {
       return false;
     }
     String accept = exchange.header("Accept");
-    return formats.findWriter(accept) == formats.getPrometheusTextFormatWriter()
-        && EscapingScheme.fromAcceptHeader(accept) == EscapingScheme.UNDERSCORE_ESCAPING;
+    return EscapingScheme.fromAcceptHeader(accept) == EscapingScheme.UNDERSCORE_ESCAPING
+        && (preferOpenMetrics
+            ? formats.findWriter(accept) == formats.getPrometheusTextFormatWriter()
+            : acceptsText(accept));
+  }
+
+  /**
+   * Whether the text format 0.0.4 is the answer to {@code accept}, as node_exporter 1.5 decides
+   * (Go's {@code expfmt.Negotiate}): the media ranges in order of their quality, the first that
+   * is protobuf's {@code MetricFamily} or {@code text/plain} (of version 0.0.4 or none) wins,
+   * and text when neither comes. Unlike node_exporter, a header that lists OpenMetrics and no
+   * other format Microc writes gets OpenMetrics: the client may read nothing else.
+   */
+  static boolean acceptsText(String accept) {
+    if (accept == null || accept.isBlank()) {
+      return true;
+    }
+    List<MediaRange> ranges = new ArrayList<>();
+    for (String part : accept.split(",")) {
+      MediaRange range = MediaRange.parse(part, ranges.size());
+      if (range != null) {
+        ranges.add(range);
+      }
+    }
+    ranges.sort(null);
+    boolean openMetrics = false;
+    for (MediaRange range : ranges) {
+      switch (range.type) {
+        case "application/vnd.google.protobuf":
+          if ("io.prometheus.client.MetricFamily".equals(range.proto)) {
+            return false;
+          }
+          break;
+        case "text/plain":
+          if (range.version == null || range.version.equals("0.0.4")) {
+            return true;
+          }
+          break;
+        case "application/openmetrics-text":
+          openMetrics = true;
+          break;
+        default:
+          break;
+      }
+    }
+    return !openMetrics;
+  }
+
+  /** One media range of an {@code Accept} header, ordered by quality, then by position. */
+  private record MediaRange(String type, String version, String proto, double quality, int position)
+      implements Comparable<MediaRange> {
+
+    /** The range, or null for one that is not acceptable ({@code q=0}) or not a media range. */
+    static MediaRange parse(String text, int position) {
+      String[] parts = text.split(";");
+      String type = parts[0].trim().toLowerCase(Locale.ROOT);
+      if (type.indexOf('/') <= 0) {
+        return null;
+      }
+      String version = null;
+      String proto = null;
+      double quality = 1;
+      for (int i = 1; i < parts.length; i++) {
+        int eq = parts[i].indexOf('=');
+        if (eq < 0) {
+          continue;
+        }
+        String key = parts[i].substring(0, eq).trim().toLowerCase(Locale.ROOT);
+        String value = parts[i].substring(eq + 1).trim();
+        if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+          value = value.substring(1, value.length() - 1);
+        }
+        switch (key) {
+          case "version" -> version = value;
+          case "proto" -> proto = value;
+          case "q" -> {
+            try {
+              quality = Double.parseDouble(value);
+            } catch (NumberFormatException e) {
+              quality = 0;
+            }
+          }
+          default -> { }
+        }
+      }
+      return quality > 0 ? new MediaRange(type, version, proto, quality, position) : null;
+    }
+
+    @Override
+    public int compareTo(MediaRange other) {
+      int byQuality = Double.compare(other.quality, quality);
+      return byQuality != 0 ? byQuality : Integer.compare(position, other.position);
+    }
   }
 
   void respond(Exchange exchange, PrometheusScrapeRequest request) throws IOException {

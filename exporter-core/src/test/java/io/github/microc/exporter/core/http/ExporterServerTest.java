@@ -31,6 +31,10 @@ import org.junit.jupiter.api.Test;
 /** The real endpoint on a loopback port, spoken to over HTTP. */
 class ExporterServerTest {
 
+  /** Prometheus 2.42's scrape header. */
+  private static final String PROMETHEUS_ACCEPT = "application/openmetrics-text;version=1.0.0,"
+      + "application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
   private final HttpClient http = HttpClient.newHttpClient();
   private final CountDownLatch gate = new CountDownLatch(1);
   private Microc microc;
@@ -101,6 +105,31 @@ class ExporterServerTest {
 
     assertThat(response.headers().firstValue("Content-Type")).get().asString().startsWith("application/openmetrics-text");
     assertThat(response.body()).contains("# TYPE microc_build info").endsWith("# EOF\n");
+  }
+
+  @Test
+  void textFormatForPrometheusHeaderAsFromNodeExporter() throws Exception {
+    gate.countDown();
+    HttpResponse<String> response = get("/metrics", "Accept", PROMETHEUS_ACCEPT);
+
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
+    assertThat(response.body()).contains("# TYPE microc_build_info gauge").doesNotContain("# EOF");
+  }
+
+  @Test
+  void openMetricsForPrometheusHeaderWhenPreferred() throws Exception {
+    gate.countDown();
+    try (Microc preferring = Microc.builder().plugins(List.of(TestPlugins.constant("one")))
+        .environment(Map.of()).set("microc.web.prefer-openmetrics", true, "test").build()) {
+      int port = preferring.startServer(ListenAddress.parse("127.0.0.1:0")).port();
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/metrics")).header("Accept", PROMETHEUS_ACCEPT).build(),
+          HttpResponse.BodyHandlers.ofString());
+
+      assertThat(response.headers().firstValue("Content-Type")).get().asString()
+          .startsWith("application/openmetrics-text");
+      assertThat(response.body()).contains("test_one_value 1.0").endsWith("# EOF\n");
+    }
   }
 
   @Test
