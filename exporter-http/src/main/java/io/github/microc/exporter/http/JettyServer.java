@@ -51,6 +51,18 @@ final class JettyServer implements ExporterServer {
 
   /** Threads beyond the request limit: the selector and the endpoints other than /metrics. */
   private static final int SPARE_THREADS = 8;
+  private static final String REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
+
+  static {
+    // Jetty's MemoryUtils, which pads its queues against false sharing, otherwise asks the
+    // platform MBean server whether references are compressed, which creates that server and
+    // its beans for nothing else: a 64-byte cache line holds 16 compressed references, which
+    // the JVM uses below a 32 GiB heap.
+    if (System.getProperty(REFERENCES_PER_CACHE_LINE) == null) {
+      boolean compressed = Runtime.getRuntime().maxMemory() < (32L << 30);
+      System.setProperty(REFERENCES_PER_CACHE_LINE, compressed ? "16" : "8");
+    }
+  }
 
   private final Server server;
   private final ServerConnector connector;
