@@ -80,7 +80,9 @@ public final class PemFiles {
         throw problem(keyFile, "the key does not match the first certificate in " + certFile);
       }
       try {
-        KeyStore keys = emptyStore();
+        // JKS: a PKCS#12 store encrypts the key as it is put in and decrypts it as the key
+        // manager takes it out, with 10,000 rounds of PBKDF2 each way; this store stays in memory.
+        KeyStore keys = emptyStore("JKS");
         keys.setKeyEntry("client", key, NO_PASSWORD, chain.toArray(new Certificate[0]));
         keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         keyManagers.init(keys, NO_PASSWORD);
@@ -91,7 +93,7 @@ public final class PemFiles {
     try {
       TrustManagerFactory trustManagers = null;
       if (ca != null) {
-        KeyStore trusted = emptyStore();
+        KeyStore trusted = emptyStore("PKCS12");
         for (int i = 0; i < ca.size(); i++) {
           trusted.setCertificateEntry("ca-" + i, ca.get(i));
         }
@@ -108,8 +110,8 @@ public final class PemFiles {
     }
   }
 
-  private static KeyStore emptyStore() throws GeneralSecurityException, IOException {
-    KeyStore store = KeyStore.getInstance("PKCS12");
+  private static KeyStore emptyStore(String type) throws GeneralSecurityException, IOException {
+    KeyStore store = KeyStore.getInstance(type);
     store.load(null, null);
     return store;
   }
