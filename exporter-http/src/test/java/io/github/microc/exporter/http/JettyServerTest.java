@@ -7,6 +7,7 @@ import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.config.ListenAddress;
 import io.github.microc.exporter.core.http.ExporterServer;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
+import io.github.microc.exporter.core.testing.Engines;
 import io.github.microc.exporter.core.testing.TestPlugins;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
@@ -19,12 +20,19 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -217,5 +225,62 @@ class JettyServerTest {
     String answer = inFlight.get();
     stopping.get();
     assertThat(answer).startsWith("HTTP/1.1 200").contains("Connection: close").contains("test_slow_value 1.0");
+  }
+
+  @Test
+  void aClientOfferingAesFirstGetsChaCha20OverTls13AndTls12() throws Exception {
+    Path openssl = Engines.requireExecutable("openssl", "apt-get install openssl", "/usr/bin/openssl");
+    Path dir = Files.createTempDirectory("microc-tls");
+    try {
+      run(dir, openssl.toString(), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key",
+          "-out", "server.crt", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
+      Files.writeString(dir.resolve("web.yml"), "tls_server_config:\n  cert_file: server.crt\n"
+          + "  key_file: server.key\n");
+      ExporterServer server = start(List.of(TestPlugins.constant("one")),
+          "config-file", dir.resolve("web.yml").toString());
+      SSLContext trustAll = SSLContext.getInstance("TLS");
+      trustAll.init(null, new TrustManager[] {new X509TrustManager() {
+        @Override public void checkClientTrusted(X509Certificate[] chain, String type) { }
+        @Override public void checkServerTrusted(X509Certificate[] chain, String type) { }
+        @Override public X509Certificate[] getAcceptedIssuers() { return new X509Certificate[0]; }
+      }}, null);
+      Map<String, String[]> offers = Map.of(
+          "TLSv1.3", new String[] {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"},
+          "TLSv1.2", new String[] {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+              "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"});
+      for (Map.Entry<String, String[]> offer : offers.entrySet()) {
+        try (SSLSocket socket = (SSLSocket) trustAll.getSocketFactory()
+            .createSocket(InetAddress.getLoopbackAddress(), server.port())) {
+          socket.setSoTimeout(10_000);
+          socket.setEnabledProtocols(new String[] {offer.getKey()});
+          socket.setEnabledCipherSuites(offer.getValue());
+          socket.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+              + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+          assertThat(answer).startsWith("HTTP/1.1 200");
+          assertThat(socket.getSession().getCipherSuite()).as(offer.getKey()).contains("_CHACHA20_POLY1305_");
+        }
+      }
+    } finally {
+      try (var files = Files.walk(dir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  @Test
+  void chaCha20ComesFirstAndNothingIsLost() {
+    assertThat(JettyServer.chaCha20First(new String[] {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256",
+        "TLS_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"}))
+        .containsExactly("TLS_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+            "TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+  }
+
+  private static void run(Path dir, String... command) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor()).as(String.join(" ", command) + ": " + output).isZero();
   }
 }
