@@ -14,7 +14,8 @@
 # Usage: bench/compare.sh A.jar B.jar [scrapes] [warm-up] [launches] [-- microc arguments]
 # Environment: A_OPTS, B_OPTS are appended to the JVM flags of A and B (JAVA_OPTS); A_FLAGS,
 # B_FLAGS replace them (MICROC_JVM_FLAGS); A_LAUNCHER, B_LAUNCHER another bin/microc;
-# MODES (default "prometheus text"); NODE=0 leaves node_exporter out.
+# MODES (default "prometheus text"); NODE=0 leaves node_exporter out; CDS=off runs both without
+# a class-data archive (a first run).
 # Default Microc arguments: --no-collector.containers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,9 +59,11 @@ command_of() {
   else jar=$b_jar opts=${B_OPTS:-} flags=${B_FLAGS:-} launcher=${B_LAUNCHER:-bin/microc}; fi
   envs=(MICROC_JAR="$jar" MICROC_CDS_DIR="$work/cds-$who" JAVA_OPTS="$opts")
   [ -n "$flags" ] && envs+=(MICROC_JVM_FLAGS="$flags")
+  [ "${CDS:-on}" = off ] && envs+=(MICROC_CDS=off)
   cmd=("$launcher" "${args[@]}" --web.listen-address="127.0.0.1:$port")
 }
 for who in a b; do
+  [ "${CDS:-on}" = off ] && break
   command_of "$who" 0
   env "${envs[@]}" MICROC_CDS=train "${cmd[@]}" >/dev/null 2>&1 || echo "bench: training of $who failed" >&2
 done
@@ -155,3 +158,7 @@ rss_row "RSS after the scrapes (MiB)" rss_kib
 rss_row "  anonymous (MiB)" anon_kib
 rss_row "  file-backed (MiB)" file_kib
 row "threads" "$(threads "${pid_of[a]}")" "$(threads "${pid_of[b]}")" "$(node "$(threads "${pid_of[node]:-self}")")"
+codecache() { jcmd "$1" Compiler.codecache 2>/dev/null | sed -n 's/.* used=\([0-9]*\)Kb.*/\1/p' | head -1; }
+nmethods() { jcmd "$1" Compiler.codecache 2>/dev/null | sed -n 's/.*nmethods=\([0-9]*\).*/\1/p' | head -1; }
+row "code cache used (MiB)" "$(mib "$(codecache "${pid_of[a]}")")" "$(mib "$(codecache "${pid_of[b]}")")" -
+row "  compiled methods" "$(nmethods "${pid_of[a]}")" "$(nmethods "${pid_of[b]}")" -
