@@ -3,13 +3,12 @@ package io.github.microc.exporter.core.host;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.host.ParsedExposition.Family;
 import io.github.microc.exporter.core.host.ParsedExposition.Series;
-import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.testing.Engines;
 import io.github.microc.exporter.core.testing.Exposition;
+import io.github.microc.exporter.core.testing.FixtureTree;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ServerSocket;
@@ -70,10 +69,7 @@ class FixtureParityIT {
 
   @TestFactory
   Stream<DynamicTest> microcReadsEveryTreeAsNodeExporterDoes() throws IOException {
-    List<Path> trees;
-    try (Stream<Path> dirs = Files.list(TREES)) {
-      trees = dirs.filter(d -> Files.isRegularFile(d.resolve("parity.conf"))).sorted().toList();
-    }
+    List<Path> trees = FixtureTree.under(TREES);
     assertThat(trees).as("fixture trees under " + TREES.toAbsolutePath()).isNotEmpty();
     Path binary = nodeExporter();
     return trees.stream().map(tree -> DynamicTest.dynamicTest(tree.getFileName().toString(),
@@ -87,43 +83,39 @@ class FixtureParityIT {
         "/usr/bin/prometheus-node-exporter"));
   }
 
-  private static void compare(Path binary, Path tree) throws Exception {
-    Config spec = ConfigFactory.parseFile(tree.resolve("parity.conf").toFile()).resolve();
-    List<String> collectors = spec.getStringList("collectors");
+  private static void compare(Path binary, Path dir) throws Exception {
+    FixtureTree tree = FixtureTree.of(dir,
+        Files.createDirectories(Path.of("target", "fixture-parity-empty")));
+    Config spec = tree.spec();
+    List<String> collectors = tree.collectors();
     List<KnownDifference> known = spec.hasPath("known-differences")
         ? spec.getConfigList("known-differences").stream().map(KnownDifference::from).toList()
         : List.of();
-    Path empty = Files.createDirectories(Path.of("target", "fixture-parity-empty"));
-    Path proc = dirOr(tree.resolve("proc"), empty);
-    Path sys = dirOr(tree.resolve("sys"), empty);
-    Path rootfs = dirOr(tree.resolve("rootfs"), empty);
-    Path udev = dirOr(tree.resolve("udev"), empty);
-    Path textfile = tree.resolve("textfile");
 
     int port = freePort();
     List<String> command = new ArrayList<>(List.of(binary.toString(),
         "--web.listen-address=127.0.0.1:" + port, "--web.disable-exporter-metrics",
-        "--collector.disable-defaults", "--path.procfs=" + proc, "--path.sysfs=" + sys,
-        "--path.rootfs=" + rootfs, "--path.udev.data=" + udev));
-    boolean textfiles = Files.isDirectory(textfile) && collectors.contains("textfile");
-    if (textfiles) {
-      command.add("--collector.textfile.directory=" + textfile);
+        "--collector.disable-defaults", "--path.procfs=" + tree.proc(),
+        "--path.sysfs=" + tree.sys(), "--path.rootfs=" + tree.rootfs(),
+        "--path.udev.data=" + tree.udev()));
+    if (tree.hasTextfiles()) {
+      command.add("--collector.textfile.directory=" + tree.textfile());
     }
     collectors.forEach(c -> command.add("--collector." + c));
     if (spec.hasPath("node-exporter-flags")) {
       command.addAll(spec.getStringList("node-exporter-flags"));
     }
-    String name = tree.getFileName().toString();
+    String name = tree.name();
     Files.createDirectories(REPORTS);
     Path log = REPORTS.resolve(name + ".node_exporter.log");
     Process nodeExporter = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(log.toFile()).start();
-    try (Microc microc = microc(spec, collectors, proc, sys, rootfs, udev, textfile)) {
+    try (Microc microc = tree.microc(FixtureParityIT.class.getClassLoader()).build()) {
       URI base = URI.create("http://127.0.0.1:" + port + "/metrics");
       awaitUp(nodeExporter, base, log);
       List<String> report = new ArrayList<>();
       List<String> failures = new ArrayList<>();
-      report.add("tree " + name + " (" + tree + ")");
+      report.add("tree " + name + " (" + dir + ")");
       for (String collector : collectors) {
         URI uri = URI.create(base + "?collect[]=" + URLEncoder.encode(collector, StandardCharsets.UTF_8));
         ParsedExposition before = ParsedExposition.parse(scrape(uri));
@@ -142,32 +134,6 @@ class FixtureParityIT {
       nodeExporter.destroy();
       nodeExporter.waitFor();
     }
-  }
-
-  private static Microc microc(Config spec, List<String> collectors, Path proc, Path sys,
-      Path rootfs, Path udev, Path textfile) {
-    Microc.Builder builder = Microc.builder().environment(Map.of())
-        .set("microc.host.proc", proc.toString(), "parity tree")
-        .set("microc.host.sys", sys.toString(), "parity tree")
-        .set("microc.host.rootfs", rootfs.toString(), "parity tree")
-        .set("microc.host.udev-data", udev.toString(), "parity tree")
-        .set("microc.web.exporter-metrics", false, "parity tree");
-    Set<String> known = new TreeSet<>();
-    for (CollectorPlugin plugin : Microc.discover(FixtureParityIT.class.getClassLoader(),
-        type -> true, "the test class path")) {
-      known.add(plugin.name());
-      builder.set("microc.collectors." + plugin.name() + ".enabled",
-          collectors.contains(plugin.name()), "parity tree");
-    }
-    List<String> missing = collectors.stream().filter(c -> !known.contains(c)).toList();
-    assertThat(missing).as("collectors of parity.conf that Microc does not have").isEmpty();
-    if (Files.isDirectory(textfile) && collectors.contains("textfile")) {
-      builder.set("microc.collectors.textfile.directory", textfile.toString(), "parity tree");
-    }
-    if (spec.hasPath("microc")) {
-      builder.config(spec.withOnlyPath("microc"));
-    }
-    return builder.build();
   }
 
   private static void compareCollector(String collector, ParsedExposition before,
@@ -292,10 +258,6 @@ class FixtureParityIT {
 
   private static String fmt(Double value) {
     return value == null ? "absent" : String.valueOf(value.intValue());
-  }
-
-  private static Path dirOr(Path dir, Path fallback) {
-    return Files.isDirectory(dir) ? dir : fallback.toAbsolutePath();
   }
 
   private static int freePort() throws IOException {
