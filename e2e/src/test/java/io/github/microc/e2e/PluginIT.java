@@ -32,7 +32,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -60,7 +59,7 @@ class PluginIT {
   @BeforeAll
   static void findJarsAndStartTarget() throws IOException {
     appJar = Repository.appJar();
-    pluginJar = builtPluginJar();
+    pluginJar = Repository.examplePluginJar();
 
     live = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     live.createContext("/health", exchange -> {
@@ -318,18 +317,6 @@ class PluginIT {
   }
 
   /** The jar plugins-example built, next to this module. */
-  private static Path builtPluginJar() throws IOException {
-    Path target = Repository.resolve("plugins-example/target");
-    try (Stream<Path> files = Files.isDirectory(target) ? Files.list(target) : Stream.empty()) {
-      return files.filter(p -> {
-        String name = p.getFileName().toString();
-        return name.startsWith("plugins-example-") && name.endsWith(".jar")
-            && !name.endsWith("-sources.jar") && !name.endsWith("-tests.jar")
-            && !name.endsWith("-javadoc.jar");
-      }).findFirst().orElseThrow(() -> new IllegalStateException("no plugins-example jar in "
-          + target + ": build it first (mvn -pl plugins-example package)"));
-    }
-  }
 
   /** Copies a jar, replacing or adding the given entries. */
   private static void copyJar(Path from, Path to, Map<String, byte[]> replace) throws IOException {

@@ -8,6 +8,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /** A real Prometheus server on a loopback port with its data in a temporary directory. */
@@ -29,14 +30,19 @@ public final class PrometheusServer extends LoggedProcess {
     this.base = "http://127.0.0.1:" + port;
   }
 
-  /** Starts {@code prometheus} on {@code config}, keeping its TSDB and log under {@code dir}. */
-  public static PrometheusServer start(Path prometheus, Path config, Path dir, int port) {
+  /**
+   * Starts {@code prometheus} on {@code config} with these further flags (such as
+   * {@code --web.enable-remote-write-receiver}), keeping its TSDB and log under {@code dir}.
+   */
+  public static PrometheusServer start(Path prometheus, Path config, Path dir, int port,
+      String... flags) {
     Path log = dir.resolve("prometheus.log");
-    List<String> command = List.of(prometheus.toString(),
+    List<String> command = new ArrayList<>(List.of(prometheus.toString(),
         "--config.file=" + config,
         "--storage.tsdb.path=" + dir.resolve("data"),
         "--web.listen-address=127.0.0.1:" + port,
-        "--log.level=warn");
+        "--log.level=warn"));
+    command.addAll(List.of(flags));
     try {
       Process process = new ProcessBuilder(command).directory(config.getParent().toFile())
           .redirectErrorStream(true).redirectOutput(log.toFile()).start();

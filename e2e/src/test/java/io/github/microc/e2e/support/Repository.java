@@ -1,7 +1,10 @@
 package io.github.microc.e2e.support;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /** Paths in the source tree, found from the e2e module's working directory. */
 public final class Repository {
@@ -35,5 +38,21 @@ public final class Repository {
       throw new IllegalStateException(jar + " is missing: build it first (mvn -pl exporter-app package)");
     }
     return jar;
+  }
+
+  /** The plugins-example jar built by the reactor before e2e. */
+  public static Path examplePluginJar() {
+    Path target = resolve("plugins-example/target");
+    try (Stream<Path> files = Files.isDirectory(target) ? Files.list(target) : Stream.empty()) {
+      return files.filter(p -> {
+        String name = p.getFileName().toString();
+        return name.startsWith("plugins-example-") && name.endsWith(".jar")
+            && !name.endsWith("-sources.jar") && !name.endsWith("-tests.jar")
+            && !name.endsWith("-javadoc.jar");
+      }).findFirst().orElseThrow(() -> new IllegalStateException("no plugins-example jar in "
+          + target + ": build it first (mvn -pl plugins-example package)"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }
