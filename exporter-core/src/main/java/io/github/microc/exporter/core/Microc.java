@@ -292,8 +292,9 @@ public final class Microc implements AutoCloseable {
   public synchronized PrometheusRegistry registry() {
     if (settings.exporterMetrics() && !exporterMetrics) {
       exporterMetrics = true;
-      // About 90 ms of class loading: done in the background, and after the first collection
-      // where one is under way, so that the host and container metrics come first.
+      // Their class loading (docs/architecture.md, "A scrape") is done in the background, and
+      // after the first collection where one is under way, so the host and container metrics
+      // come first.
       if (warm != null) {
         warm.whenCompleteAsync((result, error) -> registerJvmMetrics(registry), scheduler);
       } else {

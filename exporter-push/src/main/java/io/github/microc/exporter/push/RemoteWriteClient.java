@@ -29,10 +29,9 @@ import javax.net.ssl.SSLSocketFactory;
  * connect and {@code timeout} for the receiver's answer. At most {@link #SNIPPET} bytes of an
  * answer's body are kept, for the error message.
  *
- * <p>The JDK's {@code java.net.http.HttpClient} would do as well, but it loads its own 250
+ * <p>The JDK's {@code java.net.http.HttpClient} would do as well, but it loads its own
  * classes and the whole TLS stack with the JVM's trusted certificates even for a plain http
- * URL: some 500 classes and 10 MiB of resident memory, more than push mode needs in all
- * (docs/push.md).
+ * URL, more than push mode needs in all (docs/push.md, "Libraries, and what push mode costs").
  */
 final class RemoteWriteClient implements AutoCloseable {
 
