@@ -67,6 +67,9 @@ def cpu(n, ca, auth, targets):
         for e in exporters:  # warm-up
             for _ in range(20):
                 scrape(conns[e[0]], e[3], auth)
+            sock = conns[e[0]].sock
+            if mode == "kept-alive" and hasattr(sock, "cipher"):
+                print(f"  {e[0]}: {' '.join(str(x) for x in sock.cipher()[:2])}")
         start = {e[0]: cpu_ms(e[2]) for e in exporters}
         for _ in range(n):
             for name, url, pid, path in exporters:
