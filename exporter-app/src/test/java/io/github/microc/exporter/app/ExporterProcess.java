@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /** The shaded jar, {@code target/microc-exporter.jar}, run as a separate JVM. */
 final class ExporterProcess implements AutoCloseable {
@@ -77,6 +79,31 @@ final class ExporterProcess implements AutoCloseable {
   static HttpResponse<String> get(int port, String pathAndQuery) throws IOException, InterruptedException {
     return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Queries the Prometheus on {@code port} until {@code done} accepts the answer, for up to 45 s
+   * (its first scrape can take 10); fails with the last answer and {@code log}.
+   */
+  static String queryPrometheus(int port, String query, Predicate<String> done, Path log)
+      throws IOException, InterruptedException {
+    String path = "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8);
+    long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+    String last = "(no answer)";
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<String> response = get(port, path);
+        last = response.statusCode() + " " + response.body();
+        if (response.statusCode() == 200 && done.test(response.body())) {
+          return response.body();
+        }
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("Prometheus never answered " + query + " as expected; last: " + last
+        + "\n" + log.getFileName() + ":\n" + Files.readString(log));
   }
 
   /** Polls until {@code /ready} answers 200, for up to {@code timeout}. */

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.microc.exporter.core.testing.Engines;
 import java.io.IOException;
-import java.net.URLEncoder;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,26 +92,9 @@ class PrometheusScrapeIT {
     }
   }
 
-  /** Queries until {@code done} accepts the answer; up to 45 s (the first scrape can take 10). */
   private String poll(int port, String query, java.util.function.Predicate<String> done)
       throws IOException, InterruptedException {
-    String path = "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8);
-    long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
-    String last = "(no answer)";
-    while (System.nanoTime() < deadline) {
-      try {
-        HttpResponse<String> response = ExporterProcess.get(port, path);
-        last = response.statusCode() + " " + response.body();
-        if (response.statusCode() == 200 && done.test(response.body())) {
-          return response.body();
-        }
-      } catch (IOException e) {
-        last = e.toString();
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("Prometheus never answered " + query + " as expected; last: " + last
-        + "\nprometheus.log:\n" + Files.readString(work.resolve("prometheus.log")));
+    return ExporterProcess.queryPrometheus(port, query, done, work.resolve("prometheus.log"));
   }
 
   /** "cpu/mode" pairs. */

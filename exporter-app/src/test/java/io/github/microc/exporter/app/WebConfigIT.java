@@ -6,13 +6,11 @@ import io.github.microc.exporter.core.testing.Engines;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -381,26 +379,9 @@ class WebConfigIT {
     }
   }
 
-  /** Queries Prometheus until {@code done} accepts the answer; up to 45 s. */
   private static String poll(int port, String query, java.util.function.Predicate<String> done)
       throws IOException, InterruptedException {
-    String path = "/api/v1/query?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8);
-    long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
-    String last = "(no answer)";
-    while (System.nanoTime() < deadline) {
-      try {
-        var response = ExporterProcess.get(port, path);
-        last = response.statusCode() + " " + response.body();
-        if (response.statusCode() == 200 && done.test(response.body())) {
-          return response.body();
-        }
-      } catch (IOException e) {
-        last = e.toString();
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("Prometheus never answered " + query + " as expected; last: " + last
-        + "\nprometheus.log:\n" + Files.readString(work.resolve("prometheus.log")));
+    return ExporterProcess.queryPrometheus(port, query, done, work.resolve("prometheus.log"));
   }
 
   /**
