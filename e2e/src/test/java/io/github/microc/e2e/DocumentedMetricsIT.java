@@ -67,7 +67,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A family is documented when it is the first code span of a row of a table of docs/metrics.md
  * whose first column is {@code metric}. Every family exposed must be documented; every
  * documented {@code node_}, {@code container_}, {@code machine_} and {@code microc_} family
- * must have been exposed, unless its row says it is "not exposed".
+ * must have been exposed, unless its row says it is "not exposed" or names the test class that
+ * shows it; and the type a row gives is the one exposed.
  */
 class DocumentedMetricsIT {
 
@@ -85,6 +86,8 @@ class DocumentedMetricsIT {
   private static HttpClient https;
   /** Every family seen, with where it was seen first. */
   private static final Map<String, String> exposed = new TreeMap<>();
+  /** Every family seen, with its TYPE there. */
+  private static final Map<String, String> types = new TreeMap<>();
   private static final List<String> notes = new ArrayList<>();
 
   @BeforeAll
@@ -194,6 +197,36 @@ class DocumentedMetricsIT {
     assertThat(gone).as("families docs/metrics.md lists that neither the app nor a fixture tree"
         + " exposed (a row may say \"not exposed\", or name the test class that shows the"
         + " family); " + String.join("; ", notes)).isEmpty();
+  }
+
+  @Test
+  void everyDocumentedTypeIsTheExposedOne() {
+    List<String> wrong = new ArrayList<>();
+    int compared = 0;
+    for (Markdown.Table table : Markdown.read(Repository.resolve("docs/metrics.md")).tables()) {
+      int column = table.header().indexOf("type");
+      if (!table.kind().equals("metric") || column < 0) {
+        continue;
+      }
+      for (int i = 0; i < table.rows().size(); i++) {
+        List<String> row = table.rows().get(i);
+        String family = Markdown.codeSpans(row.get(0)).stream().findFirst().orElse("")
+            .replaceFirst("\\{[a-z_]+=.*", "");
+        String exposedType = types.get(family);
+        if (exposedType == null || row.size() <= column) {
+          continue;
+        }
+        // An info family is a gauge in the text format.
+        String documentedType = row.get(column).split("[\\s(]")[0].replace("info", "gauge");
+        compared++;
+        if (!documentedType.equals(exposedType)) {
+          wrong.add(family + ": docs/metrics.md:" + (table.line() + 2 + i) + " says " + row.get(column)
+              + ", " + exposed.get(family) + " exposes " + exposedType);
+        }
+      }
+    }
+    assertThat(compared).as("rows whose type was compared").isGreaterThan(300);
+    assertThat(wrong).as("types in docs/metrics.md that are not the exposed ones").isEmpty();
   }
 
   /**
@@ -312,9 +345,14 @@ class DocumentedMetricsIT {
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
   }
 
+  /** The families of an exposition; their TYPEs go to {@link #types}. */
   private static Set<String> families(String text) {
-    return text.lines().filter(l -> l.startsWith("# TYPE ")).map(l -> l.split(" ")[2])
-        .collect(Collectors.toCollection(TreeSet::new));
+    Set<String> names = new TreeSet<>();
+    text.lines().filter(l -> l.startsWith("# TYPE ")).map(l -> l.split(" ")).forEach(t -> {
+      names.add(t[2]);
+      types.putIfAbsent(t[2], t[3]);
+    });
+    return names;
   }
 
   /**
