@@ -280,11 +280,14 @@ class DocumentedMetricsIT {
     Matcher m = TEST_CLASS.matcher(row);
     while (m.find()) {
       String file = m.group(1) + ".java";
-      try (Stream<Path> sources = Files.walk(Repository.root(), 12)) {
-        for (Path source : sources.filter(p -> p.getFileName().toString().equals(file)
-            && p.toString().contains("/src/test/java/")).toList()) {
-          if (Files.readString(source).contains(family)) {
-            return true;
+      try (Stream<Path> modules = Files.list(Repository.root())) {
+        for (Path tests : modules.map(d -> d.resolve("src/test/java")).filter(Files::isDirectory).toList()) {
+          try (Stream<Path> sources = Files.walk(tests)) {
+            for (Path source : sources.filter(p -> p.getFileName().toString().equals(file)).toList()) {
+              if (Files.readString(source).contains(family)) {
+                return true;
+              }
+            }
           }
         }
       } catch (IOException e) {
