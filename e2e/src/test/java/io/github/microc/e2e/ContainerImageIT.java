@@ -142,13 +142,16 @@ class ContainerImageIT {
   void otherContainersAppear() {
     String peer = "name=\"" + run + "-peer\"";
     // The metadata watcher connects to Docker in the background; give it a moment on a busy host.
+    // Sample lines only: the HELP line names microc_docker_up too.
+    Pattern up = Pattern.compile("(?m)^microc_docker_up 1(\\.0)?$");
     String metrics = scrape();
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!(metrics.contains("microc_docker_up 1") && metrics.contains(peer)) && System.nanoTime() < deadline) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!(up.matcher(metrics).find() && metrics.contains(peer)) && System.nanoTime() < deadline) {
       DashboardsIT.sleep(500);
       metrics = scrape();
     }
-    assertThat(value(metrics, "microc_docker_up", "")).isEqualTo(1.0);
+    assertThat(value(metrics, "microc_docker_up", ""))
+        .as("microc_docker_up; the container's log:%n%s", containerLog()).isEqualTo(1.0);
     assertThat(series(metrics, "microc_container_state", peer + ".*state=\"running\"")).endsWith(" 1.0");
     assertThat(value(metrics, "container_memory_working_set_bytes", peer)).isPositive();
     assertThat(value(metrics, "container_cpu_usage_seconds_total", peer)).isPositive();
@@ -193,6 +196,10 @@ class ContainerImageIT {
   }
 
   /** The first exposition line of {@code name} whose labels match {@code labels} (a regex). */
+  private String containerLog() {
+    return Command.run(Duration.ofSeconds(30), "docker", "logs", "--tail", "60", run + "-microc").output();
+  }
+
   private static String series(String metrics, String name, String labels) {
     String pattern = labels.isEmpty()
         ? "^" + Pattern.quote(name) + "(\\{[^\\n]*\\})? [^\\n]+$"
