@@ -166,38 +166,11 @@ final class Sysfs {
       return PseudoFiles.NOT_A_NUMBER;
     }
     char sign = text.charAt(0);
-    int at = sign == '-' || sign == '+' ? 1 : 0;
-    if (at == text.length()) {
-      return PseudoFiles.NOT_A_NUMBER;
+    Long magnitude = magnitude(text, sign == '-' || sign == '+' ? 1 : 0);
+    if (magnitude == null || magnitude < 0) {
+      return PseudoFiles.NOT_A_NUMBER; // malformed, or beyond 2^63 - 1
     }
-    int base = 10;
-    if (text.charAt(at) == '0') {
-      char prefix = text.length() - at >= 3 ? Character.toLowerCase(text.charAt(at + 1)) : 0;
-      if (prefix == 'b' || prefix == 'o' || prefix == 'x') {
-        base = prefix == 'b' ? 2 : prefix == 'o' ? 8 : 16;
-        at += 2;
-      } else {
-        base = 8; // the leading 0 is a digit of its own: "0" is 0
-      }
-    }
-    long value = 0;
-    boolean anyDigit = false;
-    for (int i = at; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '_') {
-        continue;
-      }
-      int digit = digit(c, base);
-      if (digit < 0 || value > (Long.MAX_VALUE - digit) / base) {
-        return PseudoFiles.NOT_A_NUMBER;
-      }
-      value = value * base + digit;
-      anyDigit = true;
-    }
-    if (!anyDigit) {
-      return PseudoFiles.NOT_A_NUMBER;
-    }
-    return sign == '-' ? -value : value;
+    return sign == '-' ? -magnitude : magnitude;
   }
 
   /**
@@ -210,15 +183,27 @@ final class Sysfs {
         || !underscoresOk(text)) {
       return null;
     }
+    return magnitude(text, 0);
+  }
+
+  /**
+   * The digits of {@code text} from {@code at} (after any sign) as Go's base-0 parsers read them:
+   * decimal, {@code 0x}, {@code 0o}, {@code 0b} or {@code 0} octal, {@code _} skipped (its place
+   * checked by the caller); the unsigned value as its two's complement, or null when there is no
+   * digit, a character is not a digit of the base, or the value is beyond 2^64 - 1.
+   */
+  private static Long magnitude(String text, int at) {
+    if (at == text.length()) {
+      return null;
+    }
     int base = 10;
-    int at = 0;
-    if (text.charAt(0) == '0') {
-      char prefix = text.length() >= 3 ? Character.toLowerCase(text.charAt(1)) : 0;
+    if (text.charAt(at) == '0') {
+      char prefix = text.length() - at >= 3 ? Character.toLowerCase(text.charAt(at + 1)) : 0;
       if (prefix == 'b' || prefix == 'o' || prefix == 'x') {
         base = prefix == 'b' ? 2 : prefix == 'o' ? 8 : 16;
-        at = 2;
+        at += 2;
       } else {
-        base = 8;
+        base = 8; // the leading 0 is a digit of its own: "0" is 0
       }
     }
     long value = 0;
