@@ -2,7 +2,6 @@ package io.github.microc.exporter.core.host;
 
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
-import io.github.microc.exporter.core.spi.NoDataException;
 import io.github.microc.exporter.core.spi.PluginContext;
 import io.github.microc.exporter.core.spi.PseudoFile;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -51,16 +50,18 @@ public final class BondingCollector implements MultiCollector, AutoCloseable {
     MetricFamily active = MetricFamily.gauge("node_bonding_active",
         "Number of active slaves per bonding interface.", "master");
     Set<String> used = new TreeSet<>();
-    for (String master : HostFiles.fields(read(masters))) {
+    for (String master : HostFiles.fields(HostFiles.readRequired(masters))) {
       int configured = 0;
       int up = 0;
-      for (String slave : HostFiles.fields(read(file(used, master, "bonding", "slaves")))) {
+      String slavesText = HostFiles.readRequired(file(used, master, "bonding", "slaves"));
+      for (String slave : HostFiles.fields(slavesText)) {
         String state;
         try {
           state = file(used, master, "lower_" + slave, "bonding_slave", "mii_status")
               .read(StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-          state = read(file(used, master, "slave_" + slave, "bonding_slave", "mii_status"));
+          state = HostFiles.readRequired(
+              file(used, master, "slave_" + slave, "bonding_slave", "mii_status"));
         } catch (IOException e) {
           throw new UncheckedIOException("cannot read mii_status of " + slave + " in " + master, e);
         }
@@ -73,13 +74,7 @@ public final class BondingCollector implements MultiCollector, AutoCloseable {
       active.add(up, master);
     }
     // Files of masters and slaves that are gone: let go.
-    files.keySet().removeIf(key -> {
-      if (used.contains(key)) {
-        return false;
-      }
-      files.get(key).close();
-      return true;
-    });
+    HostFiles.closeGone(files, used, PseudoFile::close);
     return slaves.isEmpty() ? MetricSnapshots.of()
         : MetricSnapshots.of(slaves.build(), active.build());
   }
@@ -89,17 +84,6 @@ public final class BondingCollector implements MultiCollector, AutoCloseable {
     String key = path.toString();
     used.add(key);
     return files.computeIfAbsent(key, k -> new PseudoFile(path));
-  }
-
-  /** A file's text; a missing one is node_exporter's "no data", another error a failure. */
-  private static String read(PseudoFile file) {
-    try {
-      return file.read(StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new NoDataException("no " + file);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
   }
 
   @Override

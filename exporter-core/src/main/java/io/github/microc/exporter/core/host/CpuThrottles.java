@@ -4,14 +4,10 @@ import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PseudoFile;
 import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -45,19 +41,8 @@ final class CpuThrottles implements AutoCloseable {
   }
 
   synchronized List<MetricSnapshot> collect() {
-    Set<String> names = new HashSet<>();
-    try (DirectoryStream<Path> list = Files.newDirectoryStream(cpuDir, "cpu[0-9]*")) {
-      list.forEach(p -> names.add(p.getFileName().toString()));
-    } catch (IOException e) {
-      return List.of(); // node_exporter globs: nothing to find, and no error
-    }
-    cpus.entrySet().removeIf(e -> {
-      if (names.contains(e.getKey())) {
-        return false;
-      }
-      Arrays.stream(e.getValue()).forEach(PseudoFile::close);
-      return true;
-    });
+    Set<String> names = Sysfs.glob(cpuDir, "cpu[0-9]*");
+    HostFiles.closeGone(cpus, names, files -> Arrays.stream(files).forEach(PseudoFile::close));
     for (String name : names) {
       cpus.computeIfAbsent(name, n -> Arrays.stream(FILES)
           .map(f -> new PseudoFile(cpuDir.resolve(n).resolve(f))).toArray(PseudoFile[]::new));

@@ -74,13 +74,7 @@ public final class CpufreqCollector implements MultiCollector, AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + cpuDir, e);
     }
-    cpus.keySet().removeIf(name -> {
-      if (names.contains(name)) {
-        return false;
-      }
-      cpus.get(name).close();
-      return true;
-    });
+    HostFiles.closeGone(cpus, names, Cpu::close);
     MetricFamily[] families = new MetricFamily[FAMILIES.length];
     for (String name : names) {
       Cpu cpu = cpus.computeIfAbsent(name, n -> new Cpu(cpuDir.resolve("cpu" + n).resolve("cpufreq"), n));

@@ -9,9 +9,6 @@ import io.github.microc.exporter.core.spi.PseudoFiles;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,14 +52,8 @@ public final class EdacCollector implements MultiCollector, AutoCloseable {
 
   @Override
   public synchronized MetricSnapshots collect() {
-    TreeSet<String> names = list(mcDir, "mc");
-    controllers.keySet().removeIf(entry -> {
-      if (names.contains(entry)) {
-        return false;
-      }
-      controllers.get(entry).close();
-      return true;
-    });
+    TreeSet<String> names = Sysfs.glob(mcDir, "mc[0-9]*");
+    HostFiles.closeGone(controllers, names, Controller::close);
     MetricFamily ce = MetricFamily.counter("node_edac_correctable_errors_total",
         "Total correctable memory errors.", "controller");
     MetricFamily ue = MetricFamily.counter("node_edac_uncorrectable_errors_total",
@@ -101,17 +92,6 @@ public final class EdacCollector implements MultiCollector, AutoCloseable {
     return snapshots;
   }
 
-  /** The entries {@code <prefix><digit>...} of a directory, as the glob {@code <prefix>[0-9]*}. */
-  static TreeSet<String> list(Path dir, String prefix) {
-    TreeSet<String> names = new TreeSet<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, prefix + "[0-9]*")) {
-      entries.forEach(p -> names.add(p.getFileName().toString()));
-    } catch (IOException e) {
-      // No such directory: nothing to find, as node_exporter's glob.
-    }
-    return names;
-  }
-
   /** The digits after the prefix, as node_exporter's regex takes them ("mc0abc" is "0"). */
   static String number(String entry, String prefix) {
     int end = prefix.length();
@@ -145,7 +125,7 @@ public final class EdacCollector implements MultiCollector, AutoCloseable {
     Controller(Path dir) {
       files = Arrays.stream(CONTROLLER_FILES).map(f -> new PseudoFile(dir.resolve(f)))
           .toArray(PseudoFile[]::new);
-      for (String csrow : list(dir, "csrow")) {
+      for (String csrow : Sysfs.glob(dir, "csrow[0-9]*")) {
         csrows.put(csrow, Arrays.stream(CSROW_FILES)
             .map(f -> new PseudoFile(dir.resolve(csrow).resolve(f))).toArray(PseudoFile[]::new));
       }

@@ -12,10 +12,8 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,21 +75,8 @@ public final class FibrechannelCollector implements MultiCollector, AutoCloseabl
 
   @Override
   public synchronized MetricSnapshots collect() {
-    TreeSet<String> names = new TreeSet<>();
-    try (DirectoryStream<Path> list = Files.newDirectoryStream(classFcHost)) {
-      list.forEach(p -> names.add(p.getFileName().toString()));
-    } catch (NoSuchFileException e) {
-      throw new NoDataException("no " + classFcHost);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + classFcHost, e);
-    }
-    hosts.keySet().removeIf(name -> {
-      if (names.contains(name)) {
-        return false;
-      }
-      hosts.get(name).close();
-      return true;
-    });
+    TreeSet<String> names = Sysfs.listClass(classFcHost);
+    HostFiles.closeGone(hosts, names, Host::close);
     // node_exporter reads every host before it exposes any: a failure exposes nothing.
     List<Host> read = new ArrayList<>();
     for (String name : names) {

@@ -1,6 +1,7 @@
 package io.github.microc.exporter.core.host;
 
 import com.sun.jna.Platform;
+import io.github.microc.exporter.core.spi.NoDataException;
 import io.github.microc.exporter.core.spi.PluginConfig;
 import io.github.microc.exporter.core.spi.PseudoFile;
 import io.github.microc.exporter.core.spi.PseudoFiles;
@@ -9,7 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -56,6 +60,34 @@ final class HostFiles {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
     }
+  }
+
+  /**
+   * A file kept open that a source must have: missing is node_exporter's "no data", another
+   * failure to read it fails the collection with its path.
+   */
+  static String readRequired(PseudoFile file) {
+    try {
+      return file.read(StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new NoDataException("no " + file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
+  /**
+   * Lets go of what a collector keeps for the devices (or files) a scrape no longer found: each
+   * entry of {@code kept} whose key is not in {@code found} is closed and removed.
+   */
+  static <K, V> void closeGone(Map<K, V> kept, Collection<K> found, Consumer<? super V> close) {
+    kept.entrySet().removeIf(e -> {
+      if (found.contains(e.getKey())) {
+        return false;
+      }
+      close.accept(e.getValue());
+      return true;
+    });
   }
 
   /** A file's content without surrounding whitespace, or {@code null} when it cannot be read. */

@@ -2,7 +2,6 @@ package io.github.microc.exporter.core.host;
 
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
-import io.github.microc.exporter.core.spi.NoDataException;
 import io.github.microc.exporter.core.spi.PartialCollectionException;
 import io.github.microc.exporter.core.spi.PluginContext;
 import io.github.microc.exporter.core.spi.PseudoFile;
@@ -11,10 +10,8 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.PrometheusNaming;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -70,21 +66,8 @@ public final class HwmonCollector implements MultiCollector, AutoCloseable {
 
   @Override
   public synchronized MetricSnapshots collect() {
-    Set<String> entries = new TreeSet<>();
-    try (DirectoryStream<Path> list = Files.newDirectoryStream(classHwmon)) {
-      list.forEach(p -> entries.add(p.getFileName().toString()));
-    } catch (NoSuchFileException e) {
-      throw new NoDataException("no " + classHwmon);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + classHwmon, e);
-    }
-    chips.entrySet().removeIf(e -> {
-      if (entries.contains(e.getKey())) {
-        return false;
-      }
-      e.getValue().close();
-      return true;
-    });
+    Set<String> entries = Sysfs.listClass(classHwmon);
+    HostFiles.closeGone(chips, entries, Chip::close);
     Families families = new Families();
     // node_exporter 1.5 fails the collection when the last link it stat'ed or chip it read
     // (in the order of the names) was a link to nothing, and still exposes the chips.

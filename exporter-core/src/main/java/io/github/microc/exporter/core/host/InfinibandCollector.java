@@ -101,21 +101,8 @@ public final class InfinibandCollector implements MultiCollector, AutoCloseable 
 
   @Override
   public synchronized MetricSnapshots collect() {
-    TreeSet<String> names = new TreeSet<>();
-    try (DirectoryStream<Path> list = Files.newDirectoryStream(classInfiniband)) {
-      list.forEach(p -> names.add(p.getFileName().toString()));
-    } catch (NoSuchFileException e) {
-      throw new NoDataException("no " + classInfiniband);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + classInfiniband, e);
-    }
-    devices.keySet().removeIf(name -> {
-      if (names.contains(name)) {
-        return false;
-      }
-      devices.get(name).close();
-      return true;
-    });
+    TreeSet<String> names = Sysfs.listClass(classInfiniband);
+    HostFiles.closeGone(devices, names, Device::close);
     MetricFamily info = MetricFamily.info("node_infiniband_info",
         "Non-numeric data from /sys/class/infiniband/<device>, value is always 1.", "board_id",
         "device", "firmware_version", "hca_type");
@@ -224,17 +211,6 @@ public final class InfinibandCollector implements MultiCollector, AutoCloseable 
     devices.clear();
   }
 
-  /** A required file's text; missing is node_exporter's "no data", another error a failure. */
-  private static String required(PseudoFile file) {
-    try {
-      return file.read(StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new NoDataException("no " + file);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
-  }
-
   /** An adapter: its board, firmware and HCA type files and its ports. */
   private static final class Device {
     final String name;
@@ -267,8 +243,8 @@ public final class InfinibandCollector implements MultiCollector, AutoCloseable 
     }
 
     void read() {
-      values[0] = Sysfs.value(required(files[0]));
-      values[1] = Sysfs.value(required(files[1]));
+      values[0] = Sysfs.value(HostFiles.readRequired(files[0]));
+      values[1] = Sysfs.value(HostFiles.readRequired(files[1]));
       try {
         values[2] = Sysfs.value(files[2].read(StandardCharsets.UTF_8));
       } catch (NoSuchFileException e) {
@@ -331,9 +307,9 @@ public final class InfinibandCollector implements MultiCollector, AutoCloseable 
     }
 
     void read() {
-      stateId = stateId(state.path(), required(state));
-      physStateId = stateId(physState.path(), required(physState));
-      rate = InfinibandCollector.rate(rateFile.path(), required(rateFile));
+      stateId = stateId(state.path(), HostFiles.readRequired(state));
+      physStateId = stateId(physState.path(), HostFiles.readRequired(physState));
+      rate = InfinibandCollector.rate(rateFile.path(), HostFiles.readRequired(rateFile));
       for (int i = 0; i < counterFiles.size(); i++) {
         PseudoFile file = counterFiles.get(i);
         String text;

@@ -7,11 +7,9 @@ import io.github.microc.exporter.core.spi.PseudoFile;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -45,21 +43,8 @@ public final class MeminfoNumaCollector implements MultiCollector, AutoCloseable
 
   @Override
   public synchronized MetricSnapshots collect() {
-    TreeSet<String> names = new TreeSet<>();
-    try (DirectoryStream<Path> list = Files.newDirectoryStream(nodeDir, "node[0-9]*")) {
-      list.forEach(p -> names.add(p.getFileName().toString()));
-    } catch (IOException e) {
-      // No such directory: no nodes, and no error (node_exporter globs).
-    }
-    nodes.keySet().removeIf(name -> {
-      if (names.contains(name)) {
-        return false;
-      }
-      for (PseudoFile file : nodes.get(name)) {
-        file.close();
-      }
-      return true;
-    });
+    TreeSet<String> names = Sysfs.glob(nodeDir, "node[0-9]*");
+    HostFiles.closeGone(nodes, names, files -> Arrays.stream(files).forEach(PseudoFile::close));
     Map<String, MetricFamily> families = new TreeMap<>();
     for (String name : names) {
       PseudoFile[] files = nodes.computeIfAbsent(name, n -> new PseudoFile[] {

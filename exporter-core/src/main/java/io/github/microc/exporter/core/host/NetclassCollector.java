@@ -143,13 +143,7 @@ public final class NetclassCollector implements MultiCollector, AutoCloseable {
       }
     }
     // An interface that went away: its files are let go.
-    devices.entrySet().removeIf(e -> {
-      if (listed.contains(e.getKey())) {
-        return false;
-      }
-      e.getValue().close();
-      return true;
-    });
+    HostFiles.closeGone(devices, listed, Device::close);
     List<MetricSnapshot> snapshots = new ArrayList<>();
     if (!up.isEmpty()) {
       snapshots.add(up.build());

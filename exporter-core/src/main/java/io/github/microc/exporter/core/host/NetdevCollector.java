@@ -99,13 +99,7 @@ public final class NetdevCollector implements MultiCollector, AutoCloseable {
     }
     if (sysClassNet != null) {
       // An interface that went away: its sysfs file is let go.
-      nohandler.entrySet().removeIf(e -> {
-        if (devices.containsKey(e.getKey())) {
-          return false;
-        }
-        e.getValue().close();
-        return true;
-      });
+      HostFiles.closeGone(nohandler, devices.keySet(), PseudoFile::close);
     }
     List<MetricSnapshot> snapshots = new ArrayList<>();
     for (MetricFamily family : families) {

@@ -10,8 +10,6 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -45,21 +43,9 @@ public final class NvmeCollector implements MultiCollector, AutoCloseable {
 
   @Override
   public synchronized MetricSnapshots collect() {
-    TreeSet<String> names = new TreeSet<>();
-    try (DirectoryStream<Path> list = Files.newDirectoryStream(classNvme)) {
-      list.forEach(p -> names.add(p.getFileName().toString()));
-    } catch (NoSuchFileException e) {
-      throw new NoDataException("no " + classNvme);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + classNvme, e);
-    }
-    controllers.keySet().removeIf(name -> {
-      if (names.contains(name)) {
-        return false;
-      }
-      Arrays.stream(controllers.get(name)).forEach(PseudoFile::close);
-      return true;
-    });
+    TreeSet<String> names = Sysfs.listClass(classNvme);
+    HostFiles.closeGone(controllers, names,
+        files -> Arrays.stream(files).forEach(PseudoFile::close));
     MetricFamily info = MetricFamily.info("node_nvme_info",
         "Non-numeric data from /sys/class/nvme/<device>, value is always 1.", "device",
         "firmware_revision", "model", "serial", "state");

@@ -2,7 +2,6 @@ package io.github.microc.exporter.core.host;
 
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
-import io.github.microc.exporter.core.spi.NoDataException;
 import io.github.microc.exporter.core.spi.PluginContext;
 import io.github.microc.exporter.core.spi.PseudoFile;
 import io.github.microc.exporter.core.spi.PseudoFiles;
@@ -16,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -110,21 +108,8 @@ public final class PowerSupplyClassCollector implements MultiCollector, AutoClos
 
   @Override
   public synchronized MetricSnapshots collect() {
-    TreeSet<String> names = new TreeSet<>();
-    try (DirectoryStream<Path> list = Files.newDirectoryStream(classPowerSupply)) {
-      list.forEach(p -> names.add(p.getFileName().toString()));
-    } catch (NoSuchFileException e) {
-      throw new NoDataException("no " + classPowerSupply);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + classPowerSupply, e);
-    }
-    supplies.keySet().removeIf(name -> {
-      if (names.contains(name)) {
-        return false;
-      }
-      supplies.get(name).close();
-      return true;
-    });
+    TreeSet<String> names = Sysfs.listClass(classPowerSupply);
+    HostFiles.closeGone(supplies, names, Supply::close);
     Map<String, MetricFamily> families = new TreeMap<>();
     MetricFamily info = MetricFamily.info("node_power_supply_info", HELP_INFO, "power_supply");
     // node_exporter reads every supply before it exposes any, so a failure exposes nothing.

@@ -76,15 +76,10 @@ public final class RaplCollector implements MultiCollector, AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("unable to read " + powercap, e);
     }
-    zones.keySet().removeIf(entry -> {
-      if (entries.contains(entry)) {
-        return false;
-      }
-      Zone zone = zones.get(entry);
+    HostFiles.closeGone(zones, entries, zone -> {
       if (zone != null) {
         zone.energy.close();
       }
-      return true;
     });
     // The zones in name order, each with its index, as node_exporter numbers them.
     List<Zone> found = new ArrayList<>();

@@ -1,8 +1,10 @@
 package io.github.microc.exporter.core.host;
 
+import io.github.microc.exporter.core.spi.NoDataException;
 import io.github.microc.exporter.core.spi.PseudoFile;
 import io.github.microc.exporter.core.spi.PseudoFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -16,6 +18,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
 
 /**
  * Reading sysfs attributes the way node_exporter 1.5's procfs library does, for the hardware
@@ -152,6 +155,37 @@ final class Sysfs {
       }
     }
     names.sort(null);
+    return names;
+  }
+
+  /**
+   * The entries of a sysfs class directory ({@code class/nvme}), sorted by name: what a
+   * collector of that class lists once a scrape. No directory (no such hardware) is no data.
+   */
+  static TreeSet<String> listClass(Path directory) {
+    TreeSet<String> names = new TreeSet<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+      entries.forEach(p -> names.add(p.getFileName().toString()));
+    } catch (NoSuchFileException e) {
+      throw new NoDataException("no " + directory);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + directory, e);
+    }
+    return names;
+  }
+
+  /**
+   * The entries of a directory that match a glob ({@code cpu[0-9]*}), sorted by name, as
+   * node_exporter's {@code filepath.Glob} finds them: none, and no error, when the directory
+   * cannot be read.
+   */
+  static TreeSet<String> glob(Path directory, String glob) {
+    TreeSet<String> names = new TreeSet<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, glob)) {
+      entries.forEach(p -> names.add(p.getFileName().toString()));
+    } catch (IOException e) {
+      // No such directory: nothing to find.
+    }
     return names;
   }
 

@@ -12,9 +12,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -70,29 +68,14 @@ public final class TapestatsCollector implements MultiCollector, AutoCloseable {
 
   @Override
   public synchronized MetricSnapshots collect() {
-    TreeSet<String> names = new TreeSet<>();
-    try (DirectoryStream<Path> list = Files.newDirectoryStream(classScsiTape)) {
-      list.forEach(p -> {
-        String name = p.getFileName().toString();
-        if (DEVICE.matcher(name).matches()) {
-          names.add(name);
-        }
-      });
-    } catch (NoSuchFileException e) {
-      throw new NoDataException("no " + classScsiTape);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + classScsiTape, e);
-    }
-    drives.keySet().removeIf(name -> {
-      if (names.contains(name)) {
-        return false;
-      }
-      for (PseudoFile file : drives.get(name)) {
+    TreeSet<String> names = Sysfs.listClass(classScsiTape);
+    names.removeIf(name -> !DEVICE.matcher(name).matches());
+    HostFiles.closeGone(drives, names, files -> {
+      for (PseudoFile file : files) {
         if (file != null) {
           file.close();
         }
       }
-      return true;
     });
     // node_exporter reads every drive, ignored or not, before it exposes any.
     Map<String, long[]> values = new HashMap<>();

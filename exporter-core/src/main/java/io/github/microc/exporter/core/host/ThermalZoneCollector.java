@@ -177,13 +177,7 @@ public final class ThermalZoneCollector implements MultiCollector, AutoCloseable
         found.add(entry.substring(prefix.length()));
       }
     }
-    devices.entrySet().removeIf(e -> {
-      if (found.contains(e.getKey())) {
-        return false;
-      }
-      Arrays.stream(e.getValue()).forEach(PseudoFile::close);
-      return true;
-    });
+    HostFiles.closeGone(devices, found, open -> Arrays.stream(open).forEach(PseudoFile::close));
     for (String name : found) {
       devices.computeIfAbsent(name, n -> {
         Path dir = classThermal.resolve(prefix + n);
