@@ -13,7 +13,7 @@ import java.util.Set;
  * The sysfs attributes a collector reads by path, each kept open from one scrape to the next
  * ({@link PseudoFile}) and closed once a scrape no longer reads it (a device that went away).
  * For collectors that read many small files of a tree they walk on each scrape (btrfs,
- * bcache). Not thread-safe: one scrape at a time, between {@link #begin} and {@link #end}.
+ * bcache, xfs, zfs). Not thread-safe: one scrape at a time, between {@link #begin} and {@link #end}.
  */
 final class KeptFiles implements AutoCloseable {
 

@@ -3,13 +3,11 @@ package io.github.microc.exporter.core.host;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.MetricFamily;
 import io.github.microc.exporter.core.spi.PluginContext;
-import io.github.microc.exporter.core.spi.PseudoFile;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -93,7 +91,7 @@ public final class XfsCollector implements MultiCollector, AutoCloseable {
       Map.entry("buf", new int[] {9}), Map.entry("xpc", new int[] {3}));
 
   private final Path xfs;
-  private final Map<String, PseudoFile> files = new HashMap<>();
+  private final KeptFiles files = new KeptFiles();
 
   /** @param xfs {@code /sys/fs/xfs} */
   XfsCollector(Path xfs) {
@@ -103,24 +101,18 @@ public final class XfsCollector implements MultiCollector, AutoCloseable {
   @Override
   public synchronized MetricSnapshots collect() {
     Map<String, Map<String, long[]>> devices = new TreeMap<>();
+    files.begin();
     for (String device : devices()) {
-      PseudoFile file = files.computeIfAbsent(device,
-          d -> new PseudoFile(xfs.resolve(d).resolve("stats").resolve("stats")));
+      Path file = xfs.resolve(device).resolve("stats").resolve("stats");
       String text;
       try {
-        text = file.read(StandardCharsets.UTF_8);
+        text = files.read(file);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + file.path(), e);
+        throw new UncheckedIOException("cannot read " + file, e);
       }
-      devices.put(device, parseStats(text, file.path().toString()));
+      devices.put(device, parseStats(text, file.toString()));
     }
-    files.entrySet().removeIf(e -> {
-      if (devices.containsKey(e.getKey())) {
-        return false;
-      }
-      e.getValue().close();
-      return true;
-    });
+    files.end();
     if (devices.isEmpty()) {
       return MetricSnapshots.of();
     }
@@ -196,8 +188,7 @@ public final class XfsCollector implements MultiCollector, AutoCloseable {
 
   @Override
   public synchronized void close() {
-    files.values().forEach(PseudoFile::close);
-    files.clear();
+    files.close();
   }
 
   /** Listed in META-INF/services. */

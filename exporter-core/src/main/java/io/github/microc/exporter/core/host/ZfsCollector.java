@@ -4,7 +4,6 @@ import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.NoDataException;
 import io.github.microc.exporter.core.spi.PartialCollectionException;
 import io.github.microc.exporter.core.spi.PluginContext;
-import io.github.microc.exporter.core.spi.PseudoFile;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
@@ -16,7 +15,6 @@ import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
 import io.prometheus.metrics.model.snapshots.UnknownSnapshot.UnknownDataPointSnapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -69,7 +67,7 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
       "unavail"};
 
   private final Path base;
-  private final Map<Path, PseudoFile> files = new HashMap<>();
+  private final KeptFiles files = new KeptFiles();
   private final Map<String, MetricMetadata> metadata = new HashMap<>();
 
   /** @param base {@code /proc/spl/kstat/zfs} */
@@ -83,11 +81,11 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
       throw new NoDataException("no " + base + " (no ZFS module)");
     }
     Families out = new Families();
-    Set<Path> seen = new HashSet<>();
+    files.begin();
     try {
       for (String[] subsystem : SUBSYSTEMS) {
         Path path = base.resolve(subsystem[1]);
-        String text = read(path, seen, true);
+        String text = read(path, true);
         if (text != null) {
           parseKstat(text, subsystem[1], (name, value) -> out.add("node_" + subsystem[0] + "_"
               + metricName(name), "kstat.zfs.misc." + subsystem[1] + "." + name, false, Labels.EMPTY,
@@ -98,7 +96,7 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
       for (Map.Entry<String, PoolFiles> pool : pools.entrySet()) {
         if (pool.getValue().io()) {
           Labels labels = Labels.of("zpool", pool.getKey());
-          parseIo(read(base.resolve(pool.getKey()).resolve("io"), seen, false), (field, value) ->
+          parseIo(read(base.resolve(pool.getKey()).resolve("io"), false), (field, value) ->
               out.add("node_zfs_zpool_" + metricName(field), "kstat.zfs.misc.io." + field, false,
                   labels, value));
         }
@@ -106,7 +104,7 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
       for (Map.Entry<String, PoolFiles> pool : pools.entrySet()) {
         for (String objset : pool.getValue().objsets()) {
           String where = pool.getKey() + "/" + objset;
-          parseObjset(read(base.resolve(pool.getKey()).resolve(objset), seen, false), pool.getKey(),
+          parseObjset(read(base.resolve(pool.getKey()).resolve(objset), false), pool.getKey(),
               where, (zpool, dataset, name, value) -> out.add("node_zfs_zpool_dataset_"
                   + metricName(name), "kstat.zfs.misc.objset." + name, false,
                   Labels.of("dataset", dataset, "zpool", zpool), value));
@@ -114,7 +112,7 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
       }
       for (Map.Entry<String, PoolFiles> pool : pools.entrySet()) {
         if (pool.getValue().state()) {
-          String state = parseState(read(base.resolve(pool.getKey()).resolve("state"), seen, false));
+          String state = parseState(read(base.resolve(pool.getKey()).resolve("state"), false));
           for (String name : POOL_STATES) {
             out.add("node_zfs_zpool_state", "kstat.zfs.misc.state", true,
                 Labels.of("state", name, "zpool", pool.getKey()), name.equals(state) ? 1 : 0);
@@ -124,22 +122,15 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
     } catch (RuntimeException e) {
       throw out.isEmpty() ? e : new PartialCollectionException(out.snapshots(), e);
     } finally {
-      files.entrySet().removeIf(e -> {
-        if (seen.contains(e.getKey())) {
-          return false;
-        }
-        e.getValue().close();
-        return true;
-      });
+      files.end();
     }
     return new MetricSnapshots(out.snapshots());
   }
 
   /** A kstat file's text; null when it is absent and {@code optional}. */
-  private String read(Path path, Set<Path> seen, boolean optional) {
-    seen.add(path);
+  private String read(Path path, boolean optional) {
     try {
-      return files.computeIfAbsent(path, PseudoFile::new).read(StandardCharsets.UTF_8);
+      return files.read(path);
     } catch (NoSuchFileException e) {
       if (optional) {
         return null; // a kstat of a feature this ZFS release does not have
@@ -201,22 +192,14 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
    *     the header
    */
   static void parseKstat(String text, String kstat, Values values) {
-    boolean parsing = false;
-    for (String line : text.split("\n")) {
-      String[] parts = HostFiles.fields(line);
-      if (!parsing && header(parts)) {
-        parsing = true;
-        continue;
-      }
-      if (!parsing || parts.length < 3) {
-        continue;
-      }
+    List<String[]> rows = rows(text);
+    if (rows == null) {
+      throw new IllegalArgumentException("did not parse a single \"" + kstat + "\" metric");
+    }
+    for (String[] parts : rows) {
       if (parts[1].equals("4")) {
         values.accept(parts[0], uint64(parts[2], "kstat.zfs.misc." + kstat + "." + parts[0]));
       }
-    }
-    if (!parsing) {
-      throw new IllegalArgumentException("did not parse a single \"" + kstat + "\" metric");
     }
   }
 
@@ -250,18 +233,13 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
 
   /** A dataset's {@code objset-*} kstat: its uint64 values, named by its {@code dataset_name}. */
   static void parseObjset(String text, String pool, String where, DatasetValues values) {
-    boolean parsing = false;
+    List<String[]> rows = rows(text);
+    if (rows == null) {
+      throw new IllegalArgumentException("did not parse a single metric of " + where);
+    }
     String zpool = "";
     String dataset = "";
-    for (String line : text.split("\n")) {
-      String[] parts = HostFiles.fields(line);
-      if (!parsing && header(parts)) {
-        parsing = true;
-        continue;
-      }
-      if (!parsing || parts.length < 3) {
-        continue;
-      }
+    for (String[] parts : rows) {
       if (parts[0].equals("dataset_name")) {
         zpool = pool;
         dataset = parts[2];
@@ -270,9 +248,6 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
       if (parts[1].equals("4")) {
         values.accept(zpool, dataset, parts[0], uint64(parts[2], "kstat.zfs.misc.objset." + parts[0]));
       }
-    }
-    if (!parsing) {
-      throw new IllegalArgumentException("did not parse a single metric of " + where);
     }
   }
 
@@ -284,6 +259,25 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
       line = line.substring(0, line.length() - 1); // as Go's scanner drops it
     }
     return line.toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The rows of three fields or more ({@code name type data}) after a kstat's header, or null
+   * when it has no header.
+   */
+  private static List<String[]> rows(String text) {
+    List<String[]> rows = null;
+    for (String line : text.split("\n")) {
+      String[] parts = HostFiles.fields(line);
+      if (rows == null) {
+        if (header(parts)) {
+          rows = new ArrayList<>();
+        }
+      } else if (parts.length >= 3) {
+        rows.add(parts);
+      }
+    }
+    return rows;
   }
 
   private static boolean header(String[] parts) {
@@ -353,8 +347,7 @@ public final class ZfsCollector implements MultiCollector, AutoCloseable {
 
   @Override
   public synchronized void close() {
-    files.values().forEach(PseudoFile::close);
-    files.clear();
+    files.close();
   }
 
   /** Listed in META-INF/services. */
