@@ -57,9 +57,9 @@ public final class NfsCollector implements MultiCollector, AutoCloseable {
   static MetricSnapshots snapshots(RpcStats s) {
     MetricFamily requests = MetricFamily.counter("node_nfs_requests_total",
         "Number of NFS procedures invoked.", "proto", "method");
-    add(requests, s, "proc2", "2", V2);
-    add(requests, s, "proc3", "3", V3);
-    add(requests, s, "proc4", "4", V4);
+    add(requests, s, "proc2", "2", V2, 0);
+    add(requests, s, "proc3", "3", V3, 0);
+    add(requests, s, "proc4", "4", V4, 0);
     return MetricSnapshots.of(
         MetricFamily.counter("node_nfs_packets_total",
                 "Total NFSd network packets (sent+received) by protocol type.", "protocol")
@@ -75,9 +75,13 @@ public final class NfsCollector implements MultiCollector, AutoCloseable {
         requests.build());
   }
 
-  /** One sample per procedure of a counted line; value {@code i + 1} is procedure {@code i}. */
-  static void add(MetricFamily requests, RpcStats s, String line, String proto, String[] names) {
-    for (int i = 0; i < names.length; i++) {
+  /**
+   * One sample per procedure of a counted line from procedure {@code first} on; value
+   * {@code i + 1} is procedure {@code i}.
+   */
+  static void add(MetricFamily requests, RpcStats s, String line, String proto, String[] names,
+      int first) {
+    for (int i = first; i < names.length; i++) {
       requests.add(s.get(line, i + 1), proto, names[i]);
     }
   }

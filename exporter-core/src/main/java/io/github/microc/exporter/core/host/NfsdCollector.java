@@ -53,12 +53,8 @@ public final class NfsdCollector implements MultiCollector, AutoCloseable {
     MetricFamily requests = MetricFamily.counter("node_nfsd_requests_total",
         "Total number NFSd Requests by method and protocol.", "proto", "method");
     // node_exporter leaves out v2's and v3's Null.
-    for (int i = 1; i < NfsCollector.V2.length; i++) {
-      requests.add(s.get("proc2", i + 1), "2", NfsCollector.V2[i]);
-    }
-    for (int i = 1; i < NfsCollector.V3.length; i++) {
-      requests.add(s.get("proc3", i + 1), "3", NfsCollector.V3[i]);
-    }
+    NfsCollector.add(requests, s, "proc2", "2", NfsCollector.V2, 1);
+    NfsCollector.add(requests, s, "proc3", "3", NfsCollector.V3, 1);
     for (Object[] op : V4_OPS) {
       requests.add(s.get("proc4ops", (Integer) op[1]), "4", (String) op[0]);
     }
