@@ -68,23 +68,6 @@ for who in a b; do
   env "${envs[@]}" MICROC_CDS=train "${cmd[@]}" >/dev/null 2>&1 || echo "bench: training of $who failed" >&2
 done
 
-# Launches and waits for the first good scrape; sets launched_pid, first_ms, first_cpu (ms).
-launch() {
-  local port=$1 log=$2; shift 2
-  local start; start=$(now_ms)
-  "$@" >"$log" 2>&1 &
-  launched_pid=$!
-  pids+=("$launched_pid")
-  until curl -sf -m 2 "http://127.0.0.1:$port/metrics" 2>/dev/null | grep -q '^node_cpu_seconds_total'; do
-    kill -0 "$launched_pid" 2>/dev/null || { echo "bench: $* exited; see $log" >&2; exit 1; }
-    sleep 0.005
-  done
-  first_ms=$(( $(now_ms) - start ))
-  # The launcher execs the JVM: the same process.
-  first_cpu=$(( $(cpu_ticks "$launched_pid") * 1000 / $(getconf CLK_TCK) ))
-}
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-
 declare -A firsts cpus pid_of port_of
 who_all=(a b)
 [ "$with_node" = 1 ] && who_all+=(node)

@@ -72,26 +72,8 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# Launches "$@" and waits for its first good scrape; sets launched_pid and first_ms.
-launch() {
-  local port=$1 log=$2; shift 2
-  local start; start=$(now_ms)
-  "$@" >"$log" 2>&1 &
-  launched_pid=$!
-  pids+=("$launched_pid")
-  while :; do
-    if curl -sf -m 2 "http://127.0.0.1:$port/metrics" 2>/dev/null | grep -q '^node_cpu_seconds_total'; then
-      break
-    fi
-    kill -0 "$launched_pid" 2>/dev/null || { echo "bench: $1 exited; see $log" >&2; exit 1; }
-    sleep 0.005
-  done
-  first_ms=$(( $(now_ms) - start ))
-}
-
 # Launches each exporter L times, alternating, and keeps the last one running; sets
 # microc_first and node_first to the median time to the first good scrape.
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 microc_firsts=""; node_firsts=""
 for i in $(seq "$launches"); do
   launch "$microc_port" "$out/microc.log" "${microc_cmd[@]}"

@@ -64,8 +64,6 @@ launch() {
   done
   ready_ms=$(( $(now_ms) - start ))
 }
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 children() { pgrep -P "$1" java 2>/dev/null || true; }
 
 variants=(none in-process process)
@@ -105,14 +103,9 @@ for variant in "${variants[@]}"; do
   for c in $(children "${pid_of[$variant]}"); do t=$((t + $(cpu_ticks "$c"))); done
   before[$variant]=$t
 done
-for ((done_ = 0; done_ < scrapes; done_ += 100)); do
-  for variant in "${variants[@]}"; do
-    url="http://127.0.0.1:${port_of[$variant]}/metrics"
-    urls=()
-    for _ in $(seq 1 100); do urls+=("$url"); done
-    curl -s --compressed -H "$accept" "${urls[@]}" >/dev/null
-  done
-done
+urls=()
+for variant in "${variants[@]}"; do urls+=("http://127.0.0.1:${port_of[$variant]}/metrics"); done
+scrape_in_turn "$scrapes" "$accept" "${urls[@]}"
 base_cpu=
 for variant in "${variants[@]}"; do
   pid=${pid_of[$variant]}

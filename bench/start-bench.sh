@@ -50,22 +50,6 @@ echo "java: $("$java" -version 2>&1 | head -2 | tail -1)"
 echo "node_exporter: $("$node_exporter" --version 2>&1 | head -1)"
 echo "containers running: $(docker ps -q 2>/dev/null | wc -l)"
 
-# Launches "$@" (after the port) and waits for its first good scrape; sets launched_pid and first_ms.
-launch() {
-  local port=$1 log=$2; shift 2
-  local start; start=$(now_ms)
-  "$@" >"$log" 2>&1 &
-  launched_pid=$!
-  pids+=("$launched_pid")
-  until curl -sf -m 2 "http://127.0.0.1:$port/metrics" 2>/dev/null | grep -q '^node_cpu_seconds_total'; do
-    kill -0 "$launched_pid" 2>/dev/null || { echo "bench: $1 exited; see $log" >&2; exit 1; }
-    sleep 0.005
-  done
-  first_ms=$(( $(now_ms) - start ))
-}
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-
 # The command of a variant on a port.
 command_of() {
   local variant=$1 port=$2
@@ -117,14 +101,9 @@ done
 echo
 echo "== resident set after $scrapes scrapes each (Prometheus's Accept header, gzip, keep-alive)"
 running=(jar later node)
-for ((done_ = 0; done_ < scrapes; done_ += 100)); do
-  for variant in "${running[@]}"; do
-    url="http://127.0.0.1:${port_of[$variant]}/metrics"
-    urls=()
-    for _ in $(seq 1 100); do urls+=("$url"); done
-    curl -s --compressed -H "$accept" "${urls[@]}" >/dev/null
-  done
-done
+urls=()
+for variant in "${running[@]}"; do urls+=("http://127.0.0.1:${port_of[$variant]}/metrics"); done
+scrape_in_turn "$scrapes" "$accept" "${urls[@]}"
 for variant in "${running[@]}"; do
   printf '%-14s RSS %6.1f MiB (anonymous %6.1f MiB)\n' "$variant" \
     "$(awk -v k="$(rss_kib "${pid_of[$variant]}")" 'BEGIN {print k / 1024}')" \
