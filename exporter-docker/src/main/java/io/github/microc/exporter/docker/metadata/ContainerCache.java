@@ -3,7 +3,9 @@ package io.github.microc.exporter.docker.metadata;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -29,6 +31,8 @@ public final class ContainerCache {
   }
 
   private static final long NONE = Long.MIN_VALUE;
+  /** How many removed ids are remembered; ids are never reused, so any bound is safe. */
+  private static final int REMOVED_KEPT = 1024;
 
   private final AtomicReference<Snapshot> current =
       new AtomicReference<>(new Snapshot(Map.of(), false, false));
@@ -37,6 +41,11 @@ public final class ContainerCache {
   private volatile long stallNanos = Long.MAX_VALUE;
   /** OOM events of containers not inspected yet (an event can overtake the inspect). */
   private final Map<String, Long> pendingOoms = new HashMap<>();
+  /**
+   * Ids removed lately, oldest first: an inspect or a listing that began before the removal
+   * (the {@code die} before a {@code destroy}) must not bring the container back.
+   */
+  private final Set<String> removed = new LinkedHashSet<>();
 
   /**
    * The current view; {@code up} is false while a call to the daemon has waited longer than
@@ -72,21 +81,31 @@ public final class ContainerCache {
     Map<String, ContainerInfo> old = s.containers();
     Map<String, ContainerInfo> next = new HashMap<>();
     for (ContainerInfo c : containers) {
+      if (removed.contains(c.id())) {
+        continue;
+      }
       next.put(c.id(), carryOver(old.get(c.id()), c));
     }
     current.set(new Snapshot(next, s.up(), true));
   }
 
-  /** Adds or replaces one container. */
+  /** Adds or replaces one container, unless it was removed meanwhile. */
   synchronized void put(ContainerInfo container) {
+    if (removed.contains(container.id())) {
+      return;
+    }
     Snapshot s = current.get();
     Map<String, ContainerInfo> next = new HashMap<>(s.containers());
     next.put(container.id(), carryOver(s.containers().get(container.id()), container));
     current.set(new Snapshot(next, s.up(), s.synced()));
   }
 
+  /** Forgets a container for good: a later put or listing of this id is ignored. */
   synchronized void remove(String id) {
     pendingOoms.remove(id);
+    if (removed.add(id) && removed.size() > REMOVED_KEPT) {
+      removed.remove(removed.iterator().next());
+    }
     Snapshot s = current.get();
     if (s.containers().containsKey(id)) {
       Map<String, ContainerInfo> next = new HashMap<>(s.containers());

@@ -28,6 +28,23 @@ class EventHandlingTest {
     assertThat(cache.snapshot().containers()).isEmpty();
   }
 
+  /**
+   * {@code docker rm -f} sends {@code die} then {@code destroy}: the inspect for the die may
+   * answer after the destroy was applied, and a listing may have been taken before it.
+   */
+  @Test
+  void anInspectOrListingBegunBeforeTheDestroyDoesNotBringTheContainerBack() throws Exception {
+    cache.replaceAll(List.of(ContainerCacheTest.container("a", "running"),
+        ContainerCacheTest.container("b", "running")));
+    watcher.onEvent(event("die", "a"));
+    watcher.onEvent(event("destroy", "a"));
+    cache.put(ContainerCacheTest.container("a", "exited"));
+    assertThat(cache.snapshot().containers()).containsOnlyKeys("b");
+    cache.replaceAll(List.of(ContainerCacheTest.container("a", "exited"),
+        ContainerCacheTest.container("b", "running")));
+    assertThat(cache.snapshot().containers()).containsOnlyKeys("b");
+  }
+
   @Test
   void oomIsCountedAtOnce() throws Exception {
     cache.replaceAll(List.of(ContainerCacheTest.container("a", "running")));
