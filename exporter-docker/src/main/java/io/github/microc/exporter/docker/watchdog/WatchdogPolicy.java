@@ -172,12 +172,18 @@ public final class WatchdogPolicy {
       return reset;
     }
     t.decidedDeath = death;
-    if (t.intentAt != null && !now.isAfter(t.intentAt.plus(settings.intentWindow()))) {
-      t.stoppedOnPurpose = true;
-      return Optional.of(skip(t, facts, "die", "stopped_by_user",
-          t.intent + " " + Decision.format(Duration.between(t.intentAt, now)) + " before"));
+    return stoppedByUser(t, facts, "die", now).or(() -> judgeEnd(t, facts, "die", now, false));
+  }
+
+  /** A death within the intent window of a kill or stop seen in the events: left alone. */
+  private Optional<Decision> stoppedByUser(Tracked t, ContainerFacts facts, String trigger,
+      Instant now) {
+    if (t.intentAt == null || now.isAfter(t.intentAt.plus(settings.intentWindow()))) {
+      return Optional.empty();
     }
-    return judgeEnd(t, facts, "die", now, false);
+    t.stoppedOnPurpose = true;
+    return Optional.of(skip(t, facts, trigger, "stopped_by_user",
+        t.intent + " " + Decision.format(Duration.between(t.intentAt, now)) + " before"));
   }
 
   /** A {@code health_status: unhealthy} event, with the facts inspected right after it. */
@@ -202,8 +208,9 @@ public final class WatchdogPolicy {
 
   /**
    * A watched container found by a sweep (at start, on reconnect, periodically): an end the
-   * events did not show is judged as a die would be, except that a death by SIGTERM, SIGKILL
-   * or SIGINT without any event seen is presumed to be on purpose.
+   * events did not show is judged as a die would be (after a kill or stop event, as stopped by
+   * the user), except that a death by SIGTERM, SIGKILL or SIGINT without any event seen is
+   * presumed to be on purpose.
    */
   public synchronized Optional<Decision> onSweep(ContainerFacts facts, Instant now) {
     return noted(sweep(facts, now), now);
@@ -237,7 +244,8 @@ public final class WatchdogPolicy {
       return reset;
     }
     t.decidedDeath = death;
-    return judgeEnd(t, facts, "sweep", now, true);
+    // The kill or stop event may be in before the die, and the sweep between them.
+    return stoppedByUser(t, facts, "sweep", now).or(() -> judgeEnd(t, facts, "sweep", now, true));
   }
 
   /** A running, healthy watched container seen by a sweep without inspecting it. */

@@ -399,6 +399,22 @@ class WatchdogPolicyTest {
     }
 
     @Test
+    void sweepBetweenTheKillAndTheDieEventsJudgesTheStopAsTheDieWould() {
+      // docker stop: kill (signal 15) seen; the sweep lists the dead container before the die.
+      WatchdogPolicy policy = policy();
+      policy.onKill(ID, "web", Map.of(), "15", at(0));
+      Decision d = policy.onSweep(exited(143, at(1)), at(1.5)).orElseThrow();
+
+      assertThat(d.action()).isEqualTo(Action.SKIP);
+      assertThat(d.trigger()).isEqualTo("sweep");
+      assertThat(d.reason()).isEqualTo("stopped_by_user");
+      assertThat(d.detail()).contains("kill signal 15");
+      assertThat(policy.onDie(exited(143, at(1)), at(1.6))).isEmpty();
+      assertThat(row(policy, "web", at(2)).skipped()).containsEntry("stopped_by_user", 1L)
+          .doesNotContainKey("stop_signal");
+    }
+
+    @Test
     void sweepJudgesEachDeathOnce() {
       WatchdogPolicy policy = policy();
       assertThat(policy.onDie(exited(0, at(0)), at(0))).isPresent();
