@@ -6,10 +6,10 @@ import io.github.microc.exporter.core.host.ParsedExposition.Series;
 import io.github.microc.exporter.core.spi.HostPaths;
 import io.github.microc.exporter.core.testing.Engines;
 import io.github.microc.exporter.core.testing.Exposition;
+import io.github.microc.exporter.core.testing.Ports;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.ConnectException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -67,14 +67,11 @@ class BtrfsMountIT {
       Files.writeString(mountPoint.resolve("data"), "x".repeat(1 << 16));
       exec(List.of("sync"));
 
-      int port;
-      try (ServerSocket socket = new ServerSocket(0)) {
-        port = socket.getLocalPort();
-      }
       Path log = Files.createDirectories(Path.of("target")).resolve("btrfs-mount-node-exporter.log");
-      nodeExporter = new ProcessBuilder(nodeExporterBinary.toString(), "--web.listen-address=127.0.0.1:" + port,
+      nodeExporter = new ProcessBuilder(nodeExporterBinary.toString(), "--web.listen-address=127.0.0.1:0",
           "--web.disable-exporter-metrics", "--collector.disable-defaults", "--collector.btrfs")
           .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      int port = Ports.fromLog(log, Ports.EXPORTER_TOOLKIT, nodeExporter, Duration.ofSeconds(30));
       URI uri = URI.create("http://127.0.0.1:" + port + "/metrics");
       ParsedExposition theirs = ParsedExposition.parse(scrape(uri, nodeExporter));
       BtrfsCollector microc = new BtrfsCollector(HostPaths.DEFAULT.sys("fs", "btrfs"), HostPaths.DEFAULT,
@@ -101,15 +98,23 @@ class BtrfsMountIT {
     }
   }
 
-  /** Unmounts, retrying a busy mount point, and detaches it lazily as a last resort. */
+  /**
+   * Unmounts, retrying while the mount point is busy (a scrape of another exporter on this
+   * machine may have it open for its ioctls, a loaded machine may be slow to let go), for up to
+   * 20 s; then detaches it lazily, so that the temporary directory can go in any case.
+   */
   private static void unmount(String mountPoint) throws Exception {
-    for (int attempt = 0; attempt < 10; attempt++) {
-      if (exec(List.of("umount", mountPoint)) == 0) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (exec(List.of("umount", mountPoint)) != 0) {
+      if (exec(List.of("mountpoint", "-q", mountPoint)) != 0) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        exec(List.of("umount", "-l", mountPoint));
         return;
       }
       Thread.sleep(200);
     }
-    exec(List.of("umount", "-l", mountPoint));
   }
 
   /**

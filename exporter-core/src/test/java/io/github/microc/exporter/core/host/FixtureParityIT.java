@@ -9,9 +9,9 @@ import io.github.microc.exporter.core.host.ParsedExposition.Series;
 import io.github.microc.exporter.core.testing.Engines;
 import io.github.microc.exporter.core.testing.Exposition;
 import io.github.microc.exporter.core.testing.FixtureTree;
+import io.github.microc.exporter.core.testing.Ports;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -92,9 +92,8 @@ class FixtureParityIT {
         ? spec.getConfigList("known-differences").stream().map(KnownDifference::from).toList()
         : List.of();
 
-    int port = freePort();
     List<String> command = new ArrayList<>(List.of(binary.toString(),
-        "--web.listen-address=127.0.0.1:" + port, "--web.disable-exporter-metrics",
+        "--web.listen-address=127.0.0.1:0", "--web.disable-exporter-metrics",
         "--collector.disable-defaults", "--path.procfs=" + tree.proc(),
         "--path.sysfs=" + tree.sys(), "--path.rootfs=" + tree.rootfs(),
         "--path.udev.data=" + tree.udev()));
@@ -111,6 +110,7 @@ class FixtureParityIT {
     Process nodeExporter = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(log.toFile()).start();
     try (Microc microc = tree.microc(FixtureParityIT.class.getClassLoader()).build()) {
+      int port = Ports.fromLog(log, Ports.EXPORTER_TOOLKIT, nodeExporter, Duration.ofSeconds(30));
       URI base = URI.create("http://127.0.0.1:" + port + "/metrics");
       awaitUp(nodeExporter, base, log);
       List<String> report = new ArrayList<>();
@@ -260,11 +260,6 @@ class FixtureParityIT {
     return value == null ? "absent" : String.valueOf(value.intValue());
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   private static String scrape(URI uri) throws IOException, InterruptedException {
     HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri)

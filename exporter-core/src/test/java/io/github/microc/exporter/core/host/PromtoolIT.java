@@ -6,10 +6,10 @@ import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.config.ListenAddress;
 import io.github.microc.exporter.core.http.ExporterServer;
 import io.github.microc.exporter.core.testing.Engines;
+import io.github.microc.exporter.core.testing.Ports;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,15 +68,12 @@ class PromtoolIT {
 
   /** node_exporter with its default collectors but systemd, on a free loopback port. */
   private static String scrapeNodeExporter(Path binary) throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
     List<String> command = new ArrayList<>(List.of(binary.toString(),
-        "--web.listen-address=127.0.0.1:" + port, "--no-collector.systemd"));
+        "--web.listen-address=127.0.0.1:0", "--no-collector.systemd"));
     Path log = Files.createDirectories(Path.of("target")).resolve("promtool-node-exporter.log");
     Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
+      int port = Ports.fromLog(log, Ports.EXPORTER_TOOLKIT, process, Duration.ofSeconds(30));
       URI uri = URI.create("http://127.0.0.1:" + port + "/metrics");
       long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
       while (true) {
