@@ -24,7 +24,8 @@ class ApiStatsSourceIT {
   static void start() throws Exception {
     docker = DockerCli.requireLocal();
     docker.removeLabelled("api");
-    docker.runDetached(NAME, "api", "--network", "none", "--memory", "32m", IMAGE, "sh", "-c", "head -c 10000000 /dev/zero > /dev/shm/fill; sleep 3600");
+    docker.runDetached(NAME, "api", "--network", "none", "--memory", "32m", IMAGE, "sh", "-c",
+        "head -c 10000000 /dev/zero > /dev/shm/fill; exec sleep 3600");
     exporter = TestExporter.start(Map.of(
         "microc.collectors.containers.name-include", NAME,
         "microc.collectors.containers.stats-source", "api",
@@ -41,10 +42,21 @@ class ApiStatsSourceIT {
     }
   }
 
+  /**
+   * The cached figures are up to a refresh (1 s) old: the pids are compared once the container
+   * has settled to its one process ({@code head} done, {@code sleep} exec'd; {@code docker top}
+   * adds no process to it, as {@code docker exec} would) and a refresh has come since.
+   */
   @Test
   void valuesComeFromTheStatsApiAndSaySo() throws Exception {
-    await("stats from the API", Duration.ofSeconds(30),
-        () -> exporter.metrics().value("container_memory_working_set_bytes", NAME).orElse(0.0) > 9e6);
+    await("the container settled to its one process", Duration.ofSeconds(30),
+        () -> docker.run("top", NAME, "-o", "pid,comm").lines().skip(1).toList().size() == 1);
+    double settled = Double.parseDouble(docker.run("stats", "--no-stream", "--format", "{{.PIDs}}", NAME));
+    await("stats from the API after it settled", Duration.ofSeconds(30), () -> {
+      Exposition e = exporter.metrics();
+      return e.value("container_memory_working_set_bytes", NAME).orElse(0.0) > 9e6
+          && e.value("microc_container_pids", NAME).orElse(-1.0) == settled;
+    });
     String text = exporter.scrape();
     assertThat(text).contains("# HELP container_memory_working_set_bytes Current working set in bytes."
         + " Where cgroup files cannot be read, cached from the Docker stats API, refreshed every 1s.");
@@ -53,5 +65,6 @@ class ApiStatsSourceIT {
     assertThat(e.value("container_cpu_usage_seconds_total", NAME, "cpu", "total")).isPresent();
     assertThat(e.value("microc_container_pids", NAME)).contains(
         Double.parseDouble(docker.run("stats", "--no-stream", "--format", "{{.PIDs}}", NAME)));
+    assertThat(settled).as("one process: the exec'd sleep").isEqualTo(1);
   }
 }

@@ -63,7 +63,10 @@ class CadvisorFamiliesIT {
         "nc -l -p 9000 & i=0; while [ $i -lt 18 ]; do sleep 3600 & i=$((i+1)); done; "
             + openThirtyFiles() + "; touch /ready; wait");
     run("io", "--network", "none", IMAGE, "sleep", "3600");
-    run("cpu", "--network", "none", "--cpus", "0.5", IMAGE, "sh", "-c", "while :; do :; done");
+    // The most weight cgroup v1 gives: other containers on a shared engine cannot keep it
+    // below its quota, so that it is throttled (a query below looks for that).
+    run("cpu", "--network", "none", "--cpus", "0.5", "--cpu-shares", "262144", IMAGE, "sh", "-c",
+        "while :; do :; done");
     exporter = TestExporter.start(Map.of(
         "microc.collectors.containers.name-include", P + ".*",
         "microc.collectors.containers.relist-interval", "5s",

@@ -5,8 +5,8 @@ import static io.github.microc.exporter.docker.DockerCli.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.microc.exporter.core.testing.Engines;
+import io.github.microc.exporter.core.testing.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -23,13 +23,15 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * A real Prometheus on a loopback port scraping one {@link TestExporter} every second, with the
+ * A real Prometheus on a loopback port scraping one {@link TestExporter} every few seconds, with the
  * collectors given as {@code collect[]}; its query API as the oracle of what it ingested.
  */
 final class TestPrometheus implements AutoCloseable {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+  /** Prometheus's scrape interval and timeout. */
+  static final Duration SCRAPE_INTERVAL = Duration.ofSeconds(3);
 
   private final Process process;
   private final Path dir;
@@ -48,29 +50,29 @@ final class TestPrometheus implements AutoCloseable {
 
   static TestPrometheus start(TestExporter exporter, String... collectors) throws Exception {
     Path dir = Files.createTempDirectory("microc-prometheus");
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
     Path config = dir.resolve("prometheus.yml");
+    // A scrape takes well under a second, but not always on a loaded machine: a timeout with
+    // room for that keeps Prometheus's samples (and up) about the exporter, not the machine.
     Files.writeString(config, """
         global:
-          scrape_interval: 1s
-          scrape_timeout: 1s
+          scrape_interval: %ds
+          scrape_timeout: %ds
         scrape_configs:
           - job_name: microc
             params:
               'collect[]': [%s]
             static_configs:
               - targets: ['127.0.0.1:%d']
-        """.formatted(Stream.of(collectors).collect(Collectors.joining(", ")), exporter.port()));
+        """.formatted(SCRAPE_INTERVAL.toSeconds(), SCRAPE_INTERVAL.toSeconds(),
+            Stream.of(collectors).collect(Collectors.joining(", ")), exporter.port()));
     Process process = new ProcessBuilder("prometheus",
         "--config.file=" + config,
         "--storage.tsdb.path=" + dir.resolve("data"),
-        "--web.listen-address=127.0.0.1:" + port)
+        "--web.listen-address=127.0.0.1:0")
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("prometheus.log").toFile())
         .start();
+    int port = Ports.fromLog(dir.resolve("prometheus.log"), Ports.EXPORTER_TOOLKIT, process, Duration.ofSeconds(60));
     TestPrometheus prometheus = new TestPrometheus(process, dir, port);
     await("Prometheus ready", Duration.ofSeconds(60), () -> prometheus.get("/-/ready").statusCode() == 200);
     return prometheus;
@@ -102,6 +104,15 @@ final class TestPrometheus implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    try {
+      JsonNode slowest = query("max_over_time(scrape_duration_seconds[10m])");
+      if (slowest.size() > 0) {
+        System.out.printf("TestPrometheus: slowest scrape %.3f s (timeout %d s)%n", value(slowest),
+            SCRAPE_INTERVAL.toSeconds());
+      }
+    } catch (Exception e) {
+      // Only a figure for the log.
+    }
     process.destroy();
     if (!process.waitFor(15, TimeUnit.SECONDS)) {
       process.destroyForcibly();
