@@ -3,9 +3,8 @@ package io.github.microc.exporter.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
+import io.github.microc.exporter.core.testing.Ports;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -191,27 +190,31 @@ class DistributionIT {
     throw new AssertionError("no archive within 90 s; the cache holds " + list(cache));
   }
 
+  private static int launches;
+
+  /** bin/microc on any free port (the listen address is not part of the archive's key). */
   private static Launched launch(Path cache, String... args) throws IOException {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
     List<String> command = new ArrayList<>(List.of(home.resolve("bin/microc").toString(),
-        "--web.listen-address=127.0.0.1:" + port));
+        ExporterProcess.ANY_PORT));
     command.addAll(List.of(args));
+    Path log = work.resolve("microc-" + ++launches + ".log");
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectOutput(work.resolve("microc-" + port + ".log").toFile());
+        .redirectOutput(log.toFile());
     builder.environment().keySet().removeIf(k -> k.startsWith("MICROC_") || k.equals("JAVA_OPTS"));
     builder.environment().put("MICROC_CDS_DIR", cache.toString());
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-    return new Launched(builder.start(), port, System.nanoTime());
+    return new Launched(builder.start(), log, System.nanoTime());
   }
 
-  private record Launched(Process process, int port, long started) {
+  private record Launched(Process process, Path log, long started) {
 
-    /** Seconds from the launch to the first answer to /metrics with a host metric. */
+    /**
+     * Seconds from the launch to the first answer to /metrics with a host metric; the port is
+     * the one the start-up line names.
+     */
     double awaitScrape() throws Exception {
+      int port = Ports.fromLog(log, Ports.MICROC, process, Duration.ofSeconds(30));
       HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
           .timeout(Duration.ofSeconds(5)).build();
       long deadline = started + Duration.ofSeconds(30).toNanos();

@@ -1,8 +1,7 @@
 package io.github.microc.exporter.app;
 
+import io.github.microc.exporter.core.testing.Ports;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -66,19 +65,23 @@ final class ExporterProcess implements AutoCloseable {
     return new ExporterProcess(builder.start(), out, err);
   }
 
-  /** A TCP port free on the loopback interface right now. */
-  static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /** The flag that has the exporter bind any free loopback port; {@link #port} tells which. */
+  static final String ANY_PORT = "--web.listen-address=127.0.0.1:0";
+
+  /** The port the exporter listens on, from its start-up line (started with {@link #ANY_PORT}). */
+  int port() {
+    return Ports.fromLog(stderr, Ports.MICROC, process, Duration.ofSeconds(90));
   }
 
   /** GET on the loopback interface; status and body. */
   static HttpResponse<String> get(int port, String pathAndQuery) throws IOException, InterruptedException {
+    return get(port, pathAndQuery, Duration.ofSeconds(10));
+  }
+
+  static HttpResponse<String> get(int port, String pathAndQuery, Duration timeout)
+      throws IOException, InterruptedException {
     return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
-        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        .timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   /**

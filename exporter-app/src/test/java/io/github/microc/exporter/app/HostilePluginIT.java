@@ -2,6 +2,7 @@ package io.github.microc.exporter.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.microc.exporter.core.testing.Ports;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +38,15 @@ class HostilePluginIT {
 
   /** The fault, the mode, and what the landing page must say about the plugin (a regex). */
   private record Scenario(String fault, String mode, String landingPageSays, String config) {
+    /**
+     * A 1 s timeout for the plugin that blocks, so that it is stuck for five timeouts soon; 5 s
+     * for the others: on a loaded machine (three exporters and their plugin JVMs start at once
+     * here) running out of heap or overflowing the stack can take longer than a second, and five
+     * such timeouts would have the JVM killed as stuck before it showed its own fault.
+     */
     Scenario(String fault, String mode, String landingPageSays) {
-      this(fault, mode, landingPageSays, "microc.collectors.hostile_" + fault + ".timeout = 1s");
+      this(fault, mode, landingPageSays, "microc.collectors.hostile_" + fault + ".timeout = "
+          + (fault.equals("block") ? "1s" : "5s"));
     }
   }
 
@@ -92,15 +100,15 @@ class HostilePluginIT {
         microc.collectors.containers.enabled = false
         %s
         """.formatted(s.mode(), bad, s.config()));
-    int port = ExporterProcess.freePort();
     ProcessBuilder builder = new ProcessBuilder("bash", LAUNCHER.toString(), "--config", config.toString(),
-        "--plugins", plugins.toString(), "--web.listen-address=127.0.0.1:" + port)
+        "--plugins", plugins.toString(), ExporterProcess.ANY_PORT)
         .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
     builder.environment().keySet().removeIf(k -> k.startsWith("MICROC_") || k.equals("JAVA_OPTS"));
     builder.environment().put("MICROC_CDS", "off");
     builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
     Process process = builder.start();
     try {
+      int port = Ports.fromLog(dir.resolve("err"), Ports.MICROC, process, Duration.ofSeconds(90));
       awaitReady(process, port, dir);
       for (int i = 0; i < SCRAPES; i++) {
         HttpResponse<String> scrape = ExporterProcess.get(port, "/metrics");

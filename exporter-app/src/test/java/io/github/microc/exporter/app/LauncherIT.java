@@ -2,9 +2,8 @@ package io.github.microc.exporter.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.microc.exporter.core.testing.Ports;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -38,18 +38,15 @@ class LauncherIT {
 
   @Test
   void trainingWritesAnArchiveForTheArgumentsThatTheServerThenMaps() throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = socket.getLocalPort();
-    }
-    String[] args = {"--collector.disable-defaults", "--collector.loadavg",
-        "--web.listen-address=127.0.0.1:" + port};
+    String[] args = {"--collector.disable-defaults", "--collector.loadavg", ExporterProcess.ANY_PORT};
 
     assertThat(run(Map.of("MICROC_CDS", "train"), args)).isEmpty();
     assertThat(archives()).singleElement().asString().endsWith(".jsa");
 
-    Process server = launcher(Map.of(), args).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    Path log = Files.createTempFile("microc-launcher-", ".log");
+    Process server = launcher(Map.of(), args).redirectOutput(log.toFile()).start();
     try {
+      int port = Ports.fromLog(log, Ports.MICROC, server, Duration.ofSeconds(30));
       HttpClient http = HttpClient.newHttpClient();
       HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build();
       String body = "";
@@ -68,6 +65,7 @@ class LauncherIT {
     } finally {
       server.destroy();
       server.waitFor(10, TimeUnit.SECONDS);
+      Files.deleteIfExists(log);
     }
     assertThat(archives()).as("no second archive, no failure marker").hasSize(1);
   }

@@ -143,7 +143,12 @@ final class PluginJars {
         .text("reference.conf", "microc.collectors.hostile_" + fault + " {}\n").writeTo(file);
   }
 
-  /** {@code slow}: each collection takes {@code sleep} (2s by default). */
+  /**
+   * {@code slow}: each collection takes {@code sleep} (2s by default). With a {@code gate}
+   * directory holding a file {@code armed}, a collection instead writes {@code collecting} there
+   * and waits until a file {@code release} appears (at most {@code sleep}): a test then acts
+   * while a scrape is surely in flight, and ends it when it is done.
+   */
   static final String SLOW = """
       package sample.slow;
 
@@ -152,17 +157,30 @@ final class PluginJars {
       import io.github.microc.exporter.core.spi.PluginContext;
       import io.prometheus.metrics.model.registry.MultiCollector;
       import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+      import java.nio.file.Files;
+      import java.nio.file.Path;
 
       public final class SlowPlugin implements CollectorPlugin {
         @Override public String name() { return "slow"; }
         @Override public String description() { return "Takes its time (a test plugin)."; }
         @Override public MultiCollector create(PluginContext context) {
           long millis = context.config().getDuration("sleep").toMillis();
+          String gate = context.config().getString("gate");
           return () -> {
             try {
-              Thread.sleep(millis);
+              if (!gate.isEmpty() && Files.exists(Path.of(gate, "armed"))) {
+                Files.writeString(Path.of(gate, "collecting"), "");
+                long end = System.nanoTime() + millis * 1_000_000;
+                while (!Files.exists(Path.of(gate, "release")) && System.nanoTime() < end) {
+                  Thread.sleep(10);
+                }
+              } else {
+                Thread.sleep(millis);
+              }
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
             }
             return MetricSnapshots.of(MetricFamily.gauge("sample_slow_done", "Done.", 1));
           };
@@ -170,7 +188,7 @@ final class PluginJars {
       }
       """;
 
-  static final String SLOW_REFERENCE = "microc.collectors.slow { sleep = 2s, timeout = 10s }\n";
+  static final String SLOW_REFERENCE = "microc.collectors.slow { sleep = 2s, gate = \"\", timeout = 10s }\n";
 
   /** {@code wide}: {@code series} series with long labels, about 130 bytes of text each. */
   static final String WIDE = """

@@ -3,6 +3,7 @@ package io.github.microc.exporter.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.microc.exporter.core.testing.Engines;
+import io.github.microc.exporter.core.testing.Ports;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -35,9 +36,8 @@ class PrometheusScrapeIT {
   void prometheusScrapesTheJarAndRatesEveryCpuAndMode() throws Exception {
     Path prometheus = Engines.requireExecutable("prometheus",
         "install Debian's prometheus package (apt-get install prometheus)", "/usr/bin/prometheus");
-    int port = ExporterProcess.freePort();
-    try (ExporterProcess microc = ExporterProcess.start(work,
-        "--web.listen-address=127.0.0.1:" + port)) {
+    try (ExporterProcess microc = ExporterProcess.start(work, ExporterProcess.ANY_PORT)) {
+      int port = microc.port();
       microc.awaitReady(port, Duration.ofSeconds(20));
 
       HttpResponse<String> unknown = ExporterProcess.get(port, "/metrics?collect[]=nope");
@@ -51,11 +51,12 @@ class PrometheusScrapeIT {
       assertThat(expected.stream().map(s -> s.split("/")[1]).distinct())
           .contains("user", "system", "idle");
 
-      int prometheusPort = ExporterProcess.freePort();
+      // A scrape of every default collector takes well under a second, but not always on a
+      // loaded machine: a longer timeout than that keeps each sample.
       Path config = Files.writeString(work.resolve("prometheus.yml"), """
           global:
-            scrape_interval: 1s
-            scrape_timeout: 1s
+            scrape_interval: 2s
+            scrape_timeout: 2s
             evaluation_interval: 1s
           scrape_configs:
             - job_name: microc
@@ -65,11 +66,13 @@ class PrometheusScrapeIT {
       Process server = new ProcessBuilder(prometheus.toString(),
           "--config.file=" + config,
           "--storage.tsdb.path=" + work.resolve("tsdb"),
-          "--web.listen-address=127.0.0.1:" + prometheusPort)
+          "--web.listen-address=127.0.0.1:0")
           .redirectErrorStream(true)
           .redirectOutput(work.resolve("prometheus.log").toFile())
           .start();
       try {
+        int prometheusPort = Ports.fromLog(work.resolve("prometheus.log"), Ports.EXPORTER_TOOLKIT, server,
+            Duration.ofSeconds(60));
         String up = poll(prometheusPort, "up{job=\"microc\"}", body -> body.contains("\"1\"]"));
         assertThat(up).contains("\"value\":[").endsWith("\"1\"]}]}}");
 

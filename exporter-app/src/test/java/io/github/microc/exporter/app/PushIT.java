@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.microc.exporter.core.testing.Engines;
+import io.github.microc.exporter.core.testing.Ports;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -401,12 +402,17 @@ class PushIT {
     assertThat(p.waitFor()).as("openssl " + String.join(" ", args) + ": " + out).isZero();
   }
 
-  /** A real Prometheus with its remote-write receiver on a loopback port, its own storage. */
+  /**
+   * A real Prometheus with its remote-write receiver on a loopback port, its own storage. The
+   * first start binds any free port and says which in its log; a restart takes the same port
+   * again (the pushers know it), waiting while something else holds it meanwhile.
+   */
   static final class Receiver implements AutoCloseable {
-    final int port = ExporterProcess.freePort();
+    int port;
     private final List<String> command;
     private final Path dir;
     private Process process;
+    private int starts;
 
     private Receiver(List<String> command, Path dir) {
       this.command = command;
@@ -417,11 +423,10 @@ class PushIT {
       Files.createDirectories(dir);
       Path config = Files.writeString(dir.resolve("prometheus.yml"), "global:\n  scrape_interval: 15s\n");
       List<String> command = new ArrayList<>(List.of(prometheus.toString(),
-          "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("tsdb")));
-      Receiver receiver = new Receiver(command, dir);
-      command.addAll(List.of("--web.listen-address=127.0.0.1:" + receiver.port,
+          "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("tsdb"),
           "--web.enable-remote-write-receiver"));
       command.addAll(extra);
+      Receiver receiver = new Receiver(command, dir);
       receiver.restart();
       return receiver;
     }
@@ -430,9 +435,36 @@ class PushIT {
       return "http://127.0.0.1:" + port + "/api/v1/write";
     }
 
+    /** The log of the latest start. */
+    Path log() {
+      return dir.resolve("prometheus-" + starts + ".log");
+    }
+
     void restart() throws IOException {
-      process = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("prometheus.log").toFile())).start();
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (true) {
+        starts++;
+        List<String> run = new ArrayList<>(command);
+        run.add("--web.listen-address=127.0.0.1:" + port);
+        process = new ProcessBuilder(run).redirectErrorStream(true).redirectOutput(log().toFile()).start();
+        try {
+          int bound = Ports.fromLog(log(), Ports.EXPORTER_TOOLKIT, process, Duration.ofSeconds(60));
+          assertThat(port == 0 || bound == port).as("the same port again").isTrue();
+          port = bound;
+          return;
+        } catch (AssertionError e) {
+          if (port == 0 || process.isAlive() || !Files.readString(log()).contains("address already in use")
+              || System.nanoTime() > deadline) {
+            throw e;
+          }
+        }
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted", e);
+        }
+      }
     }
 
     /** SIGTERM, as an operator stops it; its head block goes to its WAL. */
@@ -469,7 +501,7 @@ class PushIT {
         Thread.sleep(500);
       }
       throw new AssertionError("Prometheus never had " + what + " (" + query + "); last: " + last
-          + "\n" + Files.readString(dir.resolve("prometheus.log")));
+          + "\n" + Files.readString(log()));
     }
 
     double latest(String series) throws IOException, InterruptedException {
@@ -530,14 +562,13 @@ class PushIT {
 
     static Pusher startWith(Path dir, String endpoints) throws IOException, InterruptedException {
       Files.createDirectories(dir);
-      int port = ExporterProcess.freePort();
-      Path config = write(dir, port, endpoints);
+      Path config = write(dir, endpoints);
       // The collectors the scenarios look at, not every one: four of these start at once.
       ExporterProcess process = ExporterProcess.start(dir, "--config", config.toString(),
           "--collector.disable-defaults", "--collector.cpu", "--collector.loadavg",
           "--collector.meminfo", "--collector.stat", "--collector.uname", "--collector.containers");
-      Pusher pusher = new Pusher(process, port, dir);
-      process.awaitReady(port, Duration.ofSeconds(90));
+      Pusher pusher = new Pusher(process, process.port(), dir);
+      process.awaitReady(pusher.port, Duration.ofSeconds(90));
       // The pushers start after the endpoint.
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (!pusher.metrics().contains("microc_push_pending_batches{")) {
@@ -549,14 +580,15 @@ class PushIT {
       return pusher;
     }
 
-    private static Path write(Path dir, int port, String endpoints) throws IOException {
+    /** Any free port for the endpoint: {@link ExporterProcess#port} says which. */
+    private static Path write(Path dir, String endpoints) throws IOException {
       return Files.writeString(dir.resolve("microc.conf"), """
-          microc.web.listen-address = "127.0.0.1:%d"
+          microc.web.listen-address = "127.0.0.1:0"
           microc.push.buffer-dir = "%s"
           microc.push.remote-write = [
           %s
           ]
-          """.formatted(port, dir.resolve("buffer"), endpoints));
+          """.formatted(dir.resolve("buffer"), endpoints));
     }
 
     private Pusher(ExporterProcess process, int port, Path dir) {
@@ -567,7 +599,7 @@ class PushIT {
 
     /** The configuration file written again with one endpoint, as {@link #start} writes it. */
     void rewrite(String url, String labels, String keys) throws IOException {
-      write(dir, port, endpoint(url, labels, keys));
+      write(dir, endpoint(url, labels, keys));
     }
 
     /** SIGHUP: the configuration read again. */

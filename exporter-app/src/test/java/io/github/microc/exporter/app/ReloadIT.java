@@ -61,11 +61,10 @@ class ReloadIT {
         }
         """);
     Path web = Files.writeString(work.resolve("web.yml"), "basic_auth_users:\n  alice: " + alice + "\n");
-    int port = ExporterProcess.freePort();
     try (ExporterProcess p = ExporterProcess.start(work, "--config", config.toString(),
         "--web.config.file=" + web, "--web.enable-lifecycle", "--collector.disable-defaults",
-        "--web.listen-address=127.0.0.1:" + port)) {
-      WebConfigIT.awaitPort(port, p.process());
+        ExporterProcess.ANY_PORT)) {
+      int port = p.port();
       AtomicBoolean scraping = new AtomicBoolean(true);
       AtomicInteger scrapes = new AtomicInteger();
       ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
@@ -98,7 +97,7 @@ class ReloadIT {
             }
             """);
         Files.writeString(web, "basic_auth_users:\n  alice: " + alice + "\n  bob: " + bob + "\n");
-        hangUp(p);
+        hangUp(p, scrapes);
         await(() -> get(port, "/metrics", "bob", "b").statusCode() + " " + get(port, "/metrics", "alice", "a").body(),
             body -> body.startsWith("200 ") && !body.contains("node_time_seconds")
                 && body.contains("microc_config_last_reload_successful 1.0"));
@@ -110,7 +109,7 @@ class ReloadIT {
               loadavg.bogus = 1
             }
             """);
-        hangUp(p);
+        hangUp(p, scrapes);
         await(() -> get(port, "/metrics", "alice", "a").body(),
             body -> body.contains("microc_config_last_reload_successful 0.0"));
         assertThat(p.err()).contains(config + ":3: microc.collectors.loadavg.bogus: unknown key");
@@ -119,7 +118,7 @@ class ReloadIT {
         // A missing web-config file: refused, the users in force stay.
         Files.writeString(config, "microc.collectors.loadavg.enabled = true\n");
         Files.delete(web);
-        hangUp(p);
+        hangUp(p, scrapes);
         await(() -> p.err(), err -> err.contains(web + ": cannot read the web config file"));
         assertThat(get(port, "/metrics", "bob", "b").body())
             .contains("microc_config_last_reload_successful 0.0");
@@ -145,12 +144,19 @@ class ReloadIT {
     }
   }
 
-  /** SIGHUP, with scrapes for a second before and after it. */
-  private static void hangUp(ExporterProcess p) throws IOException, InterruptedException {
-    Thread.sleep(1000);
+  /** SIGHUP, with scrapes for a second and at least five scrapes before and after it. */
+  private static void hangUp(ExporterProcess p, AtomicInteger scrapes) throws Exception {
+    scrapesFor(scrapes);
     Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(p.process().pid())).start();
     assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    scrapesFor(scrapes);
+  }
+
+  /** Waits a second, and until five more scrapes were made. */
+  private static void scrapesFor(AtomicInteger scrapes) throws Exception {
+    int before = scrapes.get();
     Thread.sleep(1000);
+    await(() -> String.valueOf(scrapes.get()), n -> Integer.parseInt(n) >= before + 5);
   }
 
   interface Probe {
@@ -158,7 +164,7 @@ class ReloadIT {
   }
 
   private static void await(Probe probe, Predicate<String> done) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     String last = "";
     while (System.nanoTime() < deadline) {
       last = probe.get();
@@ -167,6 +173,6 @@ class ReloadIT {
       }
       Thread.sleep(100);
     }
-    throw new AssertionError("not reached within 15 s; last: " + last);
+    throw new AssertionError("not reached within 30 s; last: " + last);
   }
 }

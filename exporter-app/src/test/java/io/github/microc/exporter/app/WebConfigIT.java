@@ -3,14 +3,14 @@ package io.github.microc.exporter.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.microc.exporter.core.testing.Engines;
+import io.github.microc.exporter.core.testing.Ports;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -221,20 +221,20 @@ class WebConfigIT {
     long start = System.nanoTime();
     String slug = c.name().replaceAll("[^A-Za-z0-9]+", "-").toLowerCase(java.util.Locale.ROOT);
     Path file = Files.writeString(work.resolve(slug + ".yml"), c.yaml());
-    int nodePort = ExporterProcess.freePort();
-    int microcPort = ExporterProcess.freePort();
+    Path nodeLog = work.resolve(slug + ".node.log");
     Process node = new ProcessBuilder(nodeExporter.toString(), "--web.config.file=" + file,
-        "--web.listen-address=127.0.0.1:" + nodePort, "--collector.disable-defaults", "--collector.loadavg")
-        .redirectErrorStream(true).redirectOutput(work.resolve(slug + ".node.log").toFile()).start();
+        "--web.listen-address=127.0.0.1:0", "--collector.disable-defaults", "--collector.loadavg")
+        .redirectErrorStream(true).redirectOutput(nodeLog.toFile()).start();
     try (ExporterProcess microc = ExporterProcess.start(work, "--web.config.file=" + file,
-        "--web.listen-address=127.0.0.1:" + microcPort, "--collector.disable-defaults", "--collector.loadavg")) {
+        ExporterProcess.ANY_PORT, "--collector.disable-defaults", "--collector.loadavg")) {
+      int nodePort = -1;
       if (c.nodeRefuses() != null) {
         assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(Files.readString(work.resolve(slug + ".node.log"))).contains(c.nodeRefuses());
+        assertThat(Files.readString(nodeLog)).contains(c.nodeRefuses());
       } else {
-        awaitPort(nodePort, node);
+        nodePort = Ports.fromLog(nodeLog, Ports.EXPORTER_TOOLKIT, node, Duration.ofSeconds(60));
       }
-      awaitPort(microcPort, microc.process());
+      int microcPort = microc.port();
       StringBuilder problems = new StringBuilder();
       StringBuilder table = new StringBuilder();
       int i = 0;
@@ -282,19 +282,19 @@ class WebConfigIT {
           client_auth_type: RequireAndVerifyClientCert
           client_ca_file: ca.crt
         """);
-    int basicPort = ExporterProcess.freePort();
-    int mtlsPort = ExporterProcess.freePort();
-    int prometheusPort = ExporterProcess.freePort();
     try (ExporterProcess a = ExporterProcess.start(work, "--web.config.file=" + basic,
-            "--web.listen-address=127.0.0.1:" + basicPort, "--collector.disable-defaults", "--collector.loadavg");
+            ExporterProcess.ANY_PORT, "--collector.disable-defaults", "--collector.loadavg");
         ExporterProcess b = ExporterProcess.start(work, "--web.config.file=" + mtls,
-            "--web.listen-address=127.0.0.1:" + mtlsPort, "--collector.disable-defaults", "--collector.loadavg")) {
-      awaitPort(basicPort, a.process());
-      awaitPort(mtlsPort, b.process());
+            ExporterProcess.ANY_PORT, "--collector.disable-defaults", "--collector.loadavg")) {
+      int basicPort = a.port();
+      int mtlsPort = b.port();
+      // A TLS handshake and a bcrypt check per scrape take well under a second, but not always
+      // on a loaded machine: the timeout leaves room for that, so that a failed scrape means a
+      // failed rotation.
       Path config = Files.writeString(work.resolve("prometheus.yml"), """
           global:
-            scrape_interval: 1s
-            scrape_timeout: 1s
+            scrape_interval: 2s
+            scrape_timeout: 2s
           scrape_configs:
             - job_name: basic
               scheme: https
@@ -315,9 +315,11 @@ class WebConfigIT {
                 - targets: ['127.0.0.1:%3$d']
           """.formatted(work, basicPort, mtlsPort));
       Process server = new ProcessBuilder(prometheus.toString(), "--config.file=" + config,
-          "--storage.tsdb.path=" + work.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + prometheusPort)
+          "--storage.tsdb.path=" + work.resolve("tsdb"), "--web.listen-address=127.0.0.1:0")
           .redirectErrorStream(true).redirectOutput(work.resolve("prometheus.log").toFile()).start();
       try {
+        int prometheusPort = Ports.fromLog(work.resolve("prometheus.log"), Ports.EXPORTER_TOOLKIT, server,
+            Duration.ofSeconds(60));
         poll(prometheusPort, "up{job=\"basic\"} == 1", body -> body.contains("\"1\"]"));
         poll(prometheusPort, "up{job=\"mtls\"} == 1", body -> body.contains("\"1\"]"));
         String before = serial(basicPort);
@@ -348,7 +350,12 @@ class WebConfigIT {
         assertThat(after).as("a new connection's certificate").isEqualToIgnoringCase(expected);
         poll(prometheusPort, "microc_web_certificate_last_reload_successful{job=\"basic\"}",
             body -> body.contains("\"1\"]"));
-        Thread.sleep(3000);
+        // Scrapes of both jobs on new connections after the rotation.
+        for (String job : List.of("basic", "mtls")) {
+          String query = "count_over_time(up{job=\"" + job + "\"}[5m])";
+          double now = value(poll(prometheusPort, query, body -> body.contains("\"value\"")));
+          poll(prometheusPort, query, body -> body.contains("\"value\"") && value(body) >= now + 2);
+        }
 
         // Not one scrape failed, before, during or after.
         for (String job : List.of("basic", "mtls")) {
@@ -363,6 +370,13 @@ class WebConfigIT {
       }
     }
     System.out.printf("scenario Prometheus over HTTPS with rotation: %.1f s%n", (System.nanoTime() - start) / 1e9);
+  }
+
+  /** The value of the first sample of a query's answer. */
+  private static double value(String answer) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"value\":\\[[^,]+,\"([^\"]+)\"\\]").matcher(answer);
+    assertThat(m.find()).as(answer).isTrue();
+    return Double.parseDouble(m.group(1));
   }
 
   /** The serial number of the certificate a new TLS connection is shown, in hex. */
@@ -404,21 +418,5 @@ class WebConfigIT {
       assertThat(out).as("an unauthenticated answer").doesNotContain("node_load1").doesNotContain("# HELP");
     }
     return code;
-  }
-
-  static void awaitPort(int port, Process process) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new AssertionError("exited with " + process.exitValue());
-      }
-      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-        Thread.sleep(300); // bound is not yet serving for the JVM: give it a moment
-        return;
-      } catch (IOException e) {
-        Thread.sleep(100);
-      }
-    }
-    throw new AssertionError("port " + port + " never opened");
   }
 }
