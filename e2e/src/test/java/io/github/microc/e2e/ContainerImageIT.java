@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.microc.e2e.support.Command;
 import io.github.microc.e2e.support.DockerCli;
-import io.github.microc.e2e.support.FreePort;
 import io.github.microc.e2e.support.Http;
 import io.github.microc.e2e.support.JlinkBaseImage;
 import io.github.microc.e2e.support.Repository;
 import io.github.microc.exporter.core.testing.Engines;
+import io.github.microc.exporter.core.testing.Ports;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -74,11 +74,10 @@ class ContainerImageIT {
 
     docker("run", "-d", "--name", run + "-peer", "--label", label, "--network", "none",
         TEST_IMAGE, "sleep", "600");
-    port = FreePort.loopback();
     docker("run", "-d", "--name", run + "-microc", "--label", label, "--network", "host",
         "-v", "/proc:/host/proc:ro", "-v", "/sys:/host/sys:ro", "-v", "/:/host/rootfs:" + rootfsOptions(),
         "-v", "/var/run/docker.sock:/var/run/docker.sock:ro",
-        "-e", "MICROC_WEB_LISTEN__ADDRESS=127.0.0.1:" + port, image);
+        "-e", "MICROC_WEB_LISTEN__ADDRESS=127.0.0.1:0", image);
     long started = System.nanoTime();
     awaitReady();
     System.out.printf("ContainerImageIT: ready %d ms after docker run returned%n",
@@ -173,10 +172,16 @@ class ContainerImageIT {
     return "ro,rslave";
   }
 
+  /** The port it bound (any free one, on the host's network) from its start-up line, then /ready. */
   private void awaitReady() {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (System.nanoTime() < deadline) {
-      if (Http.get("http://127.0.0.1:" + port + "/ready").status() == 200) {
+      if (port == 0) {
+        Matcher listening = Ports.MICROC.matcher(
+            Command.run(Duration.ofSeconds(10), "docker", "logs", run + "-microc").output());
+        port = listening.find() ? Integer.parseInt(listening.group(1)) : 0;
+      }
+      if (port != 0 && Http.get("http://127.0.0.1:" + port + "/ready").status() == 200) {
         return;
       }
       String state = docker("inspect", "--format", "{{.State.Status}}", run + "-microc");

@@ -9,12 +9,12 @@ import io.github.microc.e2e.support.Command;
 import io.github.microc.e2e.support.Dashboards;
 import io.github.microc.e2e.support.Dashboards.Dashboard;
 import io.github.microc.e2e.support.DockerCli;
-import io.github.microc.e2e.support.FreePort;
 import io.github.microc.e2e.support.MicrocProcess;
 import io.github.microc.e2e.support.PrometheusServer;
 import io.github.microc.e2e.support.PrometheusServer.QueryError;
 import io.github.microc.e2e.support.Repository;
 import io.github.microc.exporter.core.testing.Engines;
+import io.github.microc.exporter.core.testing.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
@@ -78,6 +78,7 @@ class DashboardsIT {
     private Path filling;
     private boolean mounted;
     private PrometheusServer prometheus;
+    private Ports.Refusing dead;
     private Thread filler;
 
     @BeforeAll
@@ -100,17 +101,16 @@ class DashboardsIT {
       mounted = mount.succeeded();
       Engines.require(mounted, "cannot mount a tmpfs for the disk-filling scenario: " + mount.output().strip());
 
-      // Three exporters, a target where nothing listens, Prometheus: five different ports.
-      List<Integer> ports = FreePort.loopback(5);
-      instances.addAll(startInstances(jar, ports.subList(0, 3)));
-      int dead = ports.get(3);
+      // Three exporters and Prometheus on ports they bind themselves, and a target where nothing
+      // listens: a port held bound, so that nothing else takes it meanwhile.
+      instances.addAll(startInstances(jar));
+      dead = Ports.refusing();
       Path config = prometheusConfig(instances.stream().map(MicrocProcess::address).toList(),
-          "127.0.0.1:" + dead);
+          "127.0.0.1:" + dead.port());
       for (MicrocProcess instance : instances) {
         instance.awaitReady(READY);
       }
-      prometheus = PrometheusServer.start(prometheusBin, config, dir, ports.get(4))
-          .awaitReady(READY);
+      prometheus = PrometheusServer.start(prometheusBin, config, dir).awaitReady(READY);
       // Containers start once Prometheus scrapes, so that it sees their counters rise.
       startContainers();
       filler = fillDisk();
@@ -127,6 +127,9 @@ class DashboardsIT {
       instances.forEach(MicrocProcess::close);
       if (prometheus != null) {
         prometheus.close();
+      }
+      if (dead != null) {
+        dead.close();
       }
       if (mounted) {
         Command.run(Duration.ofSeconds(30), "umount", filling.toString());
@@ -281,7 +284,7 @@ class DashboardsIT {
       return out.toString();
     }
 
-    private List<MicrocProcess> startInstances(Path jar, List<Integer> ports) throws IOException {
+    private List<MicrocProcess> startInstances(Path jar) throws IOException {
       // The first instance runs the watchdog, quick to act and to give up.
       Path watchdogConf = dir.resolve("watchdog.conf");
       Files.writeString(watchdogConf, """
@@ -305,11 +308,11 @@ class DashboardsIT {
           SwapFree:              0 kB
           """);
       List<MicrocProcess> started = new ArrayList<>();
-      started.add(MicrocProcess.start(jar, ports.get(0), Map.of(), dir.resolve("microc-1.log"),
+      started.add(MicrocProcess.start(jar, Map.of(), dir.resolve("microc-1.log"),
           List.of("--config", watchdogConf.toString())));
-      started.add(MicrocProcess.start(jar, ports.get(1), Map.of(), dir.resolve("microc-2.log"),
+      started.add(MicrocProcess.start(jar, Map.of(), dir.resolve("microc-2.log"),
           List.of()));
-      started.add(MicrocProcess.start(jar, ports.get(2),
+      started.add(MicrocProcess.start(jar,
           Map.of("MICROC_HOST_PROC", fakeProc.toString(),
               "DOCKER_HOST", "unix://" + dir.resolve("no-docker.sock")),
           dir.resolve("microc-3.log"), List.of()));

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.microc.e2e.support.Command;
 import io.github.microc.e2e.support.DockerCli;
-import io.github.microc.e2e.support.FreePort;
 import io.github.microc.e2e.support.JarPlugins;
 import io.github.microc.e2e.support.Markdown;
 import io.github.microc.e2e.support.MicrocProcess;
@@ -101,10 +100,8 @@ class DocumentedMetricsIT {
     Path openssl = Engines.requireExecutable("openssl", "apt-get install openssl", "/usr/bin/openssl");
 
     long start = System.nanoTime();
-    List<Integer> ports = FreePort.loopback(2);
     Path promConfig = Files.writeString(dir.resolve("prometheus.yml"), "global: {}\n");
-    receiver = PrometheusServer.start(prometheus, promConfig, dir, ports.get(0),
-        "--web.enable-remote-write-receiver");
+    receiver = PrometheusServer.start(prometheus, promConfig, dir, "--web.enable-remote-write-receiver");
     String names = startContainers();
     https = tls(openssl);
     Path plugins = Files.createDirectories(dir.resolve("plugins"));
@@ -128,9 +125,9 @@ class DocumentedMetricsIT {
             buffer-dir = "%s"
           }
         }
-        """.formatted(names, ports.get(0), ports.get(0), dir.resolve("push-buffer")));
+        """.formatted(names, receiver.port(), receiver.port(), dir.resolve("push-buffer")));
     Path configFile = Files.writeString(dir.resolve("microc.conf"), config);
-    app = MicrocProcess.start(jar, ports.get(1), Map.of(), dir.resolve("microc.log"),
+    app = MicrocProcess.start(jar, Map.of(), dir.resolve("microc.log"),
         List.of("--config", configFile.toString(), "--plugins", plugins.toString(),
             "--web.config.file", dir.resolve("web.yml").toString()));
 

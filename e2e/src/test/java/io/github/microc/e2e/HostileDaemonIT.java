@@ -2,9 +2,9 @@ package io.github.microc.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.microc.e2e.support.FreePort;
 import io.github.microc.e2e.support.Http;
 import io.github.microc.e2e.support.Repository;
+import io.github.microc.exporter.core.testing.Ports;
 import io.github.microc.exporter.docker.client.FakeDaemon;
 import io.github.microc.exporter.docker.client.HostileDaemon;
 import java.io.IOException;
@@ -57,14 +57,12 @@ class HostileDaemonIT {
     Path launcher = Repository.resolve("bin/microc");
     Path jar = Repository.appJar();
     HostileDaemon[] daemons = HostileDaemon.values();
-    List<Integer> ports = FreePort.loopback(daemons.length);
     ExecutorService pool = Executors.newFixedThreadPool(daemons.length);
     List<Future<Outcome>> runs = new ArrayList<>();
     try {
       for (int i = 0; i < daemons.length; i++) {
         HostileDaemon daemon = daemons[i];
-        int port = ports.get(i);
-        runs.add(pool.submit(() -> face(launcher, jar, daemon, port)));
+        runs.add(pool.submit(() -> face(launcher, jar, daemon)));
       }
       List<Outcome> outcomes = new ArrayList<>();
       for (Future<Outcome> run : runs) {
@@ -95,14 +93,14 @@ class HostileDaemonIT {
   }
 
   /** Starts the daemon and an exporter on it, scrapes it for a while, and stops both. */
-  private Outcome face(Path launcher, Path jar, HostileDaemon hostile, int port) throws Exception {
+  private Outcome face(Path launcher, Path jar, HostileDaemon hostile) throws Exception {
     long start = System.nanoTime();
     Path socket = dir.resolve(hostile.name().toLowerCase() + ".sock");
     Path log = dir.resolve(hostile.name().toLowerCase() + ".log");
     String host = "unix://" + socket;
     try (FakeDaemon daemon = hostile.start(socket)) {
       ProcessBuilder builder = new ProcessBuilder(launcher.toString(),
-          "--web.listen-address=127.0.0.1:" + port,
+          "--web.listen-address=127.0.0.1:0",
           "--collector.containers.docker-host=" + host,
           "--watchdog.containers=web",
           "--collector.watchdog.docker-host=" + host)
@@ -115,6 +113,7 @@ class HostileDaemonIT {
           "MICROC_CDS", "off"));
       Process process = builder.start();
       try {
+        int port = Ports.fromLog(log, Ports.MICROC, process, READY);
         awaitReady(process, port, log);
         int scrapes = 0;
         List<String> failures = new ArrayList<>();

@@ -5,7 +5,6 @@ import static io.github.microc.e2e.support.DockerCli.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.microc.e2e.support.DockerCli;
-import io.github.microc.e2e.support.FreePort;
 import io.github.microc.e2e.support.HeadlessChromium;
 import io.github.microc.e2e.support.Http;
 import io.github.microc.e2e.support.MicrocProcess;
@@ -96,8 +95,7 @@ class LandingPageIT {
           max-backoff = 1h
         }
         """.formatted(run, crashed));
-    int port = FreePort.loopback();
-    microc = MicrocProcess.start(Repository.appJar(), port, Map.of(), dir.resolve("microc.log"),
+    microc = MicrocProcess.start(Repository.appJar(), Map.of(), dir.resolve("microc.log"),
         List.of("--config=" + config)).awaitReady(Duration.ofSeconds(60));
     // Two scrapes a second apart: the CPU use is over the last scrapes.
     microc.scrape();

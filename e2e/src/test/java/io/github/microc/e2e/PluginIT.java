@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.github.microc.e2e.support.Command;
-import io.github.microc.e2e.support.FreePort;
 import io.github.microc.e2e.support.Repository;
+import io.github.microc.exporter.core.testing.Ports;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.plugins.example.HttpProbeCollector;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -48,6 +48,8 @@ class PluginIT {
   private static final String SERVICES =
       "META-INF/services/" + CollectorPlugin.class.getName();
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+  /** Any free port: the app binds it and names it in its start-up line. */
+  private static final String ANY_PORT = "--web.listen-address=127.0.0.1:0";
 
   private static Path appJar;
   private static Path pluginJar;
@@ -83,19 +85,22 @@ class PluginIT {
   void probesOfTheInstalledPluginAreScraped() throws Exception {
     Path plugins = Files.createDirectories(dir.resolve("plugins"));
     Files.copy(pluginJar, plugins.resolve(pluginJar.getFileName()));
-    List<Integer> ports = FreePort.loopback(2);
-    int dead = ports.get(0);
-    Path config = Files.writeString(dir.resolve("microc.conf"), """
-        microc.collectors.http_probe.targets = [
-          { name = "live", url = "http://127.0.0.1:%d/health" }
-          { name = "dead", url = "http://127.0.0.1:%d/health", timeout = 1s }
-        ]
-        """.formatted(live.getAddress().getPort(), dead));
+    try (Ports.Refusing dead = Ports.refusing()) {
+      Path config = Files.writeString(dir.resolve("microc.conf"), """
+          microc.collectors.http_probe.targets = [
+            { name = "live", url = "http://127.0.0.1:%d/health" }
+            { name = "dead", url = "http://127.0.0.1:%d/health", timeout = 1s }
+          ]
+          """.formatted(live.getAddress().getPort(), dead.port()));
+      assertProbesScraped(config, plugins);
+    }
+  }
 
-    int port = ports.get(1);
+  private void assertProbesScraped(Path config, Path plugins) throws Exception {
     try (App app = App.start(dir, "--config", config.toString(), "--plugins", plugins.toString(),
-        "--web.listen-address=127.0.0.1:" + port)) {
+        ANY_PORT)) {
       // Ready: every collector, the plugin's included, has collected once.
+      int port = app.port();
       app.awaitReady(port);
       String metrics = get(port, "/metrics");
 
@@ -122,8 +127,12 @@ class PluginIT {
   void aTargetsPasswordAndTokenAppearNowhere() throws Exception {
     Path plugins = Files.createDirectories(dir.resolve("plugins"));
     Files.copy(pluginJar, plugins.resolve(pluginJar.getFileName()));
-    List<Integer> ports = FreePort.loopback(2);
-    int dead = ports.get(0);
+    try (Ports.Refusing refusing = Ports.refusing()) {
+      assertSecretsHidden(plugins, refusing.port());
+    }
+  }
+
+  private void assertSecretsHidden(Path plugins, int dead) throws Exception {
     String liveUrl = "http://user:pa55@127.0.0.1:%d/health?token=abc&x=1"
         .formatted(live.getAddress().getPort());
     Path config = Files.writeString(dir.resolve("microc.conf"), """
@@ -133,12 +142,12 @@ class PluginIT {
         ]
         """.formatted(liveUrl, dead));
 
-    int port = ports.get(1);
     String metrics;
     String landing;
     Path log;
     try (App app = App.start(dir, "--config", config.toString(), "--plugins", plugins.toString(),
-        "--web.listen-address=127.0.0.1:" + port)) {
+        ANY_PORT)) {
+      int port = app.port();
       app.awaitReady(port);
       metrics = get(port, "/metrics");
       landing = get(port, "/");
@@ -184,7 +193,7 @@ class PluginIT {
     Command.Result result = Command.run(START_TIMEOUT, null, List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-XX:TieredStopAtLevel=1", "-jar", appJar.toString(), "--config", config.toString(),
-        "--plugins", plugins.toString(), "--web.listen-address=127.0.0.1:" + FreePort.loopback()));
+        "--plugins", plugins.toString(), ANY_PORT));
 
     assertThat(result.exitCode()).as(result.output()).isEqualTo(1);
     assertThat(result.output()).contains("microc: " + config + ":1: microc.collectors.http_probe.concurrency:"
@@ -250,7 +259,7 @@ class PluginIT {
       Command.Result result = Command.run(START_TIMEOUT, null, List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-XX:TieredStopAtLevel=1", "-jar", appJar.toString(),
-          "--plugins", plugins.toString(), "--web.listen-address=127.0.0.1:" + FreePort.loopback()));
+          "--plugins", plugins.toString(), ANY_PORT));
 
       assertThat(result.exitCode()).as("exit status; output:%n%s", result.output()).isEqualTo(1);
       assertThat(result.output().lines().filter(l -> l.startsWith("microc: ")))
@@ -282,6 +291,11 @@ class PluginIT {
       Process process = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(log.toFile()).start();
       return new App(process, log);
+    }
+
+    /** The port it listens on, from its start-up line. */
+    int port() {
+      return Ports.fromLog(log, Ports.MICROC, process, START_TIMEOUT);
     }
 
     /** Waits for {@code /ready}; fails with the output when the process exits first. */

@@ -2,6 +2,7 @@ package io.github.microc.e2e.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.microc.exporter.core.testing.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
@@ -24,31 +25,44 @@ public final class PrometheusServer extends LoggedProcess {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String base;
+  private final int port;
 
   private PrometheusServer(Process process, int port, Path log) {
     super(process, log);
+    this.port = port;
     this.base = "http://127.0.0.1:" + port;
+  }
+
+  /** The loopback port it listens on. */
+  public int port() {
+    return port;
   }
 
   /**
    * Starts {@code prometheus} on {@code config} with these further flags (such as
-   * {@code --web.enable-remote-write-receiver}), keeping its TSDB and log under {@code dir}.
+   * {@code --web.enable-remote-write-receiver}), keeping its TSDB and log under {@code dir}, on a
+   * free loopback port it binds itself and names in its log.
    */
-  public static PrometheusServer start(Path prometheus, Path config, Path dir, int port,
-      String... flags) {
+  public static PrometheusServer start(Path prometheus, Path config, Path dir, String... flags) {
     Path log = dir.resolve("prometheus.log");
     List<String> command = new ArrayList<>(List.of(prometheus.toString(),
         "--config.file=" + config,
         "--storage.tsdb.path=" + dir.resolve("data"),
-        "--web.listen-address=127.0.0.1:" + port,
-        "--log.level=warn"));
+        "--web.listen-address=127.0.0.1:0"));
     command.addAll(List.of(flags));
+    Process process;
     try {
-      Process process = new ProcessBuilder(command).directory(config.getParent().toFile())
+      process = new ProcessBuilder(command).directory(config.getParent().toFile())
           .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-      return new PrometheusServer(process, port, log);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + command, e);
+    }
+    try {
+      return new PrometheusServer(process,
+          Ports.fromLog(log, Ports.EXPORTER_TOOLKIT, process, Duration.ofSeconds(60)), log);
+    } catch (AssertionError e) {
+      process.destroyForcibly();
+      throw e;
     }
   }
 
