@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class CollectionEngineTest {
 
@@ -102,27 +103,55 @@ class CollectionEngineTest {
             "no data: no second file");
   }
 
+  /**
+   * The slow collector ignores interrupts and is let go only after the scrape returned: a
+   * scrape that waited for it would never return (the test's timeout fails it), so returning at
+   * all shows that the scrape waited for the timeout alone, whatever the machine's load.
+   */
   @Test
-  void slowCollectorTimesOutAndTheScrapeReturnsWithinTimeoutPlus100ms() {
+  @Timeout(60)
+  void slowCollectorTimesOutAndTheScrapeReturnsWithoutIt() {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger finished = new AtomicInteger();
     Microc microc = microc(
-        List.of(TestPlugins.constant("good"), TestPlugins.sleeping("slow", Duration.ofSeconds(10)),
+        List.of(TestPlugins.constant("good"), stuckUntil("slow", release, finished),
             TestPlugins.throwing("bad", "boom")),
         Map.of("microc.collectors.slow.timeout", "500ms"));
 
     long start = System.nanoTime();
     String text = Exposition.text(microc.engine().collect());
-    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    long took = System.nanoTime() - start;
+    int finishedBeforeRelease = finished.get();
+    release.countDown();
+    System.out.printf("CollectionEngineTest: a scrape with a 500 ms timeout took %d ms%n", took / 1_000_000);
 
-    assertThat(took).isLessThan(Duration.ofMillis(600));
+    assertThat(finishedBeforeRelease).as("the slow collection was still running").isZero();
     assertThat(text)
         .contains("test_good_value 1.0")
         .doesNotContain("test_slow_value")
         .contains("microc_scrape_collector_success{collector=\"slow\"} 0.0")
-        .contains("microc_scrape_collector_duration_seconds{collector=\"slow\"} 0.5");
+        .contains("microc_scrape_collector_duration_seconds{collector=\"slow\"} 0.5\n");
     assertThat(microc.engine().statuses())
         .filteredOn(s -> s.name().equals("slow"))
         .singleElement()
         .satisfies(s -> assertThat(s.lastError()).isEqualTo("timed out after 0.5s"));
+  }
+
+  /** A collector that ignores interrupts until {@code release}, then counts itself finished. */
+  private static CollectorPlugin stuckUntil(String name, CountDownLatch release, AtomicInteger finished) {
+    return TestPlugins.of(name, () -> {
+      while (true) {
+        try {
+          if (release.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            break;
+          }
+        } catch (InterruptedException ignored) {
+          // Ignores interrupts on purpose.
+        }
+      }
+      finished.incrementAndGet();
+      return MetricSnapshots.of(MetricFamily.gauge("test_" + name + "_value", "h", 1));
+    });
   }
 
   @Test
@@ -145,18 +174,23 @@ class CollectionEngineTest {
     Microc microc = microc(List.of(stubborn), Map.of("microc.collectors.stubborn.timeout", "200ms"));
 
     microc.engine().collect();
-    long start = System.nanoTime();
     String second = Exposition.text(microc.engine().collect());
-    Duration took = Duration.ofNanos(System.nanoTime() - start);
     release.countDown();
 
     assertThat(runs).hasValue(1);
-    assertThat(took).isLessThan(Duration.ofMillis(150));
+    // Not started, so not waited for: answered at once, without its timeout.
+    assertThat(second).contains("microc_scrape_collector_duration_seconds{collector=\"stubborn\"} 0.0\n");
     assertThat(second).contains("microc_scrape_collector_success{collector=\"stubborn\"} 0.0");
     assertThat(microc.engine().statuses().get(0).lastError()).startsWith("previous collection still running");
   }
 
+  /**
+   * The stuck ones are let go only after the scrape returned: a scrape or a quick collector that
+   * waited for them would never finish (the test's timeout fails it); each quick one succeeds
+   * within its own 1 s timeout though queued behind them. Their durations are printed.
+   */
   @Test
+  @Timeout(60)
   void collectorsStuckOnEveryThreadOfTheScrapeDoNotHoldUpTheRest() {
     // More stuck collectors than a scrape starts threads with, named so that they sort (and
     // are queued) before the quick ones; each ignores interrupts until released.
@@ -187,42 +221,58 @@ class CollectionEngineTest {
 
     long start = System.nanoTime();
     String text = Exposition.text(microc.engine().collect());
-    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    long took = System.nanoTime() - start;
     release.countDown();
 
+    List<String> durations = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       String quick = "quick_" + i;
       assertThat(text).contains("microc_scrape_collector_success{collector=\"" + quick + "\"} 1.0");
-      // Queued behind the stuck ones for a few spare-thread rounds at most, not their timeout.
       java.util.regex.Matcher duration = java.util.regex.Pattern.compile(
           "microc_scrape_collector_duration_seconds\\{collector=\"" + quick + "\"} (\\S+)").matcher(text);
       assertThat(duration.find()).isTrue();
-      assertThat(Double.parseDouble(duration.group(1))).isLessThan(0.3);
+      durations.add(duration.group(1));
     }
     for (int i = 0; i < stuckCount; i++) {
       assertThat(text).contains("microc_scrape_collector_success{collector=\"a_stuck_" + i + "\"} 0.0");
     }
-    assertThat(took).isLessThan(Duration.ofMillis(1100));
+    System.out.printf("CollectionEngineTest: with %d stuck collectors the scrape took %d ms, the quick"
+        + " ones %s s%n", stuckCount, took / 1_000_000, durations);
   }
 
+  /**
+   * The collections are held until all eight scrapes are inside the engine (each scrape's thread
+   * has called collect and is parked there), so that they overlap however the machine schedules
+   * them; then let go.
+   */
   @Test
+  @Timeout(60)
   void eightConcurrentScrapesRunEachCollectorOnce() throws Exception {
     AtomicInteger a = new AtomicInteger();
     AtomicInteger b = new AtomicInteger();
-    Microc microc = microc(List.of(
-        TestPlugins.counting("a", a, Duration.ofMillis(300)),
-        TestPlugins.counting("b", b, Duration.ofMillis(300))), Map.of());
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    CountDownLatch go = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Microc microc = microc(List.of(held("a", a, release), held("b", b, release)),
+        Map.of("microc.collectors.a.timeout", "60s", "microc.collectors.b.timeout", "60s"));
+    List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(8, r -> {
+      Thread t = new Thread(r, "scrape-" + threads.size());
+      threads.add(t);
+      return t;
+    });
+    AtomicInteger entering = new AtomicInteger();
     List<Future<String>> scrapes = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       Callable<String> scrape = () -> {
-        go.await();
+        entering.incrementAndGet();
         return Exposition.text(microc.engine().collect());
       };
       scrapes.add(pool.submit(scrape));
     }
-    go.countDown();
+    while (entering.get() < 8 || threads.stream().anyMatch(t -> t.getState() == Thread.State.RUNNABLE
+        || t.getState() == Thread.State.NEW)) {
+      Thread.sleep(10);
+    }
+    release.countDown();
     for (Future<String> scrape : scrapes) {
       assertThat(scrape.get()).contains("test_a_collections 1.0").contains("test_b_collections 1.0");
     }
@@ -232,6 +282,20 @@ class CollectionEngineTest {
     assertThat(b).hasValue(1);
     Exposition.text(microc.engine().collect());
     assertThat(a).as("a later scrape collects again").hasValue(2);
+  }
+
+  /** Counts its collections; each waits for {@code release}. */
+  private static CollectorPlugin held(String name, AtomicInteger count, CountDownLatch release) {
+    return TestPlugins.of(name, () -> {
+      int n = count.incrementAndGet();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+      return MetricSnapshots.of(MetricFamily.gauge("test_" + name + "_collections", "Collections so far.", n));
+    });
   }
 
   @Test
