@@ -13,7 +13,6 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,6 +36,9 @@ class HttpProbeCollectorTest {
   private static String base;
   private static final AtomicInteger inFlight = new AtomicInteger();
   private static final AtomicInteger maxInFlight = new AtomicInteger();
+  private static volatile java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+  private static final java.util.concurrent.atomic.AtomicBoolean heldAnswered =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   @TempDir
   Path dir;
@@ -48,6 +50,16 @@ class HttpProbeCollectorTest {
     server.setExecutor(handlers);
     server.createContext("/health", exchange -> respond(exchange, 200, 0));
     server.createContext("/unavailable", exchange -> respond(exchange, 503, 0));
+    // /held: answers 200 once the test lets it (at most a minute).
+    server.createContext("/held", exchange -> {
+      try {
+        held.await(60, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      heldAnswered.set(true);
+      respond(exchange, 200, 0);
+    });
     // /slow/<millis>: answers 200 after that long.
     server.createContext("/slow/", exchange -> respond(exchange, 200,
         Long.parseLong(exchange.getRequestURI().getPath().substring("/slow/".length()))));
@@ -110,12 +122,14 @@ class HttpProbeCollectorTest {
 
   @Test
   void refusedConnectionIsDownWithStatusZero() throws IOException {
-    int closed = closedPort();
-    MetricSnapshots scrape = scrape("""
-        microc.collectors.http_probe.targets = [
-          { name = "gone", url = "http://127.0.0.1:%d/health" }
-        ]
-        """.formatted(closed));
+    MetricSnapshots scrape;
+    try (java.net.Socket refusing = refusingPort()) {
+      scrape = scrape("""
+          microc.collectors.http_probe.targets = [
+            { name = "gone", url = "http://127.0.0.1:%d/health" }
+          ]
+          """.formatted(refusing.getLocalPort()));
+    }
 
     assertThat(value(scrape, "microc_http_probe_up", "gone")).isEqualTo(0.0);
     assertThat(value(scrape, "microc_http_probe_status_code", "gone")).isEqualTo(0.0);
@@ -124,17 +138,27 @@ class HttpProbeCollectorTest {
 
   @Test
   void slowTargetIsDownAfterItsTimeout() throws IOException {
-    MetricSnapshots scrape = scrape("""
-        microc.collectors.http_probe.targets = [
-          { name = "slow", url = "%s/slow/3000", timeout = 300ms }
-          { name = "health", url = "%s/health" }
-        ]
-        """.formatted(base, base));
+    held = new java.util.concurrent.CountDownLatch(1);
+    heldAnswered.set(false);
+    MetricSnapshots scrape;
+    boolean answeredMeanwhile;
+    try {
+      scrape = scrape("""
+          microc.collectors.http_probe.targets = [
+            { name = "slow", url = "%s/held", timeout = 300ms }
+            { name = "health", url = "%s/health" }
+          ]
+          """.formatted(base, base));
+      answeredMeanwhile = heldAnswered.get();
+    } finally {
+      held.countDown();
+    }
 
     assertThat(value(scrape, "microc_http_probe_up", "slow")).isEqualTo(0.0);
     assertThat(value(scrape, "microc_http_probe_status_code", "slow")).isEqualTo(0.0);
-    // Waited for its timeout, and not for the 3 s answer.
-    assertThat(value(scrape, "microc_http_probe_duration_seconds", "slow")).isBetween(0.3, 2.0);
+    // Waited for its timeout, and not for the answer: the target answers only after the scrape.
+    assertThat(answeredMeanwhile).as("the target answered during the scrape").isFalse();
+    assertThat(value(scrape, "microc_http_probe_duration_seconds", "slow")).isGreaterThanOrEqualTo(0.3);
     assertThat(value(scrape, "microc_http_probe_up", "health")).isEqualTo(1.0);
   }
 
@@ -221,11 +245,14 @@ class HttpProbeCollectorTest {
     }
   }
 
-  /** A port on which nothing listens: bound, then closed. */
-  static int closedPort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
+  /**
+   * A port on which nothing listens, and nothing can while it is open: bound, never listening
+   * (a port bound and closed again could be taken meanwhile by another process).
+   */
+  static java.net.Socket refusingPort() throws IOException {
+    java.net.Socket socket = new java.net.Socket();
+    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    return socket;
   }
 
   private static double value(MetricSnapshots snapshots, String name, String labelValue) {

@@ -163,12 +163,11 @@ class DockerApiTest {
         Thread.sleep(10);
       }
       assertThat(daemon.requests).hasSize(1);
-      long start = System.nanoTime();
       stop.accept(caller.get());
-      assertThat(failure.get(5, TimeUnit.SECONDS))
+      // Well before the 30 s deadline, and by the stop (its cause), not by the deadline.
+      assertThat(failure.get(20, TimeUnit.SECONDS))
           .isInstanceOf(DockerException.class)
           .hasCauseInstanceOf(cause);
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
     } finally {
       never.countDown();
     }
@@ -194,15 +193,14 @@ class DockerApiTest {
   void aDaemonThatDoesNotAnswerFailsTheCallAtItsDeadline() throws Exception {
     CountDownLatch never = new CountDownLatch(1);
     daemon = new FakeDaemon(dir.resolve("docker.sock"), (request, out) -> never.await());
-    long start = System.nanoTime();
     try (DockerApi api = api(Duration.ofMillis(300))) {
+      // The daemon is let go only afterwards: the call ended by its deadline, as it says.
       assertThatThrownBy(api::listContainers)
-          .isInstanceOf(DockerException.class)
+          .isInstanceOfSatisfying(DockerException.class, e -> assertThat(e.noAnswer()).isTrue())
           .hasMessage("unix://" + daemon.socket + ": no answer within 300 ms");
     } finally {
       never.countDown();
     }
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
   }
 
   /** A frozen daemon: its socket's listen queue fills, and a blocking connect would wait forever. */
@@ -212,12 +210,11 @@ class DockerApiTest {
     try (ServerSocketChannel frozen = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         DockerApi api = DockerApi.create("unix://" + socket, Duration.ofMillis(200))) {
       frozen.bind(UnixDomainSocketAddress.of(socket), 1);
-      assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+      // Each call ends by its own deadline (a blocking connect would never return at all).
+      assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
         for (int i = 0; i < 6; i++) {
-          long start = System.nanoTime();
-          assertThatThrownBy(api::ping).isInstanceOf(DockerException.class);
-          assertThat(Duration.ofNanos(System.nanoTime() - start)).as("call %d", i)
-              .isLessThan(Duration.ofSeconds(2));
+          assertThatThrownBy(api::ping).as("call %d", i)
+              .isInstanceOfSatisfying(DockerException.class, e -> assertThat(e.noAnswer()).isTrue());
         }
       });
     }
@@ -280,12 +277,11 @@ class DockerApiTest {
       try (DockerApi api = api(deadline)) {
         for (int i = 0; i < 2; i++) {
           long allocated = threads.getCurrentThreadAllocatedBytes();
-          long start = System.nanoTime();
+          // Refused for what it is (no answer only for silence), so not by the 10 s deadline.
           assertThatThrownBy(api::listContainers)
               .isInstanceOfSatisfying(DockerException.class,
                   e -> assertThat(e.noAnswer()).isEqualTo(hostile == HostileDaemon.SILENCE))
               .hasMessageContaining(why);
-          assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(deadline.plusSeconds(2));
           assertThat(threads.getCurrentThreadAllocatedBytes() - allocated)
               .as("bytes allocated to read the answer").isLessThan(48L << 20);
         }
@@ -325,9 +321,9 @@ class DockerApiTest {
         }
       });
       try (DockerApi api = api(Duration.ofSeconds(20))) {
-        long start = System.nanoTime();
-        assertThatThrownBy(api::ping).hasMessageContaining("an answer larger than 64 KiB");
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        // Refused for its size, not by the 20 s deadline.
+        assertThatThrownBy(api::ping).hasMessageContaining("an answer larger than 64 KiB")
+            .isInstanceOfSatisfying(DockerException.class, e -> assertThat(e.noAnswer()).isFalse());
       }
     }
 
