@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -98,7 +98,8 @@ class EndpointHardeningIT {
       while (!refused && System.nanoTime() < deadline) {
         try (Socket late = new Socket(InetAddress.getLoopbackAddress(), port)) {
           Thread.sleep(20);
-        } catch (ConnectException e) {
+        } catch (SocketException e) {
+          // Refused, or reset when it was in the listen queue as the port closed.
           refused = true;
         }
       }

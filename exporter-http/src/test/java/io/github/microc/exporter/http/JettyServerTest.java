@@ -14,9 +14,9 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -296,7 +296,8 @@ class JettyServerTest {
     while (!refused && System.nanoTime() < deadline) {
       try (Socket late = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
         Thread.sleep(10);
-      } catch (ConnectException e) {
+      } catch (SocketException e) {
+        // Refused, or reset when it was in the listen queue as the port closed.
         refused = true;
       }
     }
