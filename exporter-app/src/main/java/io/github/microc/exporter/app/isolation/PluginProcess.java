@@ -53,6 +53,8 @@ public final class PluginProcess implements AutoCloseable {
   private static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
   private static final Duration HEALTHY_AFTER = Duration.ofMinutes(10);
+  /** Long enough for the reader to wait for an exited JVM's status and last words. */
+  private static final Duration EXIT_REPORT = Duration.ofSeconds(4);
   private static final int LOG_LINES_A_MINUTE = 50;
   private static final Logger log = LoggerFactory.getLogger(PluginProcess.class);
 
@@ -152,7 +154,7 @@ public final class PluginProcess implements AutoCloseable {
     }
     String text;
     try {
-      text = c.hello.get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      text = c.awaitHello(settings.startTimeout());
     } catch (TimeoutException e) {
       c.kill();
       throw new StartupException("plugin jar " + jar + ": its JVM did not list its plugins within "
@@ -333,7 +335,7 @@ public final class PluginProcess implements AutoCloseable {
       toCreate = new LinkedHashMap<>(created);
     }
     try {
-      c.hello.get(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      c.awaitHello(settings.startTimeout());
     } catch (Exception e) {
       died(c, "did not start: " + (e.getCause() != null ? e.getCause().getMessage() : e.toString()));
       return;
@@ -377,6 +379,22 @@ public final class PluginProcess implements AutoCloseable {
     private long busySinceNanos;
     private volatile String lastError = "";
     private final Thread errors;
+
+    /**
+     * Its hello, within {@code timeout}; a JVM that has exited by then gets the few seconds
+     * its reader takes to say why (its exit status and last words) instead of a timeout.
+     */
+    String awaitHello(Duration timeout)
+        throws InterruptedException, ExecutionException, TimeoutException {
+      try {
+        return hello.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        if (process.isAlive()) {
+          throw e;
+        }
+        return hello.get(EXIT_REPORT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+    }
 
     Child(Process process) {
       this.process = process;
