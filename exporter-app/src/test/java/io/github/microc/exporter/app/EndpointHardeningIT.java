@@ -199,6 +199,70 @@ class EndpointHardeningIT {
     }
   }
 
+  /**
+   * Sixty clients scraping a 1.2 MB answer (a textfile of 10,000 series) back to back, more
+   * than {@code --web.max-requests} lets in at once, in the launcher's heap of 48 MiB with
+   * {@code -XX:+ExitOnOutOfMemoryError}: every answer is whole or a 503, and the process lives.
+   * Each scrape served holds a piece of the text, not all of it.
+   */
+  @Test
+  void concurrentScrapesOfALargeAnswerFitInTheLaunchersHeap() throws Exception {
+    Path textfiles = Files.createDirectories(work.resolve("textfile-wide"));
+    StringBuilder prom = new StringBuilder("# HELP wide_value Wide.\n# TYPE wide_value gauge\n");
+    String id = "/docker/" + "0123456789abcdef".repeat(4);
+    for (int i = 0; i < 10_000; i++) {
+      prom.append("wide_value{id=\"").append(id).append("\",series=\"").append(i).append("\"} ")
+          .append(i).append('\n');
+    }
+    Files.writeString(textfiles.resolve("wide.prom"), prom);
+    try (ExporterProcess p = ExporterProcess.start(work, List.of("-Xmx48m", "-XX:+ExitOnOutOfMemoryError"),
+        "--collector.disable-defaults", "--collector.textfile",
+        "--collector.textfile.directory=" + textfiles, ExporterProcess.ANY_PORT)) {
+      int port = p.port();
+      p.awaitReady(port, Duration.ofSeconds(30));
+      assertThat(ExporterProcess.get(port, "/metrics").body().length()).isGreaterThan(1_000_000);
+
+      AtomicInteger whole = new AtomicInteger();
+      AtomicInteger busy = new AtomicInteger();
+      ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      byte[] request = ("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n"
+          + "Accept: text/plain;version=0.0.4\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+      List<Thread> clients = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        Thread t = new Thread(() -> {
+          try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(30_000);
+            InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+            while (System.nanoTime() < end) {
+              s.getOutputStream().write(request);
+              String status = readResponse(in);
+              if (status.startsWith("HTTP/1.1 200")) {
+                whole.incrementAndGet();
+              } else if (status.startsWith("HTTP/1.1 503")) {
+                busy.incrementAndGet();
+              } else {
+                errors.add(status);
+              }
+            }
+          } catch (IOException e) {
+            errors.add(e.toString());
+          }
+        }, "large-answer-" + i);
+        t.start();
+        clients.add(t);
+      }
+      for (Thread t : clients) {
+        t.join();
+      }
+      System.out.printf("60 clients on a 1.2 MB answer: %d answered, %d busy (503), %d failed%n",
+          whole.get(), busy.get(), errors.size());
+      assertThat(p.process().isAlive()).as("alive; its stderr: %s", p.err()).isTrue();
+      assertThat(errors).as("answers neither whole nor 503").isEmpty();
+      assertThat(whole.get()).isGreaterThanOrEqualTo(60);
+    }
+  }
+
   interface Attack {
     String run() throws Exception;
   }

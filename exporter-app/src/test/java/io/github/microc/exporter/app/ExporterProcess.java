@@ -48,6 +48,11 @@ final class ExporterProcess implements AutoCloseable {
 
   /** Starts the jar with these flags, output going to files under {@code work}. */
   static ExporterProcess start(Path work, String... args) throws IOException {
+    return start(work, List.of(), args);
+  }
+
+  /** Starts the jar with these JVM flags added (a heap bound, say) and these flags. */
+  static ExporterProcess start(Path work, List<String> jvmFlags, String... args) throws IOException {
     if (!Files.isRegularFile(JAR)) {
       throw new AssertionError(JAR.toAbsolutePath() + " is missing: the package phase builds it");
     }
@@ -56,7 +61,9 @@ final class ExporterProcess implements AutoCloseable {
     Path err = Files.createTempFile(work, "microc-", ".err");
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+    command.addAll(jvmFlags);
+    command.addAll(List.of("-jar", JAR.toString()));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectOutput(out.toFile())

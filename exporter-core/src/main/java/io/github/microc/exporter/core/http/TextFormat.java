@@ -30,9 +30,13 @@ import java.util.Map;
  * character set, or with a scrape timestamp goes through client_java's writer into the same
  * buffer, so the result never differs.
  *
- * <p>The text is handed on in pieces of whole families, each at least {@link #PIECE} bytes, and
- * the rest is left in the buffer: the buffer holds one piece, not the whole response, which at
- * a few hundred containers is over a megabyte.
+ * <p>The text is handed on in pieces of at least {@link #PIECE} bytes, and the rest is left in
+ * the buffer: the buffer holds one piece, not the whole response, which at a few hundred
+ * containers is over a megabyte, so that the scrapes served at once hold a piece each, however
+ * large a family (a textfile's, say) is. A family is cut into pieces between its samples once it
+ * is known to be written here (its names checked before its first line); one that may yet go
+ * to client_java's writer is kept whole until then, and that writer's output is handed on as
+ * it comes.
  *
  * <p>Not thread-safe: one instance per scrape at a time, reused from scrape to scrape.
  */
@@ -51,8 +55,10 @@ final class TextFormat {
   private static final byte[] INFO = bytes("_info");
   private static final byte[] INF = bytes("+Inf");
   private static final byte[] MINUS_INF = bytes("-Inf");
-  /** The size from which the buffer is handed on, after the family that reaches it. */
+  /** The size from which the buffer is handed on. */
   static final int PIECE = 32 * 1024;
+  /** Data points from which a family's names are checked first, so that it can be cut. */
+  static final int CUT_FROM = 64;
   /** The size from which a label set is kept for reuse within a scrape. */
   private static final int SHARED_LABELS = 3;
   /** A buffer grown past this for one large family is not kept for the next scrape. */
@@ -65,20 +71,27 @@ final class TextFormat {
   }
 
   private final PrometheusTextFormatWriter fallback;
+  /** client_java's writer's way in: never taken back, so handed on as it fills. */
   private final OutputStream sink = new OutputStream() {
     @Override
-    public void write(int b) {
+    public void write(int b) throws IOException {
       ensure(1);
       buf[len++] = (byte) b;
+      handOn();
     }
 
     @Override
-    public void write(byte[] b, int off, int n) {
+    public void write(byte[] b, int off, int n) throws IOException {
       ensure(n);
       System.arraycopy(b, off, buf, len, n);
       len += n;
+      handOn();
     }
   };
+  /** Where this scrape's full pieces go. */
+  private Pieces pieces;
+  /** Whether the family being written may be cut: it cannot go to the fallback any more. */
+  private boolean cuttable;
   private byte[] buf = new byte[INITIAL];
   private int len;
   /** The label sets of this scrape written so far, by identity. */
@@ -100,28 +113,66 @@ final class TextFormat {
       buf = new byte[INITIAL];
     }
     len = 0;
+    this.pieces = pieces;
     try {
-      writeAll(snapshots, pieces);
+      writeAll(snapshots);
     } finally {
       labelSets.clear();
+      this.pieces = null;
     }
   }
 
-  private void writeAll(MetricSnapshots snapshots, Pieces pieces) throws IOException {
+  private void writeAll(MetricSnapshots snapshots) throws IOException {
     for (MetricSnapshot snapshot : snapshots) {
       if (snapshot.getDataPoints().isEmpty()) {
         continue;
       }
       int mark = len;
-      if (!writeFamily(snapshot)) {
+      cuttable = snapshot.getDataPoints().size() >= CUT_FROM && writable(snapshot);
+      boolean written;
+      try {
+        written = writeFamily(snapshot);
+      } finally {
+        cuttable = false;
+      }
+      if (!written) {
         len = mark;
         fallback.write(sink, MetricSnapshots.of(snapshot), EscapingScheme.UNDERSCORE_ESCAPING);
       }
-      if (len >= PIECE) {
-        pieces.write(buf, 0, len);
-        len = 0;
+      handOn();
+    }
+  }
+
+  /** The buffer to the scrape's pieces once it holds a piece. */
+  private void handOn() throws IOException {
+    if (len >= PIECE) {
+      pieces.write(buf, 0, len);
+      len = 0;
+    }
+  }
+
+  /**
+   * Whether {@link #writeFamily} writes all of a counter, gauge, info or untyped family: its
+   * names in the legacy character set and no scrape timestamp.
+   */
+  private static boolean writable(MetricSnapshot snapshot) {
+    if (!(snapshot instanceof GaugeSnapshot || snapshot instanceof CounterSnapshot
+        || snapshot instanceof UnknownSnapshot || snapshot instanceof InfoSnapshot)
+        || !PrometheusNaming.isValidLegacyMetricName(snapshot.getMetadata().getPrometheusName())) {
+      return false;
+    }
+    for (DataPointSnapshot point : snapshot.getDataPoints()) {
+      if (point.hasScrapeTimestamp()) {
+        return false;
+      }
+      Labels labels = point.getLabels();
+      for (int i = 0; i < labels.size(); i++) {
+        if (!PrometheusNaming.isValidLegacyLabelName(labels.getPrometheusName(i))) {
+          return false;
+        }
       }
     }
+    return true;
   }
 
   byte[] buffer() {
@@ -132,8 +183,11 @@ final class TextFormat {
     return len;
   }
 
-  /** Writes one family, or returns false, leaving partial output, for one it does not write. */
-  private boolean writeFamily(MetricSnapshot snapshot) {
+  /**
+   * Writes one family, or returns false, leaving partial output, for one it does not write; a
+   * {@linkplain #cuttable} family is handed on between its samples as the buffer fills.
+   */
+  private boolean writeFamily(MetricSnapshot snapshot) throws IOException {
     MetricMetadata metadata = snapshot.getMetadata();
     String name = metadata.getPrometheusName();
     if (!PrometheusNaming.isValidLegacyMetricName(name)) {
@@ -176,6 +230,9 @@ final class TextFormat {
         put('1');
       }
       put('\n');
+      if (cuttable) {
+        handOn();
+      }
     }
     return true;
   }

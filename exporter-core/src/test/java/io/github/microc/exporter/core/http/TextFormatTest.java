@@ -191,7 +191,7 @@ class TextFormatTest {
   }
 
   @Test
-  void aLargeScrapeGoesOutInPiecesOfWholeFamiliesAndTheBufferHoldsOnlyOne() throws IOException {
+  void aLargeScrapeOfSmallFamiliesGoesOutInPiecesOfWholeFamilies() throws IOException {
     List<MetricSnapshot> families = new ArrayList<>();
     char[] long_ = new char[20_000];
     Arrays.fill(long_, 'x');
@@ -210,6 +210,54 @@ class TextFormatTest {
       assertThat(piece).startsWith("# HELP big_").endsWith("\n");
     });
     assertThat(text.buffer().length).isLessThan(4 * TextFormat.PIECE);
+  }
+
+  /** A textfile's family of 10,000 series: each scrape served at once holds a piece of it. */
+  @Test
+  void aFamilyOfManySamplesIsCutBetweenSamples() throws IOException {
+    MetricSnapshots snapshots = MetricSnapshots.of(wide("wide_value", "id"));
+    TextFormat text = new TextFormat(REFERENCE);
+    List<String> pieces = new ArrayList<>();
+    text.write(snapshots, (b, off, len) -> pieces.add(new String(b, off, len, StandardCharsets.UTF_8)));
+
+    String rest = new String(text.buffer(), 0, text.length(), StandardCharsets.UTF_8);
+    assertThat(String.join("", pieces) + rest).isEqualTo(reference(snapshots));
+    assertThat(pieces).hasSizeGreaterThan(20).allSatisfy(piece -> {
+      assertThat(piece.length()).isBetween(TextFormat.PIECE, TextFormat.PIECE + 200);
+      assertThat(piece).endsWith("\n");
+    });
+    assertThat(pieces.get(1)).startsWith("wide_value{");
+    assertThat(text.buffer().length).isLessThan(4 * TextFormat.PIECE);
+  }
+
+  /**
+   * A family client_java's writer takes (a label name outside the legacy set, on its last
+   * series only) is taken back whole from the buffer, then handed on as that writer writes it.
+   */
+  @Test
+  void aFamilyForClientJavasWriterIsTakenBackWholeThenHandedOnAsItComes() throws IOException {
+    MetricSnapshots snapshots = MetricSnapshots.of(gauge("before", "Before.", 1), wide("wide_value", "id.dotted"),
+        gauge("after", "After.", 2));
+    TextFormat text = new TextFormat(REFERENCE);
+    List<String> pieces = new ArrayList<>();
+    text.write(snapshots, (b, off, len) -> pieces.add(new String(b, off, len, StandardCharsets.UTF_8)));
+
+    String rest = new String(text.buffer(), 0, text.length(), StandardCharsets.UTF_8);
+    assertThat(String.join("", pieces) + rest).isEqualTo(reference(snapshots)).contains("id_dotted=");
+    assertThat(pieces).hasSizeGreaterThan(20).allSatisfy(piece -> assertThat(piece.length())
+        .isBetween(TextFormat.PIECE, 2 * TextFormat.PIECE));
+    assertThat(String.join("", pieces)).containsOnlyOnce("# TYPE wide_value gauge");
+  }
+
+  /** 10,000 series labelled id and series, the last with {@code lastLabel} for its id. */
+  private static GaugeSnapshot wide(String name, String lastLabel) {
+    GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(name).help("Wide.");
+    String id = "/docker/" + "0123456789abcdef".repeat(4);
+    for (int i = 0; i < 10_000; i++) {
+      gauge.dataPoint(GaugeDataPointSnapshot.builder().value(i)
+          .labels(Labels.of(i == 9_999 ? lastLabel : "id", id, "series", Integer.toString(i))).build());
+    }
+    return gauge.build();
   }
 
   @Test
