@@ -48,6 +48,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -945,9 +946,19 @@ public final class Microc implements AutoCloseable {
     };
   }
 
-  /** One {@link SystemInfo} for every plugin, made when first asked for. */
+  /**
+   * What the exporter's plugins share: one {@link SystemInfo}, made when first asked for, and
+   * the objects of {@link PluginContext#shared}.
+   */
   private static final class SharedSystem {
     private volatile SystemInfo system;
+    private final Map<Class<?>, Object> objects = new ConcurrentHashMap<>();
+
+    <T> T object(Class<T> type, Supplier<? extends T> make) {
+      Objects.requireNonNull(make, "make");
+      return type.cast(objects.computeIfAbsent(type,
+          t -> Objects.requireNonNull(make.get(), "shared " + type.getName())));
+    }
 
     SystemInfo get() {
       SystemInfo s = system;
@@ -975,6 +986,11 @@ public final class Microc implements AutoCloseable {
     @Override
     public SystemInfo system() {
       return shared.get();
+    }
+
+    @Override
+    public <T> T shared(Class<T> type, Supplier<? extends T> make) {
+      return shared.object(type, make);
     }
 
     @Override

@@ -16,11 +16,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MicrocTest {
 
@@ -105,6 +110,42 @@ class MicrocTest {
 
     assertThat(collectorClosed).isTrue();
     assertThat(resourceClosed).isTrue();
+  }
+
+  /** One object a type among an exporter's plugins, kept across a reload; another exporter's is its own. */
+  @Test
+  void sharedObjectsAreOneAnExporterAndOutliveAReload(@TempDir Path dir) throws Exception {
+    record Meeting(List<String> seen) { }
+    List<Meeting> meetings = new CopyOnWriteArrayList<>();
+    AtomicInteger made = new AtomicInteger();
+    record Meets(String name, List<Meeting> meetings, AtomicInteger made) implements CollectorPlugin {
+      @Override
+      public MultiCollector create(PluginContext context) {
+        Meeting meeting = context.shared(Meeting.class, () -> {
+          made.incrementAndGet();
+          return new Meeting(new CopyOnWriteArrayList<>());
+        });
+        meeting.seen().add(name);
+        meetings.add(meeting);
+        return MetricSnapshots::of;
+      }
+    }
+    Path file = Files.writeString(dir.resolve("microc.conf"), "microc.collectors.a.timeout = 5s\n");
+    List<CollectorPlugin> both = List.of(new Meets("a", meetings, made), new Meets("b", meetings, made));
+    try (Microc one = Microc.builder().plugins(both).environment(Map.of()).configFile(file).build();
+        Microc other = Microc.builder().plugins(List.of(new Meets("c", meetings, made)))
+            .environment(Map.of()).build()) {
+      Files.writeString(file, "microc.collectors.a.timeout = 4s\n");
+      one.reload();
+
+      assertThat(made).as("one for each exporter").hasValue(2);
+      assertThat(meetings).hasSize(4);
+      assertThat(meetings.get(0)).isSameAs(meetings.get(1)).isSameAs(meetings.get(3))
+          .isNotSameAs(meetings.get(2));
+      assertThat(meetings.get(0).seen()).as("a, b, then a made anew by the reload")
+          .containsExactly("a", "b", "a");
+      assertThat(meetings.get(2).seen()).containsExactly("c");
+    }
   }
 
   @Test

@@ -308,9 +308,9 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     return new MetricSnapshots(out);
   }
 
-  /** The landing page's table of containers. */
-  ContainersTable table(String host) {
-    return new ContainersTable(host, settings, cache, history, () -> Watchdogs.status(host),
+  /** The landing page's table of containers, with what {@code watchdogs} decided for them. */
+  ContainersTable table(String host, Watchdogs watchdogs) {
+    return new ContainersTable(host, settings, cache, history, () -> watchdogs.status(host),
         Clock.systemUTC(), System::nanoTime);
   }
 
@@ -382,7 +382,8 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     public MultiCollector create(PluginContext context) {
       ContainerSettings settings = ContainerSettings.from(context.config());
       ContainerCollector collector = start(settings, context.hostPaths(), context.scheduler());
-      context.addStatus(collector.table(DockerApi.resolveHost(settings.dockerHost()))::table);
+      context.addStatus(collector.table(DockerApi.resolveHost(settings.dockerHost()),
+          Watchdogs.of(context))::table);
       return collector;
     }
   }

@@ -42,6 +42,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import oshi.SystemInfo;
 import oshi.util.GlobalConfig;
 
@@ -67,6 +68,7 @@ public final class PluginHost {
     return t;
   });
   private volatile SystemInfo system;
+  private final Map<Class<?>, Object> shared = new ConcurrentHashMap<>();
 
   private PluginHost(OutputStream out, URLClassLoader loader) {
     this.out = out;
@@ -358,6 +360,14 @@ public final class PluginHost {
       synchronized (resources) {
         resources.push(Objects.requireNonNull(resource, "resource"));
       }
+    }
+
+    /** Shared among the plugins of this jar, which are all this JVM runs. */
+    @Override
+    public <T> T shared(Class<T> type, Supplier<? extends T> make) {
+      Objects.requireNonNull(make, "make");
+      return type.cast(shared.computeIfAbsent(type,
+          t -> Objects.requireNonNull(make.get(), "shared " + type.getName())));
     }
   }
 }

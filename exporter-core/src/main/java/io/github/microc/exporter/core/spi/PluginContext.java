@@ -35,4 +35,17 @@ public interface PluginContext {
   default void addStatus(Supplier<StatusTable> table) {
     // No page to show it on.
   }
+
+  /**
+   * The one object of {@code type} among this exporter's collectors, made by {@code make} when
+   * first asked for and kept for the exporter's life, reloads included: where two collectors
+   * meet without a global (the containers collector's table shows what the watchdog of the same
+   * Docker daemon decided). Two exporters in one JVM each have their own. {@code make} runs at
+   * most once per type and must not ask for another shared object.
+   *
+   * @throws IllegalStateException where this context has no objects to share
+   */
+  default <T> T shared(Class<T> type, Supplier<? extends T> make) {
+    throw new IllegalStateException("this plugin context shares no objects (" + type.getName() + ")");
+  }
 }

@@ -517,7 +517,7 @@ public final class Watchdog implements MultiCollector, AutoCloseable {
           settings.requestTimeout());
       Watchdog watchdog = new Watchdog(settings, docker, Clock.systemUTC());
       watchdog.start();
-      context.closeOnShutdown(Watchdogs.register(docker.host(), watchdog));
+      context.closeOnShutdown(Watchdogs.of(context).register(docker.host(), watchdog));
       return watchdog;
     }
   }

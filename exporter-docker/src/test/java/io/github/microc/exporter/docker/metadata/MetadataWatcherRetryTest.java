@@ -105,6 +105,8 @@ class MetadataWatcherRetryTest {
 
       frozen.set(true);
       await("down while frozen", () -> !cache.snapshot().up());
+      // Down as soon as a call is late; said once the call has failed, and the daemon thawed then.
+      await("said to be lost", () -> logs.lines().stream().anyMatch(l -> l.contains("cannot follow")));
       frozen.set(false);
       await("up once it answers again", () -> cache.snapshot().up());
 
