@@ -95,7 +95,12 @@ class ReloadTest {
       Files.writeString(file, "microc.collectors.a.timeout = 4s\nmicrocollectors.b.enabled = false\n"
           .replace("microcollectors", "microc.collectors"));
       microc.reload();
-      Thread.sleep(200);
+      // A few scrapes of the reloaded collectors before the scraper stops.
+      int atReload = scrapes.get();
+      long until = System.nanoTime() + 10_000_000_000L;
+      while (scrapes.get() < atReload + 5 && System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
       scraping.set(false);
       scraper.join();
 
