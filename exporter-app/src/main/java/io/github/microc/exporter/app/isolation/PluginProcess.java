@@ -65,8 +65,12 @@ public final class PluginProcess implements AutoCloseable {
   /** The create request of each collector made so far, to make it again in a new JVM. */
   private final Map<String, byte[]> created = new LinkedHashMap<>();
 
+  /** The JVM {@link #start} made, whose hello {@link #hello()} reads even if it has died since. */
+  private Child first;
   // Guarded by this.
   private Child child;
+  /** Whether the first JVM's hello was read: one that dies before is a start-up error, not restarted. */
+  private boolean greeted;
   /** A JVM started again, until its collectors are created in it. */
   private Child starting;
   private String down;
@@ -128,7 +132,8 @@ public final class PluginProcess implements AutoCloseable {
     PluginProcess process = new PluginProcess(jar, settings, command);
     try {
       synchronized (process) {
-        process.child = process.spawn();
+        process.first = process.spawn();
+        process.child = process.first;
       }
     } catch (IOException e) {
       throw new StartupException("plugin jar " + jar + ": cannot start its JVM: " + e.getMessage(), e);
@@ -150,11 +155,14 @@ public final class PluginProcess implements AutoCloseable {
   public List<String[]> hello() {
     Child c;
     synchronized (this) {
-      c = child;
+      c = first;
     }
     String text;
     try {
       text = c.awaitHello(settings.startTimeout());
+      synchronized (this) {
+        greeted = true;
+      }
     } catch (TimeoutException e) {
       c.kill();
       throw new StartupException("plugin jar " + jar + ": its JVM did not list its plugins within "
@@ -295,21 +303,35 @@ public final class PluginProcess implements AutoCloseable {
       }
       child = null;
       starting = null;
-      if (Duration.ofNanos(System.nanoTime() - c.startedNanos).compareTo(HEALTHY_AFTER) > 0) {
-        failuresInRow = 0;
+      if (c == first && !greeted) {
+        // hello() reports it as the jar's start-up error.
+        down = "its JVM " + reason;
+        delay = null;
+      } else {
+        delay = nextBackoff(c);
+        lastDeath = reason;
+        down = "its JVM " + reason + " (starting it again in " + delay.toMillis() / 1000.0 + "s)";
+        restarts++;
       }
-      failuresInRow++;
-      long millis = Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(20, failuresInRow - 1));
-      delay = Duration.ofMillis(millis);
-      lastDeath = reason;
-      down = "its JVM " + reason + " (starting it again in " + millis / 1000.0 + "s)";
-      restarts++;
+    }
+    c.kill();
+    if (delay == null) {
+      return;
     }
     log.warn("plugin jar {}: its JVM {}; starting it again in {}s", jarName(), reason, delay.toMillis() / 1000.0);
-    c.kill();
     Thread restart = new Thread(() -> restart(delay), "microc-plugin-restart");
     restart.setDaemon(true);
     restart.start();
+  }
+
+  /** Doubles from the first back-off for each death in a row; a JVM that ran a while resets it. */
+  private Duration nextBackoff(Child c) {
+    if (Duration.ofNanos(System.nanoTime() - c.startedNanos).compareTo(HEALTHY_AFTER) > 0) {
+      failuresInRow = 0;
+    }
+    failuresInRow++;
+    return Duration.ofMillis(Math.min(MAX_BACKOFF.toMillis(),
+        FIRST_BACKOFF.toMillis() << Math.min(20, failuresInRow - 1)));
   }
 
   private void restart(Duration delay) {

@@ -79,6 +79,19 @@ class PluginProcessTest {
   }
 
   @Test
+  void jvmThatDiesBeforeItsHelloIsReadIsAStartUpErrorAndNotStartedAgain() throws InterruptedException {
+    PluginProcess process = start("printf 'nonsense\\n'; sleep 30");
+    while (!process.where().endsWith("(not running)")) {
+      Thread.sleep(10);
+    }
+
+    assertThatThrownBy(process::hello)
+        .isInstanceOf(StartupException.class)
+        .hasMessageContaining("answered out of protocol (and was killed): not a frame header: \"nonsense\"");
+    assertThat(process.restarts()).isZero();
+  }
+
+  @Test
   void answerLargerThanTheLimitIsRefusedUnread() {
     assertThatThrownBy(() -> start("printf 'hello 0 0 104857600\\n'; head -c 1000000 /dev/zero; sleep 30").hello())
         .hasMessageContaining("answered out of protocol (and was killed): an answer of 104857600 bytes, more"
