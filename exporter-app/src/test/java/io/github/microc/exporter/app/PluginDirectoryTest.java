@@ -5,14 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.microc.exporter.core.Microc;
 import io.github.microc.exporter.core.StartupException;
+import io.github.microc.exporter.core.config.ListenAddress;
 import io.github.microc.exporter.core.spi.CollectorPlugin;
 import io.github.microc.exporter.core.spi.ConfigError;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,6 +64,33 @@ class PluginDirectoryTest {
       assertThatThrownBy(() -> builder(directory).set("microc.collectors.greeting.whom", "x", "flag --x").build())
           .isInstanceOf(ConfigError.class)
           .hasMessageContaining("flag --x: microc.collectors.greeting.whom: unknown key");
+    }
+  }
+
+  @Test
+  void tablesOfAPluginInItsOwnJvmAreMadeThereAndShownOnTheLandingPage() throws Exception {
+    jars.tabledJar(dir.resolve("tabled.jar"));
+    PluginSettings process = new PluginSettings(PluginSettings.Mode.PROCESS, "32m", List.of(), Duration.ofSeconds(30));
+
+    try (PluginDirectory directory = PluginDirectory.load(dir, getClass().getClassLoader(), process);
+        Microc microc = builder(directory).build()) {
+      assertThat(scrape(microc)).contains("sample_tabled 1.0");
+      assertThat(scrape(microc)).contains("sample_tabled 1.0");
+      int port = microc.startServer(ListenAddress.parse("127.0.0.1:0")).port();
+      String page = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+
+      String pid = page.replaceFirst("(?s).*<p>made in pid (\\d+)</p>.*", "$1");
+      assertThat(pid).as("the table names the JVM that made it: %s", page).matches("\\d+")
+          .isNotEqualTo(Long.toString(ProcessHandle.current().pid()));
+      assertThat(page)
+          .contains("<h2>Tabled</h2>")
+          .contains("<th>Collections</th><th>Text</th>")
+          .as("made from the collector's state there, every character of its text intact and escaped")
+          .containsPattern("<td>[2-9]\\d*</td><td>a\tb\nc \\\\t &lt;script&gt;</td>")
+          .contains("<h2>tabled</h2>\n<p>Its table could not be made: its JVM made no table:"
+              + " IllegalStateException: no table today</p>");
     }
   }
 

@@ -217,6 +217,39 @@ final class PluginJars {
       }
       """;
 
+  /**
+   * {@code tabled}: two landing-page tables, one with the JVM's pid, its collection count and
+   * text that needs escaping both in the protocol and on the page, and one that throws.
+   */
+  static final String TABLED = """
+      package sample.tabled;
+
+      import io.github.microc.exporter.core.spi.CollectorPlugin;
+      import io.github.microc.exporter.core.spi.MetricFamily;
+      import io.github.microc.exporter.core.spi.PluginContext;
+      import io.github.microc.exporter.core.spi.StatusTable;
+      import io.prometheus.metrics.model.registry.MultiCollector;
+      import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+      import java.util.List;
+      import java.util.concurrent.atomic.AtomicInteger;
+
+      public final class TabledPlugin implements CollectorPlugin {
+        @Override public String name() { return "tabled"; }
+        @Override public String description() { return "Shows tables (a test plugin)."; }
+        @Override public MultiCollector create(PluginContext context) {
+          AtomicInteger collections = new AtomicInteger();
+          context.addStatus(() -> new StatusTable("Tabled", "made in pid " + ProcessHandle.current().pid(),
+              List.of("Collections", "Text"),
+              List.of(List.of(Integer.toString(collections.get()), "a\\tb\\nc \\\\t <script>"))));
+          context.addStatus(() -> { throw new IllegalStateException("no table today"); });
+          return () -> {
+            collections.incrementAndGet();
+            return MetricSnapshots.of(MetricFamily.gauge("sample_tabled", "One.", 1));
+          };
+        }
+      }
+      """;
+
   static final String WIDE_REFERENCE = "microc.collectors.wide { series = 10000 }\n";
 
   private final Path classes;
@@ -237,7 +270,8 @@ final class PluginJars {
         "sample/missing/Base.java", BASE,
         "sample/broken/BrokenPlugin.java", BROKEN,
         "sample/slow/SlowPlugin.java", SLOW,
-        "sample/wide/WidePlugin.java", WIDE));
+        "sample/wide/WidePlugin.java", WIDE,
+        "sample/tabled/TabledPlugin.java", TABLED));
     HOSTILE.keySet().forEach(fault -> files.put("hostile/" + fault + "/HostilePlugin.java", hostileSource(fault)));
     for (Map.Entry<String, String> file : files.entrySet()) {
       Path path = sources.resolve(file.getKey());
@@ -325,6 +359,11 @@ final class PluginJars {
   Path wideJar(Path file) throws IOException {
     return jar().classes("sample/wide").services("sample.wide.WidePlugin")
         .text("reference.conf", WIDE_REFERENCE).writeTo(file);
+  }
+
+  /** The {@code tabled} plugin. */
+  Path tabledJar(Path file) throws IOException {
+    return jar().classes("sample/tabled").services("sample.tabled.TabledPlugin").writeTo(file);
   }
 
   /** The jars the SPI, the Prometheus model, OSHI and Typesafe Config come from. */

@@ -12,6 +12,7 @@ import io.github.microc.exporter.core.spi.ConfigError;
 import io.github.microc.exporter.core.spi.HostPaths;
 import io.github.microc.exporter.core.spi.PluginConfig;
 import io.github.microc.exporter.core.spi.PluginContext;
+import io.github.microc.exporter.core.spi.StatusTable;
 import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -39,8 +40,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import oshi.SystemInfo;
@@ -53,7 +56,9 @@ import oshi.util.GlobalConfig;
  * ({@link Protocol}). What the plugins print goes to standard error, which Microc logs. Each
  * collector collects on a thread of its own, one collection at a time; a collection asked for
  * while the last one still runs is answered at once with a failure, so that a stuck plugin
- * never stops the process from answering. It ends when its standard input closes.
+ * never stops the process from answering. The tables a collector adds for the landing page are
+ * made on request, one at a time per collector, on a thread of their own. It ends when its
+ * standard input closes.
  */
 public final class PluginHost {
 
@@ -122,6 +127,7 @@ public final class PluginHost {
       switch (header.kind()) {
         case "create" -> create(header.id(), header.arg(), payload);
         case "collect" -> collect(header.id(), header.arg());
+        case "status" -> status(header.id(), header.arg(), new String(payload, StandardCharsets.US_ASCII));
         case "cancel" -> {
           Worker worker = workers.get(header.arg());
           if (worker != null) {
@@ -155,7 +161,7 @@ public final class PluginHost {
     Worker worker = new Worker(name, config.getInt("max-series"));
     String kind;
     String answer = "";
-    Context context = new Context(config, paths);
+    Context context = new Context(config, paths, worker);
     try {
       MultiCollector collector = worker.call(() -> plugin.create(context));
       if (collector == null) {
@@ -180,6 +186,7 @@ public final class PluginHost {
         }
       }
       kind = "created";
+      answer = String.valueOf(worker.tables.size());
     } catch (ConfigError e) {
       kind = "config-error";
       answer = e.getMessage();
@@ -200,6 +207,46 @@ public final class PluginHost {
     } else if (!worker.start(id)) {
       send("failed", id, "previous collection still running (it ignored the interrupt)"
           .getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Makes the collector's table {@code index} on a thread of its own, and answers with it. */
+  private void status(long id, String name, String index) throws IOException {
+    Worker worker = workers.get(name);
+    int i;
+    try {
+      i = Integer.parseInt(index);
+    } catch (NumberFormatException e) {
+      i = -1;
+    }
+    if (worker == null || i < 0 || i >= worker.tables.size()) {
+      send("status-failed", id, ("no table " + index + " of " + name).getBytes(StandardCharsets.UTF_8));
+    } else if (!worker.tabling.compareAndSet(false, true)) {
+      send("status-failed", id, "its last table is still being made".getBytes(StandardCharsets.UTF_8));
+    } else {
+      Supplier<StatusTable> table = worker.tables.get(i);
+      Thread t = new Thread(() -> {
+        String kind = "status";
+        byte[] answer;
+        try {
+          answer = Protocol.table(Objects.requireNonNull(table.get(), "the table is null"))
+              .getBytes(StandardCharsets.UTF_8);
+          if (answer.length > Protocol.MAX_TABLE) {
+            kind = "status-failed";
+            answer = ("its table takes " + answer.length + " bytes, more than " + Protocol.MAX_TABLE)
+                .getBytes(StandardCharsets.UTF_8);
+          }
+        } catch (Throwable e) {
+          kind = "status-failed";
+          answer = CollectorFailure.describe(e).getBytes(StandardCharsets.UTF_8);
+        } finally {
+          worker.tabling.set(false);
+        }
+        sendQuietly(kind, id, answer);
+      }, "plugin-" + name + "-status");
+      t.setContextClassLoader(loader);
+      t.setDaemon(true);
+      t.start();
     }
   }
 
@@ -244,6 +291,10 @@ public final class PluginHost {
     private final java.util.concurrent.atomic.AtomicLong running = new java.util.concurrent.atomic.AtomicLong();
     private volatile Thread thread;
     private final AtomicInteger count = new AtomicInteger();
+    /** What it added with {@link PluginContext#addStatus}. */
+    final List<Supplier<StatusTable>> tables = new CopyOnWriteArrayList<>();
+    /** Whether one of its tables is being made. */
+    final AtomicBoolean tabling = new AtomicBoolean();
 
     Worker(String name, int maxSeries) {
       this.name = name;
@@ -320,10 +371,12 @@ public final class PluginHost {
   private final class Context implements PluginContext {
     private final PluginConfig config;
     private final HostPaths paths;
+    private final Worker worker;
 
-    Context(PluginConfig config, HostPaths paths) {
+    Context(PluginConfig config, HostPaths paths, Worker worker) {
       this.config = config;
       this.paths = paths;
+      this.worker = worker;
     }
 
     @Override
@@ -360,6 +413,12 @@ public final class PluginHost {
       synchronized (resources) {
         resources.push(Objects.requireNonNull(resource, "resource"));
       }
+    }
+
+    /** Shown on Microc's landing page: Microc asks for it by its index when the page is made. */
+    @Override
+    public void addStatus(Supplier<StatusTable> table) {
+      worker.tables.add(Objects.requireNonNull(table, "table"));
     }
 
     /** Shared among the plugins of this jar, which are all this JVM runs. */

@@ -5,6 +5,7 @@ import io.github.microc.exporter.core.StartupException;
 import io.github.microc.exporter.core.engine.CollectorFailure;
 import io.github.microc.exporter.core.engine.PluginRuntime;
 import io.github.microc.exporter.core.spi.HostPaths;
+import io.github.microc.exporter.core.spi.StatusTable;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
@@ -55,6 +56,8 @@ public final class PluginProcess implements AutoCloseable {
   private static final Duration HEALTHY_AFTER = Duration.ofMinutes(10);
   /** Long enough for the reader to wait for an exited JVM's status and last words. */
   private static final Duration EXIT_REPORT = Duration.ofSeconds(4);
+  /** How long the landing page waits for a table from a plugin's JVM. */
+  static final Duration STATUS_WAIT = Duration.ofSeconds(1);
   private static final int LOG_LINES_A_MINUTE = 50;
   private static final Logger log = LoggerFactory.getLogger(PluginProcess.class);
 
@@ -79,6 +82,8 @@ public final class PluginProcess implements AutoCloseable {
   private boolean closed;
   private String lastDeath;
   private final Map<String, String> createErrors = new LinkedHashMap<>();
+  /** How many landing-page tables each collector added when it was created. */
+  private final Map<String, Integer> tables = new LinkedHashMap<>();
   private volatile int threads = -1;
 
   private PluginProcess(Path jar, PluginSettings settings, List<String> command) {
@@ -205,6 +210,7 @@ public final class PluginProcess implements AutoCloseable {
     if (reply.kind.equals("created")) {
       synchronized (this) {
         created.put(name, payload);
+        tables.put(name, parseCount(reply.text));
       }
       return null;
     }
@@ -233,6 +239,44 @@ public final class PluginProcess implements AutoCloseable {
       c.answered(name, reply.busy(), timeout);
     }
     throw new CollectorFailure(reply.text);
+  }
+
+  private static int parseCount(String text) {
+    try {
+      return Math.max(0, Integer.parseInt(text.strip()));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** How many landing-page tables the collector added when it was last created. */
+  synchronized int tables(String name) {
+    return tables.getOrDefault(name, 0);
+  }
+
+  /**
+   * The collector's landing-page table {@code index}, made in its JVM.
+   *
+   * @throws CollectorFailure when there is no answer within {@link #STATUS_WAIT} or it failed there
+   */
+  StatusTable status(String name, int index) {
+    Child c;
+    synchronized (this) {
+      c = child;
+      if (c == null) {
+        throw new CollectorFailure(down);
+      }
+    }
+    Reply reply = c.request("status", name, String.valueOf(index).getBytes(StandardCharsets.US_ASCII), 0,
+        STATUS_WAIT);
+    if (!reply.kind.equals("status")) {
+      throw new CollectorFailure("its JVM made no table: " + reply.text);
+    }
+    try {
+      return Protocol.table(reply.text);
+    } catch (IllegalArgumentException e) {
+      throw new CollectorFailure("its JVM answered a table out of protocol: " + e.getMessage());
+    }
   }
 
   synchronized String where() {
@@ -515,7 +559,8 @@ public final class PluginProcess implements AutoCloseable {
             Pending p = pending.get(header.id());
             Reply reply;
             if (!header.kind().equals("metrics")) {
-              reply = new Reply(header.kind(), body.text(), null);
+              reply = new Reply(header.kind(),
+                  body.text(header.kind().equals("status") ? Protocol.MAX_TABLE : MAX_TEXT), null);
             } else if (p == null) {
               reply = null;
             } else {
@@ -673,7 +718,12 @@ public final class PluginProcess implements AutoCloseable {
 
     /** The payload as text, its first {@value #MAX_TEXT} bytes. */
     String text() throws IOException {
-      byte[] bytes = readNBytes(MAX_TEXT);
+      return text(MAX_TEXT);
+    }
+
+    /** The payload as text, its first {@code max} bytes. */
+    String text(int max) throws IOException {
+      byte[] bytes = readNBytes(max);
       return new String(bytes, StandardCharsets.UTF_8);
     }
 

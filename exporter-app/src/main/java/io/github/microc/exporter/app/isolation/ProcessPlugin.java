@@ -13,7 +13,8 @@ import java.time.Duration;
 /**
  * A plugin of a jar that runs in its own JVM ({@link PluginProcess}), as Microc sees it: its
  * name, description and default as the JVM reported them; {@code create} creates the collector
- * there, a {@link ConfigError} there stopping the start-up here as it would in process.
+ * there, a {@link ConfigError} there stopping the start-up here as it would in process. The
+ * landing-page tables it added there are shown here, each asked of the JVM when the page is made.
  *
  * @param process the jar's JVM
  * @param name the plugin's name
@@ -33,6 +34,10 @@ public record ProcessPlugin(PluginProcess process, String name, String descripti
         throw new ConfigError(failure[1]);
       }
       throw new CollectorFailure(failure[1]);
+    }
+    for (int i = 0; i < process.tables(name); i++) {
+      int index = i;
+      context.addStatus(() -> process.status(name, index));
     }
     return new Remote(process, name, context.config().getInt("max-series"),
         context.config().getPositiveDuration("timeout"));

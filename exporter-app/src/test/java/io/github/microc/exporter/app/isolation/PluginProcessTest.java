@@ -197,4 +197,30 @@ class PluginProcessTest {
         + "|its JVM is starting again \\(it exited with status 0\\)"));
     assertThat(process.restarts()).isEqualTo(1);
   }
+
+  @Test
+  void tableOutOfProtocolOrNeverAnsweredFailsThatPageAndTheJvmStays() {
+    // Created with two tables; table 0 is answered with text that is not a table, table 1 never.
+    PluginProcess process = start(HELLO + """
+        while read -r kind id arg len; do
+          index=$(dd bs=1 count="$len" status=none)
+          case $kind in
+            create) printf 'created %s 0 1\\n2' "$id" ;;
+            status) [ "$index" = 0 ] && printf 'status %s 0 9\\nnonsense\\n' "$id" ;;
+          esac
+        done
+        """);
+    process.hello();
+    assertThat(process.create("fake", "microc.collectors.fake", HostPaths.DEFAULT, ConfigFactory.empty())).isNull();
+    assertThat(process.tables("fake")).isEqualTo(2);
+
+    assertThatThrownBy(() -> process.status("fake", 0))
+        .isInstanceOf(CollectorFailure.class)
+        .hasMessage("its JVM answered a table out of protocol: not a table line: \"nonsense\"");
+    assertThatThrownBy(() -> process.status("fake", 1))
+        .isInstanceOf(CollectorFailure.class)
+        .hasMessage("its JVM made no table: no answer within 1s");
+    assertThat(process.restarts()).isZero();
+    assertThat(process.where()).contains("pid");
+  }
 }
