@@ -65,12 +65,17 @@ class HttpProbeCollectorTest {
         Long.parseLong(exchange.getRequestURI().getPath().substring("/slow/".length()))));
     // Counts the requests it serves at once, apart from slow ones other tests left behind.
     server.createContext("/parallel/", exchange -> {
+      // Counted while no answer has been sent: once one is, the prober may start its next probe
+      // before this thread gets to run again.
       maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
       try {
-        respond(exchange, 200, 300);
+        Thread.sleep(300);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       } finally {
         inFlight.decrementAndGet();
       }
+      respond(exchange, 200, 0);
     });
     server.start();
     base = "http://127.0.0.1:" + server.getAddress().getPort();
