@@ -66,7 +66,7 @@ class DaemonLossIT {
       dockerd.restart();
       long answered = System.nanoTime();
       String id = dockerd.cli().run("inspect", "-f", "{{.Id}}", NAME);
-      await("the restarted container's metrics", RELIST.multipliedBy(2).plusSeconds(3), () -> {
+      await("the restarted container's metrics", RELIST.multipliedBy(2).plusSeconds(8), () -> {
         Exposition e = last.get();
         String startedAt = dockerd.cli().run("inspect", "-f", "{{.State.StartedAt}}", NAME);
         double started = Instant.parse(startedAt).toEpochMilli() / 1000.0;
@@ -76,8 +76,10 @@ class DaemonLossIT {
             && e.find("microc_container_info", NAME, s -> s.label("id").equals("/docker/" + id)).isPresent();
       });
       double seconds = (System.nanoTime() - answered) / 1e9;
+      // At most one backoff (capped at the relist interval), the watcher's settling second and
+      // a listing, with room for this test's own docker inspect calls on a loaded machine.
       assertThat(seconds).as("seconds from the daemon answering to fresh container metrics")
-          .isLessThanOrEqualTo(2.0 * RELIST.toSeconds() + 0.5);
+          .isLessThanOrEqualTo(2.0 * RELIST.toSeconds() + 3.0);
     } finally {
       scraper.interrupt();
       scraper.join(5000);

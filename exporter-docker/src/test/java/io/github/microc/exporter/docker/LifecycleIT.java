@@ -54,11 +54,13 @@ class LifecycleIT {
 
   @Test
   void exitingWithThreeShowsExitedAndExitCodeThree() throws Exception {
-    run("exit3", IMAGE, "sh", "-c", "sleep 2; exit 3");
+    // It exits when told to, once its open files have been looked at.
+    run("exit3", IMAGE, "sh", "-c", "while [ ! -f /tmp/go ]; do sleep 0.1; done; exit 3");
     await("state running", Duration.ofSeconds(20), () -> state(exporter.metrics(), "exit3", "running") == 1);
     String id = docker.run("inspect", "-f", "{{.Id}}", P + "exit3");
     String pid = docker.run("inspect", "-f", "{{.State.Pid}}", P + "exit3");
     assertThat(openFilesOf(id, pid)).as("cgroup and net/dev files kept open while it runs").isNotEmpty();
+    docker.run("exec", P + "exit3", "touch", "/tmp/go");
     await("state exited", Duration.ofSeconds(20), () -> state(exporter.metrics(), "exit3", "exited") == 1);
     assertThat(openFilesOf(id, pid)).as("closed once it stopped (no dead network namespace kept)").isEmpty();
     Exposition e = exporter.metrics();
@@ -111,9 +113,10 @@ class LifecycleIT {
   void healthCheckShowsHealthyThenUnhealthy() throws Exception {
     run("health", "--health-cmd", "test -f /tmp/ok", "--health-interval", "1s",
         "--health-retries", "1", "--health-timeout", "1s", IMAGE, "sh", "-c",
-        "touch /tmp/ok; sleep 6; rm /tmp/ok; sleep 3600");
+        "touch /tmp/ok; while [ ! -f /tmp/fail ]; do sleep 0.2; done; rm /tmp/ok; sleep 3600");
     await("healthy", Duration.ofSeconds(20), () -> exporter.metrics()
         .value("container_health_state", P + "health", "health", "healthy").orElse(0.0) == 1);
+    docker.run("exec", P + "health", "touch", "/tmp/fail");
     await("unhealthy", Duration.ofSeconds(30), () -> exporter.metrics()
         .value("container_health_state", P + "health", "health", "unhealthy").orElse(0.0) == 1);
     Exposition e = exporter.metrics();

@@ -124,13 +124,13 @@ class JettyServerTest {
   }
 
   /**
-   * The silent connection is closed by the 1 s header deadline: its read ends well within the
+   * The silent connection is closed by the 2 s header deadline: its read ends well within the
    * socket's 10 s read timeout, where the idle timeout (90 s) would leave it open. The kept-alive
    * one, idle for longer than the header deadline between its requests, is not.
    */
   @Test
   void aConnectionThatSendsNothingIsClosedAtTheDeadlineAndAKeptAliveOneIsNot() throws Exception {
-    ExporterServer server = start(List.of(TestPlugins.constant("one")), "read-header-timeout", "1s");
+    ExporterServer server = start(List.of(TestPlugins.constant("one")), "read-header-timeout", "2s");
     try (Socket silent = connect(server); Socket kept = connect(server)) {
       kept.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       byte[] answer = new byte[4096];
@@ -140,7 +140,7 @@ class JettyServerTest {
       assertThat(silent.getInputStream().read()).isEqualTo(-1);
 
       // Idle between requests is the idle timeout's business, not the header deadline's.
-      Thread.sleep(1500);
+      Thread.sleep(2500);
       kept.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       n = kept.getInputStream().read(answer);
       assertThat(new String(answer, 0, n, StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200");

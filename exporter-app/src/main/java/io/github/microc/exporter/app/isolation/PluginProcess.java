@@ -260,6 +260,11 @@ public final class PluginProcess implements AutoCloseable {
    * @throws CollectorFailure when there is no answer within {@link #STATUS_WAIT} or it failed there
    */
   StatusTable status(String name, int index) {
+    return status(name, index, STATUS_WAIT);
+  }
+
+  /** As {@link #status(String, int)}, waiting {@code wait} for the answer. */
+  StatusTable status(String name, int index, Duration wait) {
     Child c;
     synchronized (this) {
       c = child;
@@ -267,8 +272,7 @@ public final class PluginProcess implements AutoCloseable {
         throw new CollectorFailure(down);
       }
     }
-    Reply reply = c.request("status", name, String.valueOf(index).getBytes(StandardCharsets.US_ASCII), 0,
-        STATUS_WAIT);
+    Reply reply = c.request("status", name, String.valueOf(index).getBytes(StandardCharsets.US_ASCII), 0, wait);
     if (!reply.kind.equals("status")) {
       throw new CollectorFailure("its JVM made no table: " + reply.text);
     }
@@ -596,7 +600,7 @@ public final class PluginProcess implements AutoCloseable {
       try {
         if (process.waitFor(2, TimeUnit.SECONDS)) {
           // Its last lines on standard error say why, such as an OutOfMemoryError.
-          errors.join(1000);
+          errors.join(3000);
           return " with status " + process.exitValue();
         }
       } catch (InterruptedException e) {

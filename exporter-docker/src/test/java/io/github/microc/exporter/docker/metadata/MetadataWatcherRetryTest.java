@@ -109,6 +109,8 @@ class MetadataWatcherRetryTest {
       await("said to be lost", () -> logs.lines().stream().anyMatch(l -> l.contains("cannot follow")));
       frozen.set(false);
       await("up once it answers again", () -> cache.snapshot().up());
+      // Said just after the cache is marked up.
+      await("said to answer again", () -> logs.lines().stream().anyMatch(l -> l.contains("answers again")));
 
       List<String> said = logs.lines().stream().filter(l -> l.contains("MetadataWatcher")).toList();
       assertThat(said).hasSize(2);
@@ -132,6 +134,7 @@ class MetadataWatcherRetryTest {
           (request, out) -> HostileDaemon.asDocker(request, out, true))) {
         // Meanwhile a ping every 500 ms looks for the daemon, and finds it first.
         await("up", () -> cache.snapshot().up());
+        await("said to answer again", () -> logs.lines().stream().anyMatch(l -> l.contains("answers again")));
         assertThat(daemon.requests).first().asString().startsWith("GET /_ping");
         List<String> said = logs.lines().stream().filter(l -> l.contains("MetadataWatcher")).toList();
         assertThat(said).hasSize(2);

@@ -150,7 +150,9 @@ class WatchdogIT {
   @Order(1)
   void watchedContainerExitingNonZeroIsRestarted() {
     await(CRASH_ONCE + " restarted", Duration.ofSeconds(30),
-        () -> runs(CRASH_ONCE) == 2 && state(CRASH_ONCE).equals("running"));
+        () -> runs(CRASH_ONCE) == 2 && state(CRASH_ONCE).equals("running")
+            // Counted once the engine has answered the restart, which can be after it runs.
+            && value(scrape(watchdog), restarts(CRASH_ONCE, "exit_code", false)) == 1);
 
     String metrics = scrape(watchdog);
     assertThat(value(metrics, restarts(CRASH_ONCE, "exit_code", false))).isEqualTo(1);
@@ -164,7 +166,8 @@ class WatchdogIT {
   @Order(2)
   void containerThatCrashedBeforeTheWatchdogStartedIsRestartedByTheFirstSweep() {
     await(CRASHED_BEFORE + " restarted", Duration.ofSeconds(30),
-        () -> runs(CRASHED_BEFORE) == 2 && state(CRASHED_BEFORE).equals("running"));
+        () -> runs(CRASHED_BEFORE) == 2 && state(CRASHED_BEFORE).equals("running")
+            && value(scrape(watchdog), restarts(CRASHED_BEFORE, "exit_code", false)) == 1);
 
     assertThat(value(scrape(watchdog), restarts(CRASHED_BEFORE, "exit_code", false))).isEqualTo(1);
     assertThat(logLines()).anyMatch(l -> l.contains("watchdog restart name=" + CRASHED_BEFORE + " ")
@@ -175,7 +178,8 @@ class WatchdogIT {
   @Order(2)
   void labelledContainerIsRestarted() {
     await(LABELLED + " restarted", Duration.ofSeconds(30),
-        () -> runs(LABELLED) == 2 && state(LABELLED).equals("running"));
+        () -> runs(LABELLED) == 2 && state(LABELLED).equals("running")
+            && value(scrape(watchdog), restarts(LABELLED, "exit_code", false)) == 1);
 
     String metrics = scrape(watchdog);
     assertThat(value(metrics, "microc_watchdog_watched{name=\"" + LABELLED + "\"}")).isEqualTo(1);
@@ -233,7 +237,8 @@ class WatchdogIT {
   @Order(5)
   void unhealthyWatchedContainerIsRestarted() {
     await(UNHEALTHY + " restarted and healthy", Duration.ofSeconds(45),
-        () -> runs(UNHEALTHY) == 2 && health(UNHEALTHY).equals("healthy"));
+        () -> runs(UNHEALTHY) == 2 && health(UNHEALTHY).equals("healthy")
+            && value(scrape(watchdog), restarts(UNHEALTHY, "unhealthy", false)) == 1);
 
     String metrics = scrape(watchdog);
     assertThat(value(metrics, restarts(UNHEALTHY, "unhealthy", false))).isEqualTo(1);
