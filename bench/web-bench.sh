@@ -11,7 +11,9 @@
 #      threads and descriptors before and after.
 # Microc runs through bin/microc.
 #
-# Usage: bench/web-bench.sh [scrapes per mode (default 1000)]
+# Usage: [KEY=rsa|ec] [ATTACKS=no] bench/web-bench.sh [scrapes per mode (default 1000)]
+#   KEY      the server certificate's key: RSA 2048 (default) or ECDSA P-256
+#   ATTACKS  "no" to measure the CPU per scrape only
 # Needs: exporter-app/target/microc-exporter.jar, prometheus-node-exporter, openssl, htpasswd
 # (apache2-utils), python3.
 set -euo pipefail
@@ -36,13 +38,17 @@ echo "node_exporter: $("$node_exporter" --version 2>&1 | head -1)"
 
 ( cd "$work"
   openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=bench-ca 2>/dev/null
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out server.key 2>/dev/null
+  if [ "${KEY:-rsa}" = ec ]; then
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out server.key 2>/dev/null
+  else
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out server.key 2>/dev/null
+  fi
   openssl req -new -key server.key -subj /CN=127.0.0.1 -out server.csr 2>/dev/null
   printf 'subjectAltName=IP:127.0.0.1\n' >ext
   openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile ext -out server.crt 2>/dev/null
   printf 'tls_server_config:\n  cert_file: %s/server.crt\n  key_file: %s/server.key\nbasic_auth_users:\n  prometheus: %s\n' \
     "$work" "$work" "$(htpasswd -nbBC 10 prometheus secret | cut -d: -f2-)" >web.yml )
-echo "web-config file: TLS (RSA 2048) + basic auth (bcrypt cost 10)"
+echo "web-config file: TLS ($([ "${KEY:-rsa}" = ec ] && echo 'ECDSA P-256' || echo 'RSA 2048')) + basic auth (bcrypt cost 10)"
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -61,6 +67,7 @@ python3 bench/web_attack.py cpu "$scrapes" "$work/ca.crt" prometheus:secret \
   "microc=https://127.0.0.1:$mp/metrics@$mpid" "node_exporter=https://127.0.0.1:$np/metrics@$npid"
 echo "RSS after (MiB): Microc $(( $(rss_kib "$mpid") / 1024 )), node_exporter $(( $(rss_kib "$npid") / 1024 ))"
 kill "$mpid" "$npid"; wait "$mpid" "$npid" 2>/dev/null || true
+[ "${ATTACKS:-yes}" = no ] && exit 0
 
 # The attacks, on plain HTTP; a textfile of about 1.2 MB makes the answer big for the slow readers.
 mkdir -p "$work/textfile"
