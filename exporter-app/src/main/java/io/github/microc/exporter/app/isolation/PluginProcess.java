@@ -68,11 +68,14 @@ public final class PluginProcess implements AutoCloseable {
   /** The create request of each collector made so far, to make it again in a new JVM. */
   private final Map<String, byte[]> created = new LinkedHashMap<>();
 
+  // Guarded by this.
   /** The JVM {@link #start} made, whose hello {@link #hello()} reads even if it has died since. */
   private Child first;
-  // Guarded by this.
   private Child child;
-  /** Whether the first JVM's hello was read: one that dies before is a start-up error, not restarted. */
+  /**
+   * Whether the first JVM's hello was read: one that died before it listed its plugins is a
+   * start-up error, not started again.
+   */
   private boolean greeted;
   /** A JVM started again, until its collectors are created in it. */
   private Child starting;
@@ -351,8 +354,8 @@ public final class PluginProcess implements AutoCloseable {
       }
       child = null;
       starting = null;
-      if (c == first && !greeted) {
-        // hello() reports it as the jar's start-up error.
+      if (c == first && !greeted && c.hello.isCompletedExceptionally()) {
+        // Gone before it listed its plugins: hello() reports it as the jar's start-up error.
         down = "its JVM " + reason;
         delay = null;
       } else {

@@ -92,6 +92,19 @@ class PluginProcessTest {
   }
 
   @Test
+  void jvmThatDiesJustAfterItsHelloIsStartedAgainAsAnyOther() throws InterruptedException {
+    PluginProcess process = start(HELLO + "exit 0");
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (process.restarts() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(process.restarts()).as("started again").isPositive();
+
+    // Its plugins are listed; its collectors are made in the JVM started again.
+    assertThat(process.hello()).singleElement().satisfies(f -> assertThat(f[1]).isEqualTo("fake"));
+  }
+
+  @Test
   void answerLargerThanTheLimitIsRefusedUnread() {
     assertThatThrownBy(() -> start("printf 'hello 0 0 104857600\\n'; head -c 1000000 /dev/zero; sleep 30").hello())
         .hasMessageContaining("answered out of protocol (and was killed): an answer of 104857600 bytes, more"
