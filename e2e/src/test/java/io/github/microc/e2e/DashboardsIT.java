@@ -344,9 +344,9 @@ class DashboardsIT {
     private void startContainers() {
       // A network of the test's own: its bridge does not depend on the daemon's docker0.
       docker("network", "create", "--label", label, run);
-      // cgroup v1 counts a container's block I/O only for devices with a throttle rule (in
-      // blkio.throttle.io_service_bytes), so the busy container gets a generous one on the
-      // disk under Docker's data, and does direct I/O that the page cache cannot absorb.
+      // On cgroup v1 the kernel counts a disk's I/O in blkio.throttle.io_service_bytes only
+      // once some cgroup has had a throttle rule on it, so the busy container gets a generous
+      // one on the disk under Docker's data, and does direct I/O that the page cache cannot absorb.
       List<String> io = new ArrayList<>();
       String disk = dockerDisk();
       if (disk != null) {

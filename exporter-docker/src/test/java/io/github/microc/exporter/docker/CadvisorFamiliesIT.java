@@ -62,7 +62,9 @@ class CadvisorFamiliesIT {
         "--memory-swap", "128m", "--pids-limit", "100", "--ulimit", "nofile=1234:5678", IMAGE, "sh", "-c",
         "nc -l -p 9000 & i=0; while [ $i -lt 18 ]; do sleep 3600 & i=$((i+1)); done; "
             + openThirtyFiles() + "; touch /ready; wait");
-    run("io", "--network", "none", IMAGE, "sleep", "3600");
+    List<String> io = new ArrayList<>(docker.blkioCounted());
+    io.addAll(List.of("--network", "none", IMAGE, "sleep", "3600"));
+    run("io", io.toArray(String[]::new));
     // The most weight cgroup v1 gives: other containers on a shared engine cannot keep it
     // below its quota, so that it is throttled (a query below looks for that).
     run("cpu", "--network", "none", "--cpus", "0.5", "--cpu-shares", "262144", IMAGE, "sh", "-c",

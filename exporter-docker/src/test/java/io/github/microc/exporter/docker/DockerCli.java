@@ -3,6 +3,8 @@ package io.github.microc.exporter.docker;
 import io.github.microc.exporter.core.testing.Engines;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +62,32 @@ public final class DockerCli {
     List<String> command = new ArrayList<>(List.of("run", "-d", "--name", name, "--label", "microc.it=" + test));
     command.addAll(List.of(args));
     return run(command.toArray(String[]::new));
+  }
+
+  /**
+   * {@code docker run} options that put a throttle rule far above anything a test does on the
+   * disk under Docker's data, or none when that is not a block device here. On cgroup v1 a
+   * kernel counts a disk's I/O in {@code blkio.throttle.io_service*} only once some cgroup has
+   * had a throttle rule on it (Linux 6.18 on the CI machine): on a freshly booted host those
+   * files stay at {@code Total 0} for every cgroup, the root too, until then.
+   */
+  public List<String> blkioCounted() {
+    String root = run("info", "--format", "{{.DockerRootDir}}");
+    String source = "";
+    try {
+      Process p = new ProcessBuilder("findmnt", "-n", "-v", "-o", "SOURCE", "--target", root).start();
+      source = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      p.waitFor(10, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      return List.of();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return List.of();
+    }
+    if (!source.startsWith("/dev/") || !Files.exists(Path.of(source))) {
+      return List.of();
+    }
+    return List.of("--device-read-bps", source + ":10gb", "--device-write-bps", source + ":10gb");
   }
 
   /** Removes every container with the label {@code microc.it=<value>}. */
