@@ -33,7 +33,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every container's CPU, memory, network, block I/O and state, under cAdvisor's names and
@@ -56,6 +60,8 @@ import java.util.function.Supplier;
  */
 public final class ContainerCollector implements MultiCollector, AutoCloseable {
 
+  private static final Logger log = LoggerFactory.getLogger(ContainerCollector.class);
+
   static final List<String> HEALTH_STATES = List.of("starting", "healthy", "unhealthy");
 
   private final ContainerSettings settings;
@@ -72,6 +78,8 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
   private volatile ApiStatsPoller poller;
   private volatile Located root;
   private volatile boolean rootLooked;
+  /** Whether the first collection has looked for disks that cgroup v1 does not count yet. */
+  private final AtomicBoolean blkioLooked;
   private volatile Instant bootTime;
 
   /**
@@ -96,10 +104,15 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
     this.pollerFactory = pollerFactory;
     this.walker = walker;
     this.resources = List.copyOf(resources);
+    this.blkioLooked = new AtomicBoolean(!settings.has(MetricSet.DISK_IO));
   }
 
   @Override
   public MetricSnapshots collect() {
+    // On the first collection, which comes after the port is bound: a port taken is said first.
+    if (!blkioLooked.get() && blkioLooked.compareAndSet(false, true)) {
+      warnIfUncounted(reader.uncountedDisks());
+    }
     ContainerCache.Snapshot snapshot = cache.snapshot();
     for (String id : located.keySet()) {
       ContainerInfo c = snapshot.containers().get(id);
@@ -362,6 +375,20 @@ public final class ContainerCollector implements MultiCollector, AutoCloseable {
       resources.add(walker);
     }
     return new ContainerCollector(settings, cache, reader, poller, walker, resources);
+  }
+
+  /** Says that cgroup v1 counts no block I/O yet, and how to have it counted. */
+  static void warnIfUncounted(List<CgroupReader.Disk> disks) {
+    if (!disks.isEmpty()) {
+      log.warn("cgroup v1 counts no block I/O of any container yet: {} did I/O, but the root cgroup's"
+          + " blkio.throttle.io_service_bytes_recursive lists no device; the kernel counts a disk there"
+          + " only once a cgroup has had a throttle rule on it, so container_fs_reads*, container_fs_writes*"
+          + " and container_blkio_device_usage_total are absent. A rule that limits nothing turns the"
+          + " counting on: echo '{} 0' > /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device on the host"
+          + " (docs/containers.md, \"Block I/O on cgroup v1\")",
+          disks.stream().map(CgroupReader.Disk::toString).collect(Collectors.joining(", ")),
+          disks.get(0).device());
+    }
   }
 
   /** The {@code containers} collector; listed in META-INF/services. */

@@ -8,6 +8,7 @@ import io.github.microc.exporter.docker.cgroup.CgroupReaderTest;
 import io.github.microc.exporter.docker.metadata.Caches;
 import io.github.microc.exporter.docker.metadata.ContainerCache;
 import io.github.microc.exporter.docker.metadata.ContainerInfo;
+import io.github.microc.exporter.docker.watchdog.LogCapture;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.ByteArrayOutputStream;
@@ -21,9 +22,34 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The collector over the real cgroup v1 capture and hand-made metadata: golden exposition. */
 class ContainerCollectorTest {
+
+  @Test
+  void uncountedBlockIoIsSaidOnceAtTheFirstCollectionWithTheDisksAndTheRuleThatTurnsCountingOn(
+      @TempDir Path root) throws IOException {
+    HostPaths host = CgroupReaderTest.blkioHost(root, CgroupReaderTest.UNCOUNTED);
+    try (LogCapture logs = LogCapture.start()) {
+      ContainerCollector collector = new ContainerCollector(ContainerSettingsTest.settings(
+          "stats-source = cgroup"), Caches.of(true), new CgroupReader(host), () -> null, null, List.of());
+      assertThat(warnings(logs)).as("not before the first collection").isEmpty();
+      collector.collect();
+      collector.collect();
+      List<String> lines = warnings(logs);
+      assertThat(lines).hasSize(1);
+      assertThat(lines.get(0)).contains("vda (254:0), cciss/c0d0 (104:0) did I/O",
+          "container_fs_reads*", "echo '254:0 0' > /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device");
+      new ContainerCollector(ContainerSettingsTest.settings("stats-source = cgroup\nmetrics = [cpu]"),
+          Caches.of(true), new CgroupReader(host), () -> null, null, List.of()).collect();
+      assertThat(warnings(logs)).as("not with the diskIO set off").hasSize(1);
+    }
+  }
+
+  private static List<String> warnings(LogCapture logs) {
+    return logs.lines().stream().filter(l -> l.contains("WARN") && l.contains("ContainerCollector")).toList();
+  }
 
   static final String ID = "a0358c2a90805d6d207895370b6545522a2909608ad84eb5b7e776f907b8bd87";
 

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -555,6 +556,59 @@ public final class CgroupReader {
   /** {@code value}, else {@code fallback} where it is unknown. */
   private static long either(long value, long fallback) {
     return value != ContainerStats.UNKNOWN ? value : fallback;
+  }
+
+  /**
+   * The disks that cgroup v1 counts no I/O for although they did some: each whole disk with
+   * sectors read or written in {@code <proc>/diskstats} while the root cgroup's
+   * {@code blkio.throttle.io_service_bytes_recursive} lists no device at all. A kernel
+   * counts a disk's I/O in the {@code blkio.throttle.*} files, for every cgroup, only once some
+   * cgroup has had a throttle rule on that disk; until then container I/O goes uncounted. Empty
+   * on cgroup v2, when the root lists a device, and when a file cannot be read.
+   */
+  public List<Disk> uncountedDisks() {
+    if (unified) {
+      return List.of();
+    }
+    CgroupPaths root = locateRoot().orElse(null);
+    String counted = root == null || root.blkio() == null
+        ? null : readOptional(root.blkio(), "blkio.throttle.io_service_bytes_recursive", null);
+    if (counted == null || hasDevice(counted)) {
+      return List.of();
+    }
+    Set<String> disks = new HashSet<>();
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(host.sys("block"))) {
+      for (Path disk : dir) {
+        disks.add(disk.getFileName().toString().replace('!', '/'));
+      }
+      return parseBusyDisks(read(host.proc("diskstats")), disks);
+    } catch (IOException | DirectoryIteratorException e) {
+      return List.of();
+    }
+  }
+
+  /** A block device: its kernel name ({@code vda}) and {@code major:minor} ({@code 254:0}). */
+  public record Disk(String name, String device) {
+    @Override
+    public String toString() {
+      return name + " (" + device + ")";
+    }
+  }
+
+  /**
+   * Each of {@code disks} that read or wrote a sector in {@code /proc/diskstats} text
+   * ({@code 254 0 vda reads merged sectors ...}), in its order.
+   */
+  static List<Disk> parseBusyDisks(String diskstats, Set<String> disks) {
+    List<Disk> busy = new ArrayList<>();
+    for (String line : diskstats.split("\n")) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length >= 10 && disks.contains(f[2])
+          && (number(f[5], 0, f[5].length()) > 0 || number(f[9], 0, f[9].length()) > 0)) {
+        busy.add(new Disk(f[2], f[0] + ":" + f[1]));
+      }
+    }
+    return busy;
   }
 
   /** The index of each operation's bytes in {@link #parseBlkioV1}'s rows. */

@@ -448,6 +448,78 @@ public class CgroupReaderTest {
     CgroupReader reader = new CgroupReader(new HostPaths(root.resolve("proc"), root.resolve("sys"), root));
     CgroupPaths gone = new CgroupPaths(1, null, null, root.resolve("memory/docker/x"), null, null);
     assertThatThrownBy(() -> reader.read(gone, 0)).isInstanceOf(NoSuchFileException.class);
-    assertThat(List.of()).isEmpty();
+  }
+
+  /**
+   * A cgroup v1 host under {@code root} whose root cgroup has {@code rootBlkio} as its
+   * {@code blkio.throttle.io_service_bytes_recursive} and whose disks did {@link #DISKSTATS}'s
+   * I/O (vda and cciss/c0d0 some, loop0 none).
+   */
+  public static HostPaths blkioHost(Path root, String rootBlkio) throws IOException {
+    write(root, "proc/1/cgroup", "7:blkio:/init.scope\n4:memory:/init.scope\n0::/init.scope\n");
+    write(root, "proc/diskstats", DISKSTATS);
+    write(root, "sys/fs/cgroup/blkio/blkio.throttle.io_service_bytes_recursive", rootBlkio);
+    Files.createDirectories(root.resolve("sys/fs/cgroup/memory"));
+    for (String disk : List.of("vda", "loop0", "cciss!c0d0")) {
+      Files.createDirectories(root.resolve("sys/block").resolve(disk));
+    }
+    return new HostPaths(root.resolve("proc"), root.resolve("sys"), root);
+  }
+
+  /** As the kernel gives it before any throttle rule: no device, nothing counted. */
+  public static final String UNCOUNTED = "Total 0\n";
+
+  private static final String DISKSTATS = """
+       254       0 vda 9164 3210 745862 4120 51880 40011 2201624 63532 0 40816 67652 0 0 0 0 0 0
+       254       1 vda1 9000 3210 740000 4100 51880 40011 2201624 63532 0 40800 67600 0 0 0 0 0 0
+         7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+       104       0 cciss/c0d0 0 0 0 0 12 0 96 4 0 4 4 0 0 0 0 0 0
+      """;
+
+  private static void write(Path root, String file, String text) throws IOException {
+    Files.createDirectories(root.resolve(file).getParent());
+    Files.writeString(root.resolve(file), text);
+  }
+
+  /**
+   * A freshly booted cgroup v1 host as the kernel shows it before any throttle rule: the
+   * root's blkio.throttle files say {@code Total 0} while the disks did I/O.
+   */
+  @Nested
+  class UncountedBlockIo {
+
+    @TempDir
+    Path root;
+
+    @Test
+    void disksThatDidIoAreNamedWhileTheRootCgroupListsNoDevice() throws IOException {
+      CgroupReader reader = new CgroupReader(blkioHost(root, UNCOUNTED));
+      assertThat(reader.uncountedDisks()).containsExactly(
+          new CgroupReader.Disk("vda", "254:0"), new CgroupReader.Disk("cciss/c0d0", "104:0"));
+      assertThat(reader.uncountedDisks().get(0)).hasToString("vda (254:0)");
+    }
+
+    @Test
+    void nothingWhenTheRootCgroupCountsADevice() throws IOException {
+      CgroupReader reader = new CgroupReader(blkioHost(root,
+          "254:0 Read 381881344\n254:0 Write 1127231488\n254:0 Total 1509112832\nTotal 1509112832\n"));
+      assertThat(reader.uncountedDisks()).isEmpty();
+    }
+
+    @Test
+    void nothingWhenNoDiskDidIoOrTheFilesAreMissing() throws IOException {
+      HostPaths host = blkioHost(root, UNCOUNTED);
+      write(root, "proc/diskstats", "   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0\n");
+      assertThat(new CgroupReader(host).uncountedDisks()).isEmpty();
+      Files.delete(root.resolve("proc/diskstats"));
+      assertThat(new CgroupReader(host).uncountedDisks()).isEmpty();
+    }
+
+    @Test
+    void nothingOnCgroupV2() throws IOException {
+      HostPaths host = blkioHost(root, UNCOUNTED);
+      write(root, "sys/fs/cgroup/cgroup.controllers", "cpu io memory pids\n");
+      assertThat(new CgroupReader(host).uncountedDisks()).isEmpty();
+    }
   }
 }
