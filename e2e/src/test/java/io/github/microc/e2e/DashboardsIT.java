@@ -344,14 +344,10 @@ class DashboardsIT {
     private void startContainers() {
       // A network of the test's own: its bridge does not depend on the daemon's docker0.
       docker("network", "create", "--label", label, run);
-      // On cgroup v1 the kernel counts a disk's I/O in blkio.throttle.io_service_bytes only
-      // once some cgroup has had a throttle rule on it, so the busy container gets a generous
-      // one on the disk under Docker's data, and does direct I/O that the page cache cannot absorb.
-      List<String> io = new ArrayList<>();
-      String disk = dockerDisk();
-      if (disk != null) {
-        io.addAll(List.of("--device-read-bps", disk + ":500mb", "--device-write-bps", disk + ":500mb"));
-      }
+      // The busy container's I/O counted on cgroup v1 (a generous throttle rule on Docker's
+      // disk), and direct, so that the page cache cannot absorb it.
+      List<String> io = new ArrayList<>(
+          new io.github.microc.exporter.docker.DockerCli("unix:///var/run/docker.sock").blkioCounted());
       io.addAll(List.of("--cpus", "0.2", "--memory", "64m", "sh", "-c",
           "while true; do dd if=/dev/zero of=/tmp/f bs=1M count=1 oflag=direct 2>/dev/null; "
               + "dd if=/tmp/f of=/dev/null bs=1M iflag=direct 2>/dev/null; "
@@ -369,14 +365,6 @@ class DashboardsIT {
       container("oom", "--memory", "8m", "sh", "-c", "x=a; while true; do x=$x$x; done");
       container("crashloop", "--restart", "on-failure", "sh", "-c", "sleep 1; exit 1");
       container("watched", "sh", "-c", "sleep 1; exit 3");
-    }
-
-    /** The block device under Docker's data root, or null when it is not one (a tmpfs, say). */
-    private String dockerDisk() {
-      String root = docker("info", "--format", "{{.DockerRootDir}}");
-      Command.Result df = Command.run(Duration.ofSeconds(10), "df", "--output=source", root);
-      String source = df.output().lines().skip(1).findFirst().orElse("").strip();
-      return df.succeeded() && source.startsWith("/dev/") && Files.exists(Path.of(source)) ? source : null;
     }
 
     private void container(String name, String... args) {
